@@ -1,0 +1,7 @@
+"""neurogrow: recurrent convolutional networks that grow in breadth, depth and time."""
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("neurogrow")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0+unknown"

@@ -1,0 +1,66 @@
+"""The ``neurogrow`` console script: one subcommand per module in this package.
+
+Each subcommand module exposes ``add_parser(subparsers)`` and ``run(args) -> int``.
+Errors derived from :class:`neurogrow.errors.NeurogrowError` are printed as one line
+on stderr and exit with code 2.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from neurogrow.errors import NeurogrowError
+
+#: Subcommand modules, in the order ``neurogrow --help`` lists them.
+SUBCOMMANDS = [
+    "train",
+    "models",
+    "evaluate",
+    "extract",
+    "compare_rt",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the top-level parser with every available subcommand."""
+    from neurogrow import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="neurogrow",
+        description="Grow recurrent convolutional networks in breadth, depth and time, "
+        "and compare their halting times with human reaction times.",
+    )
+    parser.add_argument("--version", action="version", version=f"neurogrow {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"neurogrow.cli.{name}")
+        except ModuleNotFoundError as exc:  # a subcommand still being written
+            if exc.name != f"neurogrow.cli.{name}":
+                raise
+            continue
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the console script; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        if args.command is None:
+            parser.print_help()
+            return 0
+    try:
+        return int(args.func(args) or 0)
+    except NeurogrowError as exc:
+        print(f"neurogrow {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"neurogrow {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
