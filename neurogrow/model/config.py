@@ -1,0 +1,95 @@
+"""Configuration of a lattice RCNN's architecture and of its current window."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+TIME_MODES = ("adaptive", "fixed")
+
+
+@dataclass
+class ModelConfig:
+    """Architecture of a :class:`~neurogrow.model.lattice.LatticeRCNN`.
+
+    ``channels`` and ``steps`` describe the *current* window (they change as the
+    network grows or shrinks); the ``max_*`` fields bound the window.
+
+    Attributes
+    ----------
+    in_channels, num_classes, image_size
+        Input image channels, number of classes and (square) input size.
+    channels
+        Channels per layer of the active window, bottom layer first; its length is
+        the number of layers L.
+    max_channels, max_layers
+        The largest window the network may grow to in breadth and depth.
+    steps, max_steps
+        The current and the largest number of recurrent steps T.
+    lateral, top_down
+        Switch the lateral (h_l(t-1) -> h_l(t)) and top-down (h_{l+1}(t-1) -> h_l(t))
+        connections; bottom-up connections are always on. ``lateral=top_down=False`` is
+        a B network, ``lateral`` alone BL, ``top_down`` alone BT, both BLT.
+    time_mode
+        ``"adaptive"``: per-input halting probabilities (PonderNet-style);
+        ``"fixed"``: one learned distribution over steps for all inputs.
+    halt_bias
+        Initial bias of the halting logit (negative so early training does not
+        collapse to one step).
+    kernel_size
+        Spatial size of every convolution.
+    min_resolution
+        Layers are max-pooled by 2 before their bottom-up input until the feature
+        map would fall below this size.
+    class_names
+        Names of the output classes, in output order.
+    input_mean, input_std
+        Per-channel mean and standard deviation (in [0, 1] pixel units) used to
+        normalise input images; set from the training images.
+    """
+
+    in_channels: int = 3
+    num_classes: int = 10
+    image_size: int = 32
+    channels: list[int] = field(default_factory=lambda: [32, 64, 128])
+    max_channels: int = 128
+    max_layers: int = 4
+    steps: int = 4
+    max_steps: int = 8
+    lateral: bool = True
+    top_down: bool = True
+    time_mode: str = "adaptive"
+    halt_bias: float = -2.0
+    kernel_size: int = 3
+    min_resolution: int = 4
+    class_names: list[str] = field(default_factory=list)
+    input_mean: list[float] = field(default_factory=list)
+    input_std: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        from neurogrow.errors import ConfigError
+
+        self.channels = [int(c) for c in self.channels]
+        if not self.channels or min(self.channels) < 1:
+            raise ConfigError(f"model.channels must be a non-empty list of positive ints, got {self.channels}")
+        if len(self.channels) > self.max_layers:
+            raise ConfigError(f"model.channels has {len(self.channels)} layers but model.max_layers is {self.max_layers}")
+        if max(self.channels) > self.max_channels:
+            raise ConfigError(f"model.channels {self.channels} exceeds model.max_channels={self.max_channels}")
+        if not 1 <= self.steps <= self.max_steps:
+            raise ConfigError(f"model.steps must be in [1, model.max_steps={self.max_steps}], got {self.steps}")
+        if self.time_mode not in TIME_MODES:
+            raise ConfigError(f"model.time_mode must be one of {TIME_MODES}, got {self.time_mode!r}")
+        if self.kernel_size % 2 != 1:
+            raise ConfigError(f"model.kernel_size must be odd, got {self.kernel_size}")
+        if self.class_names and len(self.class_names) != self.num_classes:
+            raise ConfigError(
+                f"model.class_names has {len(self.class_names)} names but model.num_classes is {self.num_classes}"
+            )
+
+    @property
+    def num_layers(self) -> int:
+        """Number of layers L in the current window."""
+        return len(self.channels)
+
+    def to_dict(self) -> dict:
+        """A JSON-serialisable copy."""
+        return asdict(self)

@@ -1,0 +1,373 @@
+"""The training loop: task loss plus priced costs, proximal steps, growth, checkpoints.
+
+Per batch: ``loss = sum_t pi_t CE(y_t) + lambda_T E_pi[t] (+ lambda_B C_B for the l2 norm)``;
+after the SGD step the L1 breadth and depth costs take their proximal step. At the
+end of each epoch (or every ``growth.every_steps`` steps) the window is updated,
+the test split evaluated, one line of metrics appended to ``metrics.jsonl`` and a
+checkpoint written atomically. ``resume=True`` continues from the last checkpoint;
+on the CPU a resumed run reproduces an uninterrupted one exactly.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from neurogrow.data import ImageDataset, augment_batch, load_dataset
+from neurogrow.data.synthetic import make_synthetic
+from neurogrow.errors import CheckpointError, ConfigError
+from neurogrow.model.costs import (
+    breadth_cost,
+    depth_cost,
+    differentiable_costs,
+    proximal_step,
+    time_cost,
+)
+from neurogrow.model.growth import make_optimizer, update_window
+from neurogrow.model.inputs import channel_stats, to_input
+from neurogrow.model.lattice import LatticeRCNN
+from neurogrow.train.checkpoint import (
+    load_checkpoint,
+    model_from_state,
+    save_checkpoint,
+    save_model,
+)
+from neurogrow.train.config import TrainConfig, config_differences
+
+CHECKPOINT = "checkpoint.pt"
+FINAL_MODEL = "model.pt"
+METRICS = "metrics.jsonl"
+CONFIG = "config.json"
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` -> CUDA when available, else CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("device = 'cuda' but no CUDA device is available")
+    if name not in ("cpu", "cuda"):
+        raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
+    return torch.device(name)
+
+
+def load_data(config: TrainConfig) -> tuple[ImageDataset, ImageDataset]:
+    """The training and test splits named by ``config.data``."""
+    d = config.data
+    classes = d.classes or None
+    if d.dataset == "synthetic":
+        train = make_synthetic(d.synthetic_size, "train", seed=config.seed)
+        test = make_synthetic(d.synthetic_size, "test", seed=config.seed)
+        if classes is not None:
+            from neurogrow.data import select_classes
+
+            train, test = select_classes(train, classes), select_classes(test, classes)
+    else:
+        root = d.root or None
+        train = load_dataset(d.dataset, "train", root=root, classes=classes)
+        test = load_dataset(d.dataset, "test", root=root, classes=classes)
+    if d.train_subset and d.train_subset < len(train):
+        rng = np.random.default_rng(config.seed)
+        train = train.subset(np.sort(rng.choice(len(train), d.train_subset, replace=False)))
+    return train, test
+
+
+def lr_at(step: int, total: int, config: TrainConfig) -> float:
+    """One-cycle learning rate: linear from lr/25 to lr over the warm-up, then linear to 0."""
+    peak = config.optim.lr
+    warm = max(1, int(config.optim.warmup_fraction * total))
+    if step < warm:
+        return peak / 25 + (peak - peak / 25) * step / warm
+    return peak * max(0.0, (total - step) / max(1, total - warm))
+
+
+def window_summary(model: LatticeRCNN) -> str:
+    """e.g. ``ch=32/64/128 T=4``."""
+    w = model.window
+    return f"ch={'/'.join(map(str, w['channels']))} T={w['steps']}"
+
+
+@torch.no_grad()
+def evaluate(
+    model: LatticeRCNN,
+    data: ImageDataset,
+    device: torch.device,
+    batch_size: int = 1000,
+    amp: bool = False,
+    threshold: float = 0.5,
+) -> dict:
+    """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``."""
+    was_training = model.training
+    model.eval()
+    images = torch.from_numpy(data.images)
+    labels = torch.from_numpy(data.labels)
+    correct_exit = correct_mix = 0
+    steps_sum = exit_sum = 0.0
+    for start in range(0, len(data), batch_size):
+        x = to_input(images[start : start + batch_size].to(device), model.config)
+        y = labels[start : start + batch_size].to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda"):
+            out = model(x)
+        correct_exit += (out.exit_logits(threshold).argmax(1) == y).sum().item()
+        correct_mix += (out.mixture_probs().argmax(1) == y).sum().item()
+        steps_sum += out.expected_steps.sum().item()
+        exit_sum += out.exit_step(threshold).float().sum().item()
+    model.train(was_training)
+    n = len(data)
+    return {
+        "accuracy": correct_exit / n,
+        "accuracy_mixture": correct_mix / n,
+        "mean_steps": steps_sum / n,
+        "mean_exit_step": exit_sum / n,
+        "n": n,
+    }
+
+
+def _task_loss(out, y: torch.Tensor, smoothing: float) -> torch.Tensor:
+    """Halting-weighted per-step cross-entropy, ``mean_b sum_t pi_t CE(y_t)``."""
+    B, T, K = out.logits.shape
+    ce = F.cross_entropy(
+        out.logits.float().reshape(B * T, K), y.repeat_interleave(T), reduction="none", label_smoothing=smoothing
+    ).view(B, T)
+    return (out.halting * ce).sum(1).mean()
+
+
+class Trainer:
+    """Holds a run's state; :meth:`run` trains to the configured number of epochs.
+
+    Parameters
+    ----------
+    config
+        The run's configuration.
+    out_dir
+        Run directory for ``config.json``, ``metrics.jsonl``, ``checkpoint.pt`` and
+        ``model.pt``.
+    resume
+        Continue from ``out_dir/checkpoint.pt``; its configuration must match.
+    progress
+        Show a progress bar.
+    """
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True):
+        self.config = config
+        self.out = Path(out_dir)
+        self.progress = progress
+        self.device = resolve_device(config.device)
+        self._prepare_dir(resume)
+        self.train_data, self.test_data = load_data(config)
+        self.data_gen = torch.Generator().manual_seed(config.seed)
+        self.init_gen = torch.Generator().manual_seed(config.seed + 1)
+        self.history: list[dict] = []
+        self.start_epoch = 0
+        self.step = 0
+        self.last_step_mass = 0.0
+        if resume and (self.out / CHECKPOINT).exists():
+            self._restore(load_checkpoint(self.out / CHECKPOINT))
+        else:
+            self.model = LatticeRCNN(self._model_config(), seed=config.seed).to(self.device)
+            o = config.optim
+            self.optimizer = make_optimizer(self.model, o.lr, o.momentum, o.weight_decay)
+
+    # ------------------------------------------------------------------ set-up
+    def _prepare_dir(self, resume: bool) -> None:
+        saved = self.out / CONFIG
+        current = self.config.to_dict()
+        if saved.exists():
+            if not resume:
+                raise ConfigError(f"{self.out} already holds a run; pass --resume to continue it or choose another --out")
+            try:
+                previous = json.loads(saved.read_text())
+            except json.JSONDecodeError as exc:
+                raise CheckpointError(f"{saved} is not valid JSON ({exc.msg})") from exc
+            diffs = config_differences(previous, current)
+            if diffs:
+                raise ConfigError(f"cannot resume {self.out}: config differs from the saved run in {', '.join(diffs)}")
+        else:
+            self.out.mkdir(parents=True, exist_ok=True)
+            tmp = saved.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(current, indent=2))
+            tmp.replace(saved)
+
+    def _model_config(self):
+        d = self.train_data
+        mean, std = channel_stats(d.images)
+        return dataclasses.replace(
+            copy.deepcopy(self.config.model),
+            in_channels=d.images.shape[-1],
+            num_classes=len(d.class_names),
+            image_size=d.images.shape[1],
+            class_names=list(d.class_names),
+            input_mean=mean,
+            input_std=std,
+        )
+
+    def _restore(self, ckpt: dict) -> None:
+        diffs = config_differences(ckpt["config"], self.config.to_dict())
+        if diffs:
+            raise ConfigError(f"cannot resume from {self.out / CHECKPOINT}: config differs in {', '.join(diffs)}")
+        self.model = model_from_state(ckpt["model_config"], ckpt["model_state"], str(self.out / CHECKPOINT))
+        self.model.to(self.device)
+        o = self.config.optim
+        self.optimizer = make_optimizer(self.model, o.lr, o.momentum, o.weight_decay)
+        try:
+            self.optimizer.load_state_dict(ckpt["optimizer_state"])
+            self.data_gen.set_state(ckpt["data_generator"])
+            self.init_gen.set_state(ckpt["init_generator"])
+        except (ValueError, KeyError, RuntimeError) as exc:
+            raise CheckpointError(f"{self.out / CHECKPOINT}: optimizer or generator state unusable ({exc})") from exc
+        self.start_epoch = ckpt["epoch"]
+        self.step = ckpt["step"]
+        self.history = list(ckpt["history"])
+        self.last_step_mass = ckpt["last_step_mass"]
+
+    # --------------------------------------------------------------- training
+    def steps_per_epoch(self) -> int:
+        return math.ceil(len(self.train_data) / self.config.optim.batch_size)
+
+    def run(self) -> dict:
+        """Train to the configured number of epochs; returns the final metrics row."""
+        cfg = self.config
+        total = cfg.optim.epochs * self.steps_per_epoch()
+        images = torch.from_numpy(self.train_data.images).to(self.device)
+        labels = torch.from_numpy(self.train_data.labels).to(self.device)
+        amp = cfg.amp and self.device.type == "cuda"
+        for epoch in range(self.start_epoch, cfg.optim.epochs):
+            t0 = time.time()
+            self.model.train()
+            perm = torch.randperm(len(images), generator=self.data_gen)
+            sums = {"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}
+            events: list[str] = []
+            bar = tqdm(
+                range(self.steps_per_epoch()),
+                desc=f"epoch {epoch + 1}/{cfg.optim.epochs}",
+                disable=not self.progress,
+                leave=False,
+                dynamic_ncols=True,
+            )
+            for b in bar:
+                idx = perm[b * cfg.optim.batch_size : (b + 1) * cfg.optim.batch_size].to(self.device)
+                x = to_input(images[idx], self.model.config)
+                x = augment_batch(x, self.data_gen, max_shift=cfg.data.max_shift, flip=cfg.data.flip)
+                y = labels[idx]
+                lr = lr_at(self.step, total, cfg)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=amp):
+                    out = self.model(x)
+                task = _task_loss(out, y, cfg.optim.label_smoothing)
+                loss = task + cfg.costs.time_price * time_cost(out.halting)
+                loss = loss + differentiable_costs(self.model, cfg.costs)
+                self.optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                self.optimizer.step()
+                proximal_step(self.model, cfg.costs, lr)
+                self.step += 1
+                with torch.no_grad():
+                    mass = out.halting[:, -1].mean().item()
+                    self.last_step_mass = 0.9 * self.last_step_mass + 0.1 * mass if self.step > 1 else mass
+                    sums["loss"] += task.item() * len(y)
+                    sums["correct"] += (out.exit_logits().argmax(1) == y).sum().item()
+                    sums["steps"] += out.expected_steps.sum().item()
+                    sums["n"] += len(y)
+                if cfg.growth.every_steps and self.step % cfg.growth.every_steps == 0:
+                    events += self._grow(total)
+                bar.set_postfix_str(
+                    f"loss={sums['loss'] / sums['n']:.3f} acc={sums['correct'] / sums['n']:.3f} "
+                    f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
+                )
+            bar.close()
+            if not cfg.growth.every_steps and (epoch + 1) % cfg.growth.every_epochs == 0:
+                events += self._grow(total)
+            row = self._metrics_row(epoch, sums, lr, time.time() - t0, events, amp)
+            self._end_epoch(epoch + 1, row)
+        return self.history[-1] if self.history else {}
+
+    def _grow(self, total_steps: int) -> list[str]:
+        if not self.config.growth.enabled:
+            return []
+        allow = self.step <= self.config.growth.until_fraction * total_steps
+        return update_window(
+            self.model, self.config.growth, self.last_step_mass, self.optimizer, self.init_gen, allow_grow=allow
+        )
+
+    def _metrics_row(self, epoch: int, sums: dict, lr: float, seconds: float, events: list[str], amp: bool) -> dict:
+        cfg = self.config
+        row = {
+            "epoch": epoch + 1,
+            "step": self.step,
+            "train_loss": sums["loss"] / sums["n"],
+            "train_accuracy": sums["correct"] / sums["n"],
+            "train_mean_steps": sums["steps"] / sums["n"],
+            "lr": lr,
+            **{f"window_{k}": v for k, v in self.model.window.items()},
+            "params": self.model.param_count(),
+            "breadth_cost": breadth_cost(self.model, cfg.costs).item(),
+            "depth_cost": depth_cost(self.model).item(),
+            "last_step_mass": self.last_step_mass,
+            "events": events,
+            "seconds": seconds,
+        }
+        last = epoch + 1 == cfg.optim.epochs
+        if last or (epoch + 1) % cfg.eval_every == 0:
+            ev = evaluate(self.model, self.test_data, self.device, cfg.eval_batch_size, amp)
+            row.update({f"test_{k}": v for k, v in ev.items()})
+        return row
+
+    def _end_epoch(self, epochs_done: int, row: dict) -> None:
+        self.history.append(row)
+        line = json.dumps(row)
+        metrics = self.out / METRICS
+        kept = metrics.read_text().splitlines()[: epochs_done - 1] if metrics.exists() else []
+        tmp = metrics.with_suffix(".jsonl.tmp")
+        tmp.write_text("\n".join(kept + [line]) + "\n")
+        tmp.replace(metrics)
+        save_checkpoint(
+            self.out / CHECKPOINT,
+            config=self.config.to_dict(),
+            model_config=self.model.config.to_dict(),
+            model_state=self.model.state_dict(),
+            optimizer_state=self.optimizer.state_dict(),
+            data_generator=self.data_gen.get_state(),
+            init_generator=self.init_gen.get_state(),
+            epoch=epochs_done,
+            step=self.step,
+            history=self.history,
+            last_step_mass=self.last_step_mass,
+        )
+        if epochs_done == self.config.optim.epochs:
+            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
+        if self.progress:
+            acc = f" test_acc={row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
+            tqdm.write(
+                f"epoch {epochs_done}: loss={row['train_loss']:.3f} train_acc={row['train_accuracy']:.3f}{acc} "
+                f"{window_summary(self.model)} E[t]={row['train_mean_steps']:.2f} ({row['seconds']:.0f}s)"
+                + (f" [{'; '.join(row['events'])}]" if row["events"] else "")
+            )
+
+    def final_summary(self) -> dict:
+        """What a model file records about its training."""
+        last = self.history[-1]
+        return {
+            "config": self.config.to_dict(),
+            "dataset": self.train_data.name,
+            "epochs": len(self.history),
+            "window": self.model.window,
+            "params": self.model.param_count(),
+            "test": {k[5:]: v for k, v in last.items() if k.startswith("test_")},
+            "device": str(self.device) if self.device.type == "cpu" else torch.cuda.get_device_name(self.device),
+            "train_seconds": sum(r["seconds"] for r in self.history),
+        }
+
+
+def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
+    """Train a lattice RCNN as configured; see :class:`Trainer`."""
+    return Trainer(config, out_dir, resume=resume, progress=progress).run()
+
