@@ -1,0 +1,125 @@
+"""CIFAR-10 from the official pickled ``cifar-10-python.tar.gz``, read locally or fetched with pooch."""
+from __future__ import annotations
+
+import pickle
+import tarfile
+from pathlib import Path
+
+import numpy as np
+import pooch
+
+from neurogrow.data.cache import default_cache_dir
+from neurogrow.data.cifar10 import CIFAR10_CLASSES
+from neurogrow.data.dataset import ImageDataset
+from neurogrow.errors import DataError
+
+CIFAR10_PYTHON_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+CIFAR10_PYTHON_HASH = "md5:c58f30108f718f92721af3b95e74349a"
+TARBALL_NAME = "cifar-10-python.tar.gz"
+_TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+_MEMBERS = {"train": _TRAIN_BATCHES, "test": ("test_batch",)}
+_LAYOUT = "expected cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta} (pickled dicts)"
+
+
+def find_or_fetch_cifar10_python(root: str | Path | None, cache_dir: str | Path | None) -> Path:
+    """Return the local ``cifar-10-python.tar.gz`` under ``root``, or download it into the cache.
+
+    Parameters
+    ----------
+    root : str or Path or None
+        The tarball itself, or a folder holding it (directly or in ``cifar10-python/``).
+    cache_dir : str or Path or None
+        Download folder; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    Path
+        The tarball. A download is checked against :data:`CIFAR10_PYTHON_HASH`.
+    """
+    if root is not None:
+        root = Path(root).expanduser()
+        for cand in ([root] if root.is_file() else [root / TARBALL_NAME, root / "cifar10-python" / TARBALL_NAME]):
+            if cand.is_file():
+                return cand
+    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    try:
+        fetched = pooch.retrieve(
+            url=CIFAR10_PYTHON_URL, known_hash=CIFAR10_PYTHON_HASH, fname=TARBALL_NAME, path=folder, progressbar=True
+        )
+    except (ValueError, OSError) as exc:
+        raise DataError(
+            f"cannot fetch {CIFAR10_PYTHON_URL} into {folder} ({exc}); expected a file with hash "
+            f"{CIFAR10_PYTHON_HASH}, or place {TARBALL_NAME} under the data root"
+        ) from None
+    return Path(fetched)
+
+
+def _read_members(tar_path: Path, wanted: tuple[str, ...]) -> dict[str, dict]:
+    """Unpickle the named members (matched by base name) of the tarball."""
+    out = {}
+    try:
+        with tarfile.open(tar_path, mode="r|gz") as tar:
+            for member in tar:
+                base = member.name.rsplit("/", 1)[-1]
+                if member.isfile() and base in wanted:
+                    out[base] = pickle.loads(tar.extractfile(member).read(), encoding="bytes")
+    except (tarfile.TarError, EOFError, OSError, pickle.UnpicklingError) as exc:
+        raise DataError(f"{tar_path}: cannot read ({exc}); {_LAYOUT}") from None
+    missing = [w for w in wanted if w not in out]
+    if missing:
+        raise DataError(f"{tar_path}: missing members {missing}; {_LAYOUT}")
+    return out
+
+
+def load_cifar10_python(split: str = "train", root: str | Path | None = None, cache_dir: str | Path | None = None) -> ImageDataset:
+    """Load CIFAR-10 from the official pickled tarball.
+
+    Parameters
+    ----------
+    split : {"train", "test"}
+        Which split.
+    root : str or Path or None
+        The tarball or a folder holding it; if absent there, it is downloaded with pooch.
+    cache_dir : str or Path or None
+        Download folder; default :func:`default_cache_dir`.
+
+    Returns
+    -------
+    ImageDataset
+        (N, 32, 32, 3) uint8 images in the original order; ids ``"train/<i>"`` for train and
+        ``"<i>"`` for test.
+    """
+    if split not in _MEMBERS:
+        raise DataError(f"cifar10-python: split {split!r}; expected one of {tuple(_MEMBERS)}")
+    tar_path = find_or_fetch_cifar10_python(root, cache_dir)
+    members = _read_members(tar_path, _MEMBERS[split] + ("batches.meta",))
+    not_dicts = [k for k, v in members.items() if not isinstance(v, dict)]
+    if not_dicts:
+        raise DataError(f"{tar_path}: members {not_dicts} are not pickled dicts; {_LAYOUT}")
+    names = [n.decode() if isinstance(n, bytes) else str(n) for n in members["batches.meta"].get(b"label_names", [])]
+    if names != list(CIFAR10_CLASSES):
+        raise DataError(f"{tar_path}: batches.meta label_names {names}; expected {list(CIFAR10_CLASSES)}")
+    images, labels = [], []
+    for batch in _MEMBERS[split]:
+        d = members[batch]
+        data = np.asarray(d.get(b"data"))
+        lab = np.asarray(d.get(b"labels"), dtype=np.int64)
+        if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3072 or lab.shape != (len(data),):
+            raise DataError(
+                f"{tar_path}: {batch} has data {data.dtype}{data.shape} and {lab.size} labels; "
+                "expected uint8 data of shape (N, 3072) and N labels"
+            )
+        images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
+        labels.append(lab)
+    labels = np.concatenate(labels)
+    if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
+        raise DataError(f"{tar_path}: labels outside 0..{len(CIFAR10_CLASSES) - 1}")
+    n = len(labels)
+    ids = [f"train/{i}" for i in range(n)] if split == "train" else [str(i) for i in range(n)]
+    return ImageDataset(
+        images=np.ascontiguousarray(np.concatenate(images)),
+        labels=labels,
+        class_names=list(CIFAR10_CLASSES),
+        ids=ids,
+        name="cifar10-python",
+    )

@@ -1,0 +1,83 @@
+"""Images from a folder: ``DIR/<class>/<file>`` or a flat folder of unlabelled images."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from neurogrow.data.dataset import ImageDataset
+from neurogrow.errors import DataError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
+_MODES = {1: "L", 3: "RGB"}
+
+
+def _is_image(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def _read(path: Path, mode: str, size: int | None) -> np.ndarray:
+    try:
+        with Image.open(path) as img:
+            img = img.convert(mode)
+            if size is not None and img.size != (size, size):
+                img = img.resize((size, size), Image.BILINEAR)
+            arr = np.asarray(img, dtype=np.uint8)
+    except OSError as exc:
+        raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
+    return arr[..., None] if arr.ndim == 2 else arr
+
+
+def load_image_folder(path: str | Path, size: int | None = None, channels: int = 3) -> ImageDataset:
+    """Load every PNG/JPEG image of a folder.
+
+    Parameters
+    ----------
+    path : str or Path
+        Either ``DIR/<class>/<file>.png|jpg|jpeg`` (files may sit deeper inside a class folder;
+        classes are the sorted folder names) or a flat folder of images (labels -1, no classes).
+    size : int, optional
+        Resize every image to ``size`` x ``size`` (bilinear). Without it all images must share one size.
+    channels : {3, 1}
+        RGB or greyscale.
+
+    Returns
+    -------
+    ImageDataset
+        Images sorted by id, where ids are paths relative to ``path`` with ``/`` separators;
+        ``name`` is the folder's name.
+    """
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        raise DataError(f"{root}: no such folder; expected DIR/<class>/<image> or a folder of images")
+    if channels not in _MODES:
+        raise DataError(f"load_image_folder({root}): channels={channels}; expected 1 or 3")
+    if size is not None and size < 1:
+        raise DataError(f"load_image_folder({root}): size={size}; expected a positive integer")
+    flat = sorted(p for p in root.iterdir() if _is_image(p))
+    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and any(_is_image(f) for f in p.rglob("*")))
+    if flat and class_dirs:
+        raise DataError(
+            f"{root}: holds both images and class folders with images ({class_dirs[0].name}/); "
+            "expected either DIR/<class>/<image> or a flat folder of images"
+        )
+    if flat:
+        files, labels, class_names = flat, [-1] * len(flat), []
+    else:
+        class_names = [d.name for d in class_dirs]
+        entries = sorted((f, c) for c, d in enumerate(class_dirs) for f in d.rglob("*") if _is_image(f))
+        files, labels = [f for f, _ in entries], [c for _, c in entries]
+    if not files:
+        raise DataError(f"{root}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files in DIR/<class>/ or DIR/")
+    arrays = [_read(f, _MODES[channels], size) for f in files]
+    for f, a in zip(files, arrays):
+        if a.shape != arrays[0].shape:
+            raise DataError(
+                f"{f}: size {a.shape[1]}x{a.shape[0]}; expected {arrays[0].shape[1]}x{arrays[0].shape[0]} "
+                f"like {files[0]}, or pass size= to resize"
+            )
+    ids = [f.relative_to(root).as_posix() for f in files]
+    return ImageDataset(
+        images=np.stack(arrays), labels=np.array(labels, dtype=np.int64), class_names=class_names, ids=ids, name=root.name
+    )

@@ -1,0 +1,60 @@
+"""``load_dataset``: one entry point for every named dataset."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from neurogrow.data.cifar10 import load_cifar10_jpeg
+from neurogrow.data.cifar10_python import load_cifar10_python
+from neurogrow.data.dataset import ImageDataset, select_classes
+from neurogrow.data.fashion_mnist import load_fashion_mnist
+from neurogrow.data.paths import default_data_root
+from neurogrow.errors import DataError
+
+#: Names accepted by :func:`load_dataset`.
+DATASET_NAMES = ("cifar10", "cifar10-python", "fashion-mnist")
+
+
+def load_dataset(
+    name: str,
+    split: str = "train",
+    root: str | Path | None = None,
+    classes=None,
+    cache_dir: str | Path | None = None,
+) -> ImageDataset:
+    """Load a named dataset split.
+
+    Parameters
+    ----------
+    name : {"cifar10", "cifar10-python", "fashion-mnist"}
+        ``"cifar10"`` reads ``cifar10-jpeg/cifar10-jpeg.tar.gz`` (decoded once, cached);
+        ``"cifar10-python"`` reads or downloads the official pickled tarball;
+        ``"fashion-mnist"`` reads idx files.
+    split : {"train", "test"}
+        Which split.
+    root : str or Path, optional
+        Data root (or the dataset's own folder or file); default :func:`default_data_root`
+        (for ``"cifar10-python"`` and ``"fashion-mnist"`` a missing data root is not an error).
+    classes : int or list of str, optional
+        Passed to :func:`select_classes`.
+    cache_dir : str or Path, optional
+        Cache (and download) folder; default ``$NEUROGROW_CACHE`` or ``~/.cache/neurogrow``.
+
+    Returns
+    -------
+    ImageDataset
+        The split, restricted to ``classes`` if given.
+    """
+    if name == "cifar10":
+        ds = load_cifar10_jpeg(split, root if root is not None else default_data_root(), cache_dir)
+    elif name == "cifar10-python":
+        if root is None:
+            try:
+                root = default_data_root()
+            except DataError:
+                pass
+        ds = load_cifar10_python(split, root, cache_dir)
+    elif name == "fashion-mnist":
+        ds = load_fashion_mnist(split, root)
+    else:
+        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_NAMES)}")
+    return ds if classes is None else select_classes(ds, classes)
