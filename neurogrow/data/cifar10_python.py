@@ -48,7 +48,7 @@ def find_or_fetch_cifar10_python(root: str | Path | None, cache_dir: str | Path 
         )
     except (ValueError, OSError) as exc:
         raise DataError(
-            f"cannot fetch {CIFAR10_PYTHON_URL} into {folder} ({exc}); expected a file with hash "
+            f"cannot fetch {CIFAR10_PYTHON_URL} into {folder} ({' '.join(str(exc).split())}); expected a file with hash "
             f"{CIFAR10_PYTHON_HASH}, or place {TARBALL_NAME} under the data root"
         ) from None
     return Path(fetched)
