@@ -1,0 +1,135 @@
+"""``neurogrow compare-rt MODEL_TIMES HUMAN --out DIR``: model halting times vs human reaction times.
+
+With no arguments, or ``--demo``, it runs the shipped model on the Geirhos et al. (2019) edge and
+silhouette stimuli in ``human_data/`` and prints the comparison (:func:`run_demo`).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from neurogrow.errors import NeurogrowError
+
+#: The demo's experiments: name, stimulus folder and trial folder under ``human_data/geirhos2019``.
+DEMO_EXPERIMENTS = [
+    ("edges", "stimuli/edges", "raw-data/edge-experiment"),
+    ("silhouettes", "stimuli/filled-silhouettes", "raw-data/silhouette-filled-experiment"),
+]
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    from neurogrow.compare_rt import MEASURES, MODEL_TIME_COLUMNS
+
+    p = subparsers.add_parser(
+        "compare-rt",
+        help="correlate model halting times with human reaction times per image",
+        description="Compare model halting times with human reaction times (or human difficulty) per image: "
+        "Spearman/Pearson with bootstrap CIs, permutation p, split-half noise ceiling, within-category "
+        "analysis and a mixed model. With no arguments (or --demo) runs the shipped demo.",
+    )
+    p.add_argument("model_times", nargs="?", metavar="MODEL_TIMES", help="extract HDF5 file, or CSV with columns stimulus,model_time")
+    p.add_argument(
+        "human",
+        nargs="?",
+        metavar="HUMAN",
+        help="folder of Geirhos et al. 2019 trial CSVs, long CSV (subject,stimulus,rt[,correct,category]), "
+        "CIFAR-10H per-trial CSV, or CIFAR-10H counts .npy",
+    )
+    p.add_argument("--out", metavar="DIR", help="output folder (summary.json, per_image.csv, report.md, figures)")
+    p.add_argument("--measure", choices=MEASURES, default=None, help="per-image human measure (default: mean_log_rt; entropy for counts)")
+    p.add_argument("--correct-only", action="store_true", help="use correct trials only for the RT measure")
+    p.add_argument("--model-time", choices=MODEL_TIME_COLUMNS, default="expected_steps", help="HDF5 input: which model time (default expected_steps)")
+    p.add_argument("--n-boot", type=int, default=1000, help="bootstrap samples (default 1000)")
+    p.add_argument("--n-splits", type=int, default=100, help="random split-halves for the noise ceiling (default 100)")
+    p.add_argument("--n-perm", type=int, default=10000, help="permutations for the p-value (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--labels", metavar="FILE", help="CIFAR-10H counts: true labels (.npy or CSV with a label column) for accuracy")
+    p.add_argument("--allow-unmatched", action="store_true", help="analyse the stimuli common to both inputs instead of requiring a full match")
+    p.add_argument("--no-mixed-model", action="store_true", help="skip the per-trial mixed model")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
+    p.add_argument("--demo", action="store_true", help="run the shipped model on the shipped Geirhos stimuli and print the result")
+    p.set_defaults(func=run)
+    return p
+
+
+def _options(args):
+    from neurogrow.compare_rt import Options
+
+    return Options(
+        measure=args.measure,
+        correct_only=args.correct_only,
+        n_boot=args.n_boot,
+        n_splits=args.n_splits,
+        n_perm=args.n_perm,
+        seed=args.seed,
+        model_time=args.model_time,
+        allow_unmatched=args.allow_unmatched,
+        mixed_model=not args.no_mixed_model,
+    )
+
+
+def run(args) -> int:
+    from neurogrow.compare_rt import compare_rt, format_table
+
+    if args.demo or (args.model_times is None and args.human is None):
+        return run_demo(args)
+    if args.model_times is None or args.human is None:
+        raise NeurogrowError("expected both MODEL_TIMES and HUMAN (or neither, for the demo)")
+    if not args.out:
+        raise NeurogrowError("--out DIR is required: the folder for summary.json, per_image.csv, report.md and figures")
+    result = compare_rt(args.model_times, args.human, args.out, _options(args), overwrite=args.overwrite, labels=args.labels)
+    print(format_table(result.summary))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def human_data_dir() -> Path:
+    """The shipped ``human_data/`` folder (``$NEUROGROW_HUMAN_DATA`` overrides it)."""
+    env = os.environ.get("NEUROGROW_HUMAN_DATA")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "human_data"
+
+
+def run_demo(args) -> int:
+    """Run the shipped model on the shipped Geirhos edge and silhouette stimuli and print the comparison.
+
+    INTEGRATION POINT: this is the only part of compare-rt that depends on the model and on
+    ``neurogrow extract``.  It expects ``neurogrow.load_model(name=None)`` to return the shipped
+    model and ``neurogrow.extract.extract_times(model, images_dir, ...)`` to return a DataFrame
+    with one row per image: ``stimulus`` (path relative to ``images_dir``) and ``expected_steps``
+    (and ``exit_step``).  With ``--out DIR`` the outputs of each experiment are written to
+    ``DIR/edges`` and ``DIR/silhouettes``.
+    """
+    from neurogrow.compare_rt import analyse, check_out_dir, format_table, write_outputs
+    from neurogrow.human import load_human
+
+    root = human_data_dir() / "geirhos2019"
+    if not root.is_dir():
+        raise NeurogrowError(f"{root}: the shipped human data are missing; set NEUROGROW_HUMAN_DATA to the human_data folder")
+    try:
+        from neurogrow import load_model  # lazily: the model is written elsewhere
+        from neurogrow.extract import extract_times
+    except ImportError as exc:
+        raise NeurogrowError(f"the demo needs the shipped model and neurogrow.extract ({exc}); run compare-rt MODEL_TIMES HUMAN --out DIR instead") from None
+    if args.out:
+        check_out_dir(args.out, args.overwrite)
+    options = _options(args)
+    model = load_model()
+    results = []
+    for name, stim_dir, trial_dir in DEMO_EXPERIMENTS:
+        times = extract_times(model, root / stim_dir)
+        human = load_human(root / trial_dir)
+        result = analyse(times, human, options, inputs={"model_times": f"shipped model on {stim_dir}", "human": str(root / trial_dir)})
+        print(f"== Geirhos et al. 2019, {name} ==")
+        print(format_table(result.summary))
+        results.append((name, result))
+    if args.out:  # written only once both analyses have succeeded
+        for name, result in results:
+            write_outputs(result, Path(args.out) / name, overwrite=args.overwrite)
+    if args.out:
+        print(f"wrote {args.out}")
+    sys.stdout.flush()
+    return 0

@@ -1,0 +1,82 @@
+"""Loader for long-format per-trial CSVs: ``subject,stimulus,rt`` (+ optional ``correct``, ``category``, ``response``).
+
+- ``rt`` in seconds, positive and finite on every trial with a response.
+- ``stimulus`` is matched by its file name without folders.
+- ``correct``: 1/0 or true/false (blank: unknown).
+- ``response`` (optional): the response given; blank or ``na`` marks a trial without response,
+  whose ``rt`` may then be empty.  Without a ``response`` column every row is a response and a
+  missing ``rt`` is an error.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurogrow.errors import DataError
+from neurogrow.human._common import (
+    check_duplicates,
+    check_rts,
+    line_of,
+    parse_bools,
+    parse_numbers,
+    read_csv_text,
+    require_columns,
+    stimulus_key,
+)
+from neurogrow.human.base import TRIAL_COLUMNS, HumanData
+
+REQUIRED = ["subject", "stimulus", "rt"]
+#: A median RT above this many seconds is taken as a file in milliseconds.
+MAX_MEDIAN_RT_S = 100.0
+
+
+def is_long_header(columns: list[str]) -> bool:
+    return set(REQUIRED) <= set(columns)
+
+
+def load_long_csv(path: str | Path) -> HumanData:
+    """Load a long-format per-trial CSV."""
+    path = Path(path)
+    df = read_csv_text(path)
+    require_columns(df, REQUIRED, path, "long-format trial")
+    rt = parse_numbers(df["rt"], path, "rt")
+    if "response" in df.columns:
+        responded = ~df["response"].str.lower().isin({"", "na", "nan", "none"}).to_numpy()
+    else:
+        responded = np.ones(len(df), dtype=bool)
+    check_rts(rt, responded, df.index, path)
+    med = np.median(rt[responded]) if responded.any() else np.nan
+    if np.isfinite(med) and med > MAX_MEDIAN_RT_S:
+        raise DataError(f"{path}: column rt has median {med:g}; expected seconds (divide milliseconds by 1000)")
+    for col in ("subject", "stimulus"):
+        empty = np.flatnonzero((df[col] == "").to_numpy())
+        if empty.size:
+            raise DataError(f"{path}: line {line_of(df.index[empty[0]])}: column {col} is empty; expected a value")
+    correct = parse_bools(df["correct"], path, "correct") if "correct" in df.columns else pd.Series(pd.NA, index=df.index, dtype="boolean")
+    correct[~responded] = pd.NA
+    if "category" in df.columns:
+        category = df["category"].where(df["category"] != "", None)
+        if category.isna().any() and category.notna().any():
+            i = int(np.flatnonzero(category.isna().to_numpy())[0])
+            raise DataError(f"{path}: line {line_of(df.index[i])}: column category is empty; expected a value on every row")
+    else:
+        category = pd.Series(None, index=df.index, dtype=object)
+    trials = pd.DataFrame(
+        {
+            "subject": df["subject"].to_numpy(),
+            "stimulus": df["stimulus"].map(stimulus_key).to_numpy(),
+            "rt": np.where(responded, rt, np.nan),
+            "responded": responded,
+            "correct": correct.astype("boolean").to_numpy(),
+            "category": category.to_numpy(dtype=object),
+        }
+    )
+    check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))
+    conflict = trials.dropna(subset=["category"]).groupby("stimulus")["category"].nunique()
+    if (conflict > 1).any():
+        s = conflict[conflict > 1].index[0]
+        raise DataError(f"{path}: stimulus {s!r} has more than one category; expected one category per stimulus")
+    trials["correct"] = trials["correct"].astype("boolean")
+    return HumanData(format="long_csv", source=str(path), trials=trials[TRIAL_COLUMNS])

@@ -1,0 +1,373 @@
+"""The HDF5 file of model halting times written by ``neurogrow extract`` (schema 1.0).
+
+Layout (documented in ``docs/hdf5_schema.md``)::
+
+    /                       attrs: schema="neurogrow.times", schema_version="1.0",
+                                   neurogrow_version, model_name, model_checksum, created (ISO 8601 UTC),
+                                   command_line, exit_threshold, n_stimuli, n_steps, n_classes
+    /stimulus               (N,)   str   path relative to the image folder, or the dataset index
+    /label                  (N,)   str   true class name; "" when unknown
+    /expected_steps         (N,)   f8    E[t] under the halting distribution (steps are 1..T)
+    /exit_step              (N,)   i4    first step where the cumulative halting probability >= exit_threshold
+    /prediction             (N,)   str   predicted class name
+    /correct                (N,)   i1    1 correct, 0 wrong, -1 unknown (no label)
+    /class_names            (K,)   str
+    /probs                  (N,T,K) f4   per-step class probabilities (chunked, gzip)
+    /halting                (N,T)  f4    halting distribution over steps (chunked, gzip)
+    /extra/<column>         (N,)         any further per-stimulus columns of the table
+    /activations/<layer>-t<step>  (N,C) f4  pooled activations (chunked, gzip), attrs layer, step
+
+Writing is atomic: a temporary file in the destination folder, renamed over the destination
+once complete.  :func:`read_times` refuses a file of another schema version.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from neurogrow.errors import DataError, NeurogrowError
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "SUPPORTED_VERSIONS",
+    "TIME_COLUMNS",
+    "StepArrays",
+    "halting_summary",
+    "write_times",
+    "read_times",
+    "read_step_arrays",
+    "read_activations",
+    "read_attrs",
+    "activation_name",
+    "parse_activation_name",
+]
+
+SCHEMA = "neurogrow.times"
+SCHEMA_VERSION = "1.0"
+SUPPORTED_VERSIONS = ("1.0",)
+#: Columns of the DataFrame returned by :func:`read_times`, in order.
+TIME_COLUMNS = ["stimulus", "label", "expected_steps", "exit_step", "prediction", "correct"]
+_STR = None  # set lazily to h5py.string_dtype("utf-8")
+_ACT_RE = re.compile(r"^(?P<layer>[A-Za-z0-9_.]+)-t(?P<step>\d+)$")
+
+
+class StepArrays(NamedTuple):
+    """Per-step arrays of a times file."""
+
+    probs: np.ndarray  #: (N, T, K) class probabilities at each step
+    halting: np.ndarray  #: (N, T) halting distribution over steps
+    class_names: list[str]  #: the K class names
+
+
+def _h5py():
+    import h5py
+
+    return h5py
+
+
+def _str_dtype():
+    global _STR
+    if _STR is None:
+        _STR = _h5py().string_dtype("utf-8")
+    return _STR
+
+
+def activation_name(layer: str, step: int) -> str:
+    """Dataset name of a layer's pooled activations at a step: ``layer2``, 3 -> ``layer2-t3``."""
+    return f"{layer}-t{int(step)}"
+
+
+def parse_activation_name(name: str) -> tuple[str, int]:
+    """``layer2-t3`` -> (``layer2``, 3)."""
+    m = _ACT_RE.match(name)
+    if not m:
+        raise NeurogrowError(f"activation name {name!r}: expected <layer>-t<step>, e.g. layer2-t3")
+    return m.group("layer"), int(m.group("step"))
+
+
+def halting_summary(halting: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Expected steps E[t] and exit step (first t with cumulative pi >= threshold), steps counted from 1."""
+    h = np.asarray(halting, dtype=float)
+    if h.ndim != 2:
+        raise NeurogrowError(f"halting: shape {h.shape}; expected (stimuli, steps)")
+    steps = np.arange(1, h.shape[1] + 1)
+    expected = h @ steps
+    cum = np.cumsum(h, axis=1)
+    reached = cum >= threshold - 1e-9
+    exit_step = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, h.shape[1])
+    return expected, exit_step.astype(np.int32)
+
+
+def _as_str_list(values, what: str) -> list[str]:
+    out = []
+    for v in values:
+        if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
+            out.append("")
+        else:
+            out.append(str(v))
+    return out
+
+
+def _validate(table: pd.DataFrame, probs: np.ndarray, halting: np.ndarray, class_names, activations) -> None:
+    if not isinstance(table, pd.DataFrame):
+        raise NeurogrowError("write_times: table must be a pandas DataFrame")
+    if "stimulus" not in table.columns:
+        raise NeurogrowError("write_times: table has no column stimulus; expected one row per stimulus")
+    n = len(table)
+    if probs.ndim != 3 or probs.shape[0] != n:
+        raise NeurogrowError(f"write_times: step_probs has shape {probs.shape}; expected ({n}, steps, classes)")
+    if halting.shape != probs.shape[:2]:
+        raise NeurogrowError(f"write_times: halting has shape {halting.shape}; expected {probs.shape[:2]}")
+    if len(class_names) != probs.shape[2]:
+        raise NeurogrowError(f"write_times: {len(class_names)} class names for {probs.shape[2]} classes in step_probs")
+    if table["stimulus"].duplicated().any():
+        dup = table["stimulus"][table["stimulus"].duplicated()].iloc[0]
+        raise NeurogrowError(f"write_times: stimulus {dup!r} appears twice; expected one row per stimulus")
+    for name, arr in (activations or {}).items():
+        parse_activation_name(name)
+        if np.asarray(arr).ndim != 2 or np.asarray(arr).shape[0] != n:
+            raise NeurogrowError(f"write_times: activations {name!r} has shape {np.shape(arr)}; expected ({n}, channels)")
+
+
+def write_times(
+    path: str | os.PathLike,
+    table: pd.DataFrame,
+    step_probs: np.ndarray,
+    halting: np.ndarray,
+    class_names,
+    attrs: dict | None = None,
+    activations: dict[str, np.ndarray] | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Write a times file atomically; returns its path.
+
+    ``table`` has one row per stimulus: ``stimulus`` (required), and optionally ``label``,
+    ``expected_steps``, ``exit_step``, ``prediction``, ``correct`` (missing ones are computed
+    from ``halting``/``step_probs``: ``exit_step`` with ``attrs["exit_threshold"]``, default 0.5)
+    and any further columns (stored under ``/extra``).  ``step_probs`` is (N, T, K), ``halting``
+    (N, T), ``class_names`` K names.  ``attrs`` may carry ``model_name``, ``model_checksum``,
+    ``command_line`` (default: this process's command line), ``exit_threshold`` and any other
+    scalar metadata.  ``activations`` maps ``<layer>-t<step>`` to (N, C) arrays.
+    Raises :class:`NeurogrowError` if ``path`` exists and ``overwrite`` is false.
+    """
+    h5py = _h5py()
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise NeurogrowError(f"{path}: already exists; pass --overwrite to replace it")
+    if path.is_dir():
+        raise NeurogrowError(f"{path}: is a folder; expected a .h5 file path")
+    probs = np.asarray(step_probs, dtype=np.float32)
+    halt = np.asarray(halting, dtype=np.float32)
+    class_names = [str(c) for c in class_names]
+    _validate(table, probs, halt, class_names, activations)
+    attrs = dict(attrs or {})
+    threshold = float(attrs.pop("exit_threshold", 0.5))
+    n, t_steps, k = probs.shape
+
+    table = table.reset_index(drop=True)
+    exp, ext = halting_summary(halt, threshold)
+    expected = table["expected_steps"].to_numpy(float) if "expected_steps" in table else exp
+    exit_step = table["exit_step"].to_numpy(np.int32) if "exit_step" in table else ext
+    if "prediction" in table:
+        prediction = _as_str_list(table["prediction"], "prediction")
+    else:
+        final = (halt[:, :, None] * probs).sum(axis=1)
+        prediction = [class_names[i] for i in final.argmax(axis=1)] if n else []
+    if "label" in table:
+        labels = [class_names[int(v)] if isinstance(v, (int, np.integer)) else v for v in table["label"]]
+        label = _as_str_list(labels, "label")
+    else:
+        label = [""] * n
+    if "correct" in table:
+        corr = pd.array(table["correct"], dtype="boolean")
+        correct = np.where(corr.isna(), -1, corr.fillna(False).astype(int)).astype(np.int8)
+    else:
+        correct = np.array([-1 if lab == "" else int(lab == pred) for lab, pred in zip(label, prediction)], dtype=np.int8)
+
+    from neurogrow import __version__
+
+    root_attrs = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "neurogrow_version": __version__,
+        "model_name": str(attrs.pop("model_name", "unknown")),
+        "model_checksum": str(attrs.pop("model_checksum", "unknown")),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command_line": str(attrs.pop("command_line", shlex.join(sys.argv))),
+        "exit_threshold": threshold,
+        "n_stimuli": n,
+        "n_steps": t_steps,
+        "n_classes": k,
+    }
+    for key, val in attrs.items():
+        root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with h5py.File(tmp, "w") as f:
+            for key, val in root_attrs.items():
+                f.attrs[key] = val
+            sdt = _str_dtype()
+            f.create_dataset("stimulus", data=np.array(_as_str_list(table["stimulus"], "stimulus"), dtype=object), dtype=sdt)
+            f.create_dataset("label", data=np.array(label, dtype=object), dtype=sdt)
+            f.create_dataset("expected_steps", data=np.asarray(expected, dtype=np.float64))
+            f.create_dataset("exit_step", data=np.asarray(exit_step, dtype=np.int32))
+            f.create_dataset("prediction", data=np.array(prediction, dtype=object), dtype=sdt)
+            f.create_dataset("correct", data=correct)
+            f.create_dataset("class_names", data=np.array(class_names, dtype=object), dtype=sdt)
+            chunk_n = max(1, min(n, 1024))
+            f.create_dataset("probs", data=probs, chunks=(chunk_n, t_steps, k) if n else None, compression="gzip" if n else None)
+            f.create_dataset("halting", data=halt, chunks=(chunk_n, t_steps) if n else None, compression="gzip" if n else None)
+            extra_cols = [c for c in table.columns if c not in TIME_COLUMNS]
+            if extra_cols:
+                g = f.create_group("extra")
+                for c in extra_cols:
+                    col = table[c]
+                    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                        g.create_dataset(c, data=col.to_numpy(dtype=float))
+                    else:
+                        g.create_dataset(c, data=np.array(_as_str_list(col, c), dtype=object), dtype=sdt)
+            if activations:
+                g = f.create_group("activations")
+                for name, arr in activations.items():
+                    a = np.asarray(arr, dtype=np.float32)
+                    layer, step = parse_activation_name(name)
+                    rows = max(1, min(n, (1 << 18) // max(1, a.shape[1])))  # about 1 MiB per chunk
+                    ds = g.create_dataset(
+                        name, data=a, chunks=(rows, max(1, a.shape[1])) if a.size else None,
+                        compression="gzip" if a.size else None,
+                    )
+                    ds.attrs["layer"] = layer
+                    ds.attrs["step"] = step
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _open(path: str | os.PathLike):
+    """Open a times file for reading, checking that it is one and of a supported schema version."""
+    h5py = _h5py()
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: file not found; expected a times file written by neurogrow extract")
+    try:
+        f = h5py.File(path, "r")
+    except OSError:
+        raise DataError(f"{path}: not an HDF5 file; expected a times file written by neurogrow extract") from None
+    schema = f.attrs.get("schema")
+    version = f.attrs.get("schema_version")
+    if isinstance(schema, bytes):
+        schema = schema.decode()
+    if isinstance(version, bytes):
+        version = version.decode()
+    if schema != SCHEMA:
+        f.close()
+        raise DataError(f"{path}: root attribute schema is {schema!r}; expected {SCHEMA!r} (a file written by neurogrow extract)")
+    if str(version) not in SUPPORTED_VERSIONS:
+        f.close()
+        raise DataError(
+            f"{path}: schema version {version!r}; this neurogrow reads version {', '.join(SUPPORTED_VERSIONS)} "
+            "(re-run neurogrow extract with this version)"
+        )
+    return f
+
+
+def _strings(ds) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in ds[()]]
+
+
+def _need(f, key: str, path) -> object:
+    if key not in f:
+        raise DataError(f"{path}: dataset /{key} is missing; expected it in schema {SCHEMA_VERSION}")
+    return f[key]
+
+
+def read_attrs(path: str | os.PathLike) -> dict:
+    """Root attributes of a times file, as Python scalars."""
+    with _open(path) as f:
+        out = {}
+        for key, val in f.attrs.items():
+            if isinstance(val, bytes):
+                val = val.decode()
+            elif isinstance(val, np.generic):
+                val = val.item()
+            out[key] = val
+        return out
+
+
+def read_times(path: str | os.PathLike) -> pd.DataFrame:
+    """Per-stimulus table of a times file.
+
+    Columns: ``stimulus`` (str), ``label`` (str, None when unknown), ``expected_steps`` (float),
+    ``exit_step`` (int), ``prediction`` (str), ``correct`` (nullable boolean), then any extra
+    columns.  The per-step arrays are in :func:`read_step_arrays`; the root attributes are in
+    ``df.attrs`` (and :func:`read_attrs`).
+    """
+    with _open(path) as f:
+        n = int(_need(f, "stimulus", path).shape[0])
+        for key in ("label", "expected_steps", "exit_step", "prediction", "correct"):
+            if _need(f, key, path).shape[0] != n:
+                raise DataError(f"{path}: dataset /{key} has {f[key].shape[0]} rows; expected {n} (one per stimulus)")
+        corr = f["correct"][()].astype(int)
+        df = pd.DataFrame(
+            {
+                "stimulus": _strings(f["stimulus"]),
+                "label": [s if s != "" else None for s in _strings(f["label"])],
+                "expected_steps": f["expected_steps"][()].astype(float),
+                "exit_step": f["exit_step"][()].astype(int),
+                "prediction": _strings(f["prediction"]),
+                "correct": pd.array([None if c < 0 else bool(c) for c in corr], dtype="boolean"),
+            }
+        )
+        if "extra" in f:
+            for key in f["extra"]:
+                ds = f["extra"][key]
+                df[key] = _strings(ds) if ds.dtype.kind in "OSU" else ds[()]
+        attrs = {}
+        for key, val in f.attrs.items():
+            attrs[key] = val.decode() if isinstance(val, bytes) else (val.item() if isinstance(val, np.generic) else val)
+    df.attrs = attrs
+    return df
+
+
+def read_step_arrays(path: str | os.PathLike) -> StepArrays:
+    """Per-step class probabilities (N, T, K), halting distribution (N, T) and class names."""
+    with _open(path) as f:
+        return StepArrays(
+            probs=_need(f, "probs", path)[()],
+            halting=_need(f, "halting", path)[()],
+            class_names=_strings(_need(f, "class_names", path)),
+        )
+
+
+def read_activations(path: str | os.PathLike, names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Pooled activations ``{"layer2-t3": (N, C) array, ...}`` (all, or those in ``names``)."""
+    with _open(path) as f:
+        if "activations" not in f or len(f["activations"]) == 0:
+            raise DataError(f"{path}: no activations in this file; re-run neurogrow extract with --activations")
+        g = f["activations"]
+        keys = list(g.keys()) if names is None else names
+        missing = [k for k in keys if k not in g]
+        if missing:
+            raise DataError(f"{path}: no activations named {', '.join(missing)}; the file has {', '.join(g.keys())}")
+
+        def order(k: str):
+            layer, step = parse_activation_name(k)
+            return (layer, step)
+
+        return {k: g[k][()] for k in sorted(keys, key=order)}

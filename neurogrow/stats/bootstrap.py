@@ -1,0 +1,108 @@
+"""Bootstrap resampling as weights: images (one level) or subjects and images (two levels).
+
+A bootstrap sample of N items is represented by its multinomial counts (how many times each item
+was drawn), so that statistics are weighted sums and matrix products over a (B, N) matrix of
+counts instead of copies of the data.  Samples are produced in chunks of rows to bound memory.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+
+from neurogrow.stats.ranks import chunk_rows
+
+__all__ = [
+    "multinomial_counts",
+    "iter_counts",
+    "percentile_ci",
+    "image_bootstrap",
+    "two_level_bootstrap",
+]
+
+
+def multinomial_counts(rng: np.random.Generator, rows: int, n: int) -> np.ndarray:
+    """(rows, n) float counts of ``rows`` bootstrap samples of size ``n`` drawn from ``n`` items."""
+    idx = rng.integers(0, n, size=(rows, n))
+    idx += (np.arange(rows) * n)[:, None]
+    return np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n).astype(float)
+
+
+def iter_counts(rng: np.random.Generator, n_boot: int, n: int, chunk: int | None = None) -> Iterator[tuple[slice, np.ndarray]]:
+    """Yield ``(rows, counts)`` chunks that together make ``n_boot`` bootstrap samples of ``n`` items."""
+    chunk = chunk or chunk_rows(n)
+    for start in range(0, n_boot, chunk):
+        stop = min(n_boot, start + chunk)
+        yield slice(start, stop), multinomial_counts(rng, stop - start, n)
+
+
+def percentile_ci(samples: np.ndarray, level: float = 0.95) -> list[float | None]:
+    """Percentile interval of the finite values in ``samples`` (``[None, None]`` if there are none)."""
+    s = np.asarray(samples, dtype=float)
+    s = s[np.isfinite(s)]
+    if s.size == 0:
+        return [None, None]
+    alpha = (1.0 - level) / 2.0
+    lo, hi = np.quantile(s, [alpha, 1.0 - alpha])
+    return [float(lo), float(hi)]
+
+
+def image_bootstrap(
+    stat: Callable[[np.ndarray], np.ndarray | dict[str, np.ndarray]],
+    n_items: int,
+    n_boot: int,
+    rng: np.random.Generator,
+    chunk: int | None = None,
+) -> np.ndarray | dict[str, np.ndarray]:
+    """Evaluate ``stat(weights)`` on ``n_boot`` resamples of ``n_items`` items.
+
+    ``stat`` receives a (b, n_items) matrix of counts and returns (b,) values (or a dict of them).
+    """
+    out: dict[str, np.ndarray] | np.ndarray | None = None
+    for rows, w in iter_counts(rng, n_boot, n_items, chunk):
+        res = stat(w)
+        if isinstance(res, dict):
+            if out is None:
+                out = {k: np.full(n_boot, np.nan) for k in res}
+            for k, v in res.items():
+                out[k][rows] = v
+        else:
+            if out is None:
+                out = np.full(n_boot, np.nan)
+            out[rows] = res
+    assert out is not None
+    return out
+
+
+def two_level_bootstrap(
+    stat: Callable[[np.ndarray, np.ndarray], np.ndarray | dict[str, np.ndarray]],
+    n_subjects: int,
+    n_items: int,
+    n_boot: int,
+    rng: np.random.Generator,
+    chunk: int | None = None,
+) -> np.ndarray | dict[str, np.ndarray]:
+    """Evaluate ``stat(subject_weights, item_weights)`` on ``n_boot`` two-level resamples.
+
+    Each sample draws subjects with replacement (``subject_weights``: (b, n_subjects) counts) and,
+    independently, items with replacement (``item_weights``: (b, n_items) counts).
+    """
+    out: dict[str, np.ndarray] | np.ndarray | None = None
+    chunk = chunk or chunk_rows(n_items)
+    for start in range(0, n_boot, chunk):
+        stop = min(n_boot, start + chunk)
+        v = multinomial_counts(rng, stop - start, n_subjects)
+        w = multinomial_counts(rng, stop - start, n_items)
+        res = stat(v, w)
+        rows = slice(start, stop)
+        if isinstance(res, dict):
+            if out is None:
+                out = {k: np.full(n_boot, np.nan) for k in res}
+            for k, val in res.items():
+                out[k][rows] = val
+        else:
+            if out is None:
+                out = np.full(n_boot, np.nan)
+            out[rows] = res
+    assert out is not None
+    return out

@@ -1,0 +1,366 @@
+"""neurogrow compare-rt: the analysis end to end through the CLI, outputs, and bad input."""
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from neurogrow.cli import main
+from neurogrow.compare_rt import Options, analyse, load_model_times
+from neurogrow.human import load_human
+
+ROOT = Path(__file__).resolve().parents[1]
+GEIRHOS = ROOT / "human_data" / "geirhos2019"
+EDGES = GEIRHOS / "raw-data" / "edge-experiment"
+SILHOUETTES = GEIRHOS / "raw-data" / "silhouette-filled-experiment"
+COUNTS = ROOT / "human_data" / "cifar10h" / "cifar10h-counts.npy"
+FAST = ["--n-boot", "200", "--n-perm", "500"]
+
+
+def _stimuli(folder: str = "edges") -> list[str]:
+    d = GEIRHOS / "stimuli" / folder
+    return sorted(str(p.relative_to(d)) for p in d.glob("*/*.png"))
+
+
+def _model_csv(path: Path, stimuli: list[str], seed: int = 0, times=None) -> Path:
+    rng = np.random.default_rng(seed)
+    t = rng.gamma(3.0, 1.0, len(stimuli)) if times is None else times
+    pd.DataFrame({"stimulus": stimuli, "model_time": t}).to_csv(path, index=False)
+    return path
+
+
+def _run(capsys, *args) -> tuple[int, str, str]:
+    rc = main(["compare-rt", *map(str, args)])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def edge_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("edges")
+    mt = _model_csv(tmp / "times.csv", _stimuli("edges"))
+    out = tmp / "out"
+    rc = main(["compare-rt", str(mt), str(EDGES), "--out", str(out), *FAST])
+    return rc, out
+
+
+def test_outputs_and_summary_layout(edge_run):
+    rc, out = edge_run
+    assert rc == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.json", "per_image.csv", "report.md", "scatter.png", "scatter.pdf", "per_category.png", "per_category.pdf"} <= names
+    s = json.loads((out / "summary.json").read_text())
+    assert s["n_stimuli"] == 160 and s["n_subjects"] == 10 and s["n_trials"] == 1566
+    assert set(s["spearman"]) >= {"r", "ci95", "p_permutation"}
+    assert set(s["pearson"]) >= {"r", "ci95"}
+    assert set(s["noise_ceiling"]) >= {"spearman_brown", "ci95"}
+    assert set(s["within_category"]) >= {"spearman_partial", "noise_ceiling"}
+    assert set(s["within_category"]["spearman_partial"]) >= {"r", "ci95", "p_permutation"}
+    assert set(s["within_category"]["noise_ceiling"]) >= {"spearman_brown", "ci95"}
+    assert set(s["mixed_model"]) >= {"coef", "ci95", "p"}
+    for ci in (s["spearman"]["ci95"], s["pearson"]["ci95"], s["noise_ceiling"]["ci95"], s["mixed_model"]["ci95"]):
+        assert len(ci) == 2 and ci[0] < ci[1]
+    assert s["spearman"]["ci95"][0] < s["spearman"]["r"] < s["spearman"]["ci95"][1]
+    assert 0 < s["spearman"]["p_permutation"] <= 1
+    assert s["spearman"]["relative_to_ceiling"] == pytest.approx(s["spearman"]["r"] / s["noise_ceiling"]["spearman_brown"])
+    report = (out / "report.md").read_text()
+    assert "Spearman-Brown" in report and "mixed model" in report and "mouse travel" in report
+    assert (out / "scatter.png").read_bytes()[:4] == b"\x89PNG" and (out / "scatter.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_correlations_equal_scipy_on_per_image_csv(edge_run):
+    _, out = edge_run
+    s = json.loads((out / "summary.json").read_text())
+    d = pd.read_csv(out / "per_image.csv")
+    assert len(d) == 160 and d["stimulus"].is_unique
+    assert s["spearman"]["r"] == pytest.approx(sps.spearmanr(d["model_time"], d["human_measure"])[0], abs=1e-12)
+    assert s["pearson"]["r"] == pytest.approx(sps.pearsonr(d["model_time"], d["human_measure"])[0], abs=1e-12)
+    assert s["within_category"]["spearman_partial"]["r"] == pytest.approx(
+        sps.spearmanr(d["model_time_resid"], d["human_measure_resid"])[0], abs=1e-12
+    )
+    # the per-image measure is the mean log RT over trials with a response
+    t = load_human(EDGES).trials
+    t = t[t["responded"]]
+    expected = np.log(t["rt"]).groupby(t["stimulus"]).mean()
+    np.testing.assert_allclose(d.set_index("stimulus")["human_measure"], expected.loc[d["stimulus"]], rtol=1e-10)
+    np.testing.assert_allclose(d["human_measure"], d["mean_log_rt"])
+    resid = d["human_measure"] - d.groupby("category")["human_measure"].transform("mean")
+    np.testing.assert_allclose(d["human_measure_resid"], resid, atol=1e-10)
+
+
+def test_console_table(capsys, tmp_path):
+    mt = _model_csv(tmp_path / "t.csv", _stimuli("edges"))
+    rc, out, err = _run(capsys, mt, EDGES, "--out", tmp_path / "o", *FAST, "--no-mixed-model")
+    assert rc == 0 and err == ""
+    assert "Spearman" in out and "Noise ceiling" in out and "Within category" in out
+
+
+@pytest.mark.parametrize(
+    "folder, stimuli, overall, within",
+    [(EDGES, "edges", 0.67, 0.28), (SILHOUETTES, "filled-silhouettes", 0.72, 0.45)],
+)
+def test_noise_ceilings_on_shipped_geirhos_data(tmp_path, folder, stimuli, overall, within):
+    times = load_model_times(_model_csv(tmp_path / "t.csv", _stimuli(stimuli)))
+    s = analyse(times, load_human(folder), Options(n_boot=100, n_perm=100, mixed_model=False)).summary
+    assert s["noise_ceiling"]["spearman_brown"] == pytest.approx(overall, abs=0.03)
+    assert s["within_category"]["noise_ceiling"]["spearman_brown"] == pytest.approx(within, abs=0.03)
+
+
+def test_model_time_explaining_rt_is_detected(tmp_path):
+    t = load_human(EDGES).trials
+    t = t[t["responded"]]
+    mean_log_rt = np.log(t["rt"]).groupby(t["stimulus"]).mean()
+    stims = _stimuli("edges")
+    times = np.array([mean_log_rt[s.split("/")[1]] for s in stims]) * 10 + 20
+    mt = load_model_times(_model_csv(tmp_path / "t.csv", stims, times=times))
+    s = analyse(mt, load_human(EDGES), Options(n_boot=200, n_perm=200)).summary
+    assert s["spearman"]["r"] == pytest.approx(1.0)
+    assert s["spearman"]["p_permutation"] == pytest.approx(1 / 201)
+    assert s["mixed_model"]["coef"] == pytest.approx(0.1, rel=0.2)  # log RT per model-time unit
+    assert s["spearman"]["relative_to_ceiling"] > 1
+
+
+def test_median_and_correct_only(tmp_path):
+    mt = load_model_times(_model_csv(tmp_path / "t.csv", _stimuli("edges")))
+    res = analyse(mt, load_human(EDGES), Options(measure="median_rt", correct_only=True, n_boot=100, n_perm=100, mixed_model=False))
+    d = res.per_image.set_index("stimulus")
+    t = load_human(EDGES).trials
+    t = t[t["responded"] & t["correct"].fillna(False).astype(bool)]
+    expected = t.groupby("stimulus")["rt"].median()
+    np.testing.assert_allclose(d["human_measure"], expected.loc[d.index], rtol=1e-10)
+    assert res.summary["human_measure"] == "median_rt" and res.summary["options"]["correct_only"]
+
+
+def test_hdf5_model_times(capsys, tmp_path):
+    from neurogrow.io import write_times
+
+    stims = _stimuli("edges")
+    rng = np.random.default_rng(0)
+    n, steps = len(stims), 5
+    halting = rng.dirichlet(np.ones(steps), size=n)
+    probs = rng.dirichlet(np.ones(16), size=(n, steps))
+    classes = sorted({s.split("/")[0] for s in stims})
+    table = pd.DataFrame({"stimulus": stims, "label": [s.split("/")[0] for s in stims]})
+    h5 = write_times(tmp_path / "times.h5", table, probs, halting, classes, attrs={"model_name": "test"})
+    for which in ("expected_steps", "exit_step"):
+        out = tmp_path / which
+        rc, _, err = _run(capsys, h5, EDGES, "--out", out, "--model-time", which, *FAST, "--no-mixed-model")
+        assert rc == 0, err
+        d = pd.read_csv(out / "per_image.csv")
+        from neurogrow.io import read_times
+
+        ref = read_times(h5).assign(key=lambda df: df["stimulus"].str.split("/").str[1]).set_index("key")[which]
+        np.testing.assert_allclose(d["model_time"], ref.loc[d["stimulus"]])
+
+
+def test_cifar10h_counts(capsys, tmp_path):
+    counts = np.load(COUNTS)[:300]
+    np.save(tmp_path / "counts.npy", counts)
+    rng = np.random.default_rng(0)
+    n = counts.sum(1)
+    entropy = -(np.where(counts > 0, counts / n[:, None] * np.log2(np.maximum(counts, 1) / n[:, None]), 0)).sum(1)
+    mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(300)], times=entropy + rng.normal(0, 0.3, 300))
+    out = tmp_path / "o"
+    rc, _, err = _run(capsys, mt, tmp_path / "counts.npy", "--out", out, "--n-splits", "20", *FAST)
+    assert rc == 0, err
+    s = json.loads((out / "summary.json").read_text())
+    assert s["human_measure"] == "entropy" and s["n_subjects"] == 0
+    assert s["spearman"]["r"] > 0.5
+    assert 0 < s["noise_ceiling"]["spearman_brown"] < 1
+    assert s["noise_ceiling"]["split_unit"] == "responses within image"
+    assert s["mixed_model"]["coef"] is None
+    d = pd.read_csv(out / "per_image.csv", dtype={"stimulus": str})
+    np.testing.assert_allclose(d["entropy"], entropy[d["stimulus"].astype(int)], atol=1e-9)
+
+
+def test_cifar10h_trials(capsys, tmp_path):
+    rng = np.random.default_rng(1)
+    header = (
+        "annotator_id,trial_index,is_attn_check,true_category,chosen_category,true_label,chosen_label,"
+        "correct_guess,cifar10_test_set_idx,image_filename,subcategory,reaction_time,time_elapsed"
+    )
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    difficulty = rng.normal(0, 0.3, 30)
+    rows = []
+    for ann in range(8):
+        for k, idx in enumerate(list(range(30)) + [-99999]):
+            attn = int(idx < 0)
+            lab = idx % 10 if not attn else 0
+            rt = 1000 * np.exp(0.3 + (difficulty[idx] if not attn else 0) + rng.normal(0, 0.2))
+            rows.append(f"{ann},{k},{attn},{classes[lab]},{classes[lab]},{lab},{lab},1,{idx},x.png,s,{rt:.1f},0")
+    raw = tmp_path / "cifar10h-raw.csv"
+    raw.write_text(header + "\n" + "\n".join(rows) + "\n")
+    mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(30)], times=difficulty * 5 + 10)
+    out = tmp_path / "o"
+    rc, _, err = _run(capsys, mt, raw, "--out", out, *FAST)
+    assert rc == 0, err
+    s = json.loads((out / "summary.json").read_text())
+    assert s["n_stimuli"] == 30 and s["n_subjects"] == 8 and s["n_trials"] == 240
+    assert s["spearman"]["r"] > 0.7
+    d = pd.read_csv(out / "per_image.csv")
+    assert d["median_rt"].between(0.5, 5).all()  # seconds, not milliseconds
+
+
+def test_demo_wiring(capsys, monkeypatch):
+    import neurogrow
+
+    def fake_extract_times(model, images_dir, **kwargs):
+        stims = sorted(str(p.relative_to(images_dir)) for p in Path(images_dir).glob("*/*.png"))
+        rng = np.random.default_rng(len(stims))
+        return pd.DataFrame({"stimulus": stims, "expected_steps": rng.gamma(3, 1, len(stims))})
+
+    monkeypatch.setattr(neurogrow, "load_model", lambda *a, **k: object(), raising=False)
+    monkeypatch.setitem(sys.modules, "neurogrow.extract", types.SimpleNamespace(extract_times=fake_extract_times))
+    rc, out, err = _run(capsys, "--n-boot", "50", "--n-perm", "50", "--no-mixed-model")
+    assert rc == 0, err
+    assert "edges" in out and "silhouettes" in out and out.count("Noise ceiling") == 2
+
+
+def test_overwrite(capsys, tmp_path):
+    mt = _model_csv(tmp_path / "t.csv", _stimuli("edges"))
+    out = tmp_path / "o"
+    out.mkdir()
+    (out / "keep.txt").write_text("precious")
+    rc, _, err = _run(capsys, mt, EDGES, "--out", out, *FAST)
+    assert rc == 2 and "--overwrite" in err
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    rc, _, err = _run(capsys, mt, EDGES, "--out", out, *FAST, "--overwrite", "--no-mixed-model")
+    assert rc == 0, err
+    assert not (out / "keep.txt").exists() and (out / "summary.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o", "t.csv"]  # no temporary folders left
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _run(capsys, mt, EDGES, "--out", empty, *FAST, "--no-mixed-model")[0] == 0
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def _long_from_geirhos(path: Path, edit=None) -> Path:
+    t = load_human(EDGES).trials
+    t = t[t["responded"]]
+    d = pd.DataFrame({"subject": t["subject"], "stimulus": t["stimulus"], "rt": t["rt"].map(repr), "category": t["category"]})
+    if edit is not None:
+        d = edit(d)
+    d.to_csv(path, index=False)
+    return path
+
+
+def _case(tmp_path, name):
+    """(model_times, human) for a bad-input case."""
+    stims = _stimuli("edges")
+    good_mt = _model_csv(tmp_path / "mt.csv", stims)
+    good_human = _long_from_geirhos(tmp_path / "human.csv")
+    if name == "model missing column":
+        pd.DataFrame({"stimulus": stims, "time": 1.0}).to_csv(tmp_path / "bad.csv", index=False)
+        return tmp_path / "bad.csv", good_human
+    if name == "model non-numeric":
+        d = pd.read_csv(good_mt)
+        d["model_time"] = d["model_time"].astype(object)
+        d.loc[5, "model_time"] = "slow"
+        d.to_csv(tmp_path / "bad.csv", index=False)
+        return tmp_path / "bad.csv", good_human
+    if name == "model NaN":
+        d = pd.read_csv(good_mt)
+        d.loc[5, "model_time"] = np.nan
+        d.to_csv(tmp_path / "bad.csv", index=False)
+        return tmp_path / "bad.csv", good_human
+    if name == "model duplicate":
+        d = pd.read_csv(good_mt)
+        pd.concat([d, d.iloc[:1]]).to_csv(tmp_path / "bad.csv", index=False)
+        return tmp_path / "bad.csv", good_human
+    if name == "human missing column":
+        return good_mt, _long_from_geirhos(tmp_path / "bad.csv", lambda d: d.drop(columns="rt"))
+    if name == "human non-numeric rt":
+        return good_mt, _long_from_geirhos(tmp_path / "bad.csv", lambda d: d.assign(rt=d["rt"].where(d.index != d.index[3], "fast")))
+    if name == "human negative rt":
+        return good_mt, _long_from_geirhos(tmp_path / "bad.csv", lambda d: d.assign(rt=d["rt"].where(d.index != d.index[3], "-0.4")))
+    if name == "human NaN rt":
+        return good_mt, _long_from_geirhos(tmp_path / "bad.csv", lambda d: d.assign(rt=d["rt"].where(d.index != d.index[3], "NaN")))
+    if name == "human duplicate trial":
+        return good_mt, _long_from_geirhos(tmp_path / "bad.csv", lambda d: pd.concat([d, d.iloc[[7]]]))
+    if name == "unknown stimuli":
+        return _model_csv(tmp_path / "bad.csv", stims + ["oven/oven99.png"]), good_human
+    if name == "unmatched human stimulus":
+        return _model_csv(tmp_path / "bad.csv", stims[1:]), good_human
+    if name == "no overlap":
+        return _model_csv(tmp_path / "bad.csv", [f"img{i}.png" for i in range(10)]), good_human
+    if name == "ambiguous":
+        both = [f"edges/{s}" for s in stims] + [f"silhouettes/{s}" for s in _stimuli("filled-silhouettes")]
+        return _model_csv(tmp_path / "bad.csv", both), good_human
+    if name == "wrong hdf5 schema":
+        from neurogrow.io import write_times
+
+        n = len(stims)
+        h5 = write_times(tmp_path / "bad.h5", pd.DataFrame({"stimulus": stims}), np.full((n, 2, 3), 1 / 3), np.full((n, 2), 0.5), ["a", "b", "c"])
+        with h5py.File(h5, "a") as f:
+            f.attrs["schema_version"] = "0.9"
+        return h5, good_human
+    if name == "missing human file":
+        return good_mt, tmp_path / "nope.csv"
+    if name == "correct-only without correctness":
+        return good_mt, good_human
+    raise AssertionError(name)
+
+
+BAD = {
+    "model missing column": "missing column(s) model_time",
+    "model non-numeric": "model_time is 'slow'; expected a number",
+    "model NaN": "model_time is .*expected a finite number",
+    "model duplicate": "appears twice",
+    "human missing column": "missing column(s) rt",
+    "human non-numeric rt": "column rt is 'fast'; expected a number",
+    "human negative rt": "rt is -0.4; expected a positive number",
+    "human NaN rt": "rt is missing",
+    "human duplicate trial": "duplicate trial",
+    "unknown stimuli": "unknown stimuli: 1 of 161 model-time stimuli match 0 human stimuli",
+    "unmatched human stimulus": "1 of 160 human stimuli match 0 model-time stimuli",
+    "no overlap": "no overlap: none of the 160 human stimuli",
+    "ambiguous": "matches 2 model-time stimuli",
+    "wrong hdf5 schema": "schema version '0.9'",
+    "missing human file": "no such file",
+    "correct-only without correctness": "--correct-only needs correctness",
+}
+
+
+@pytest.mark.parametrize("name", list(BAD))
+def test_bad_input_exit_code_2_one_line_no_output(capsys, tmp_path, name):
+    import re
+
+    mt, human = _case(tmp_path, name)
+    out = tmp_path / "results" / "out"
+    extra = ["--correct-only"] if name == "correct-only without correctness" else []
+    rc, stdout, err = _run(capsys, mt, human, "--out", out, *FAST, *extra)
+    assert rc == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("neurogrow compare-rt: error: ")
+    assert re.search(re.escape(BAD[name]) if "*" not in BAD[name] else BAD[name], lines[0]), lines[0]
+    assert not (tmp_path / "results").exists()  # no partial output, not even the parent folder
+    assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+
+
+def test_allow_unmatched_uses_the_overlap(capsys, tmp_path):
+    stims = _stimuli("edges")
+    mt = _model_csv(tmp_path / "t.csv", stims[10:] + ["extra/extra1.png"])
+    rc, _, err = _run(capsys, mt, EDGES, "--out", tmp_path / "o", *FAST, "--allow-unmatched", "--no-mixed-model")
+    assert rc == 0, err
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["n_stimuli"] == 150
+
+
+def test_bad_options(capsys, tmp_path):
+    mt = _model_csv(tmp_path / "t.csv", _stimuli("edges"))
+    rc, _, err = _run(capsys, mt, EDGES, "--out", tmp_path / "o", "--n-boot", "0")
+    assert rc == 2 and "--n-boot" in err
+    rc, _, err = _run(capsys, mt, COUNTS, "--out", tmp_path / "o", "--measure", "mean_log_rt")
+    assert rc == 2 and "no RTs" in err
+    rc, _, err = _run(capsys, mt, EDGES)
+    assert rc == 2 and "--out" in err
+    assert not (tmp_path / "o").exists()

@@ -1,0 +1,268 @@
+"""neurogrow.stats: correlations, bootstrap, permutations, noise ceilings, partial Spearman, mixed model."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from neurogrow.stats import (
+    TrialTable,
+    bootstrap_correlation,
+    bootstrap_partial,
+    ceiling_from_halves,
+    fit_mixed,
+    multinomial_counts,
+    partial_spearman,
+    pearson,
+    permutation_pvalue,
+    residualize,
+    spearman,
+    spearman_brown,
+    split_half_counts,
+    split_half_trials,
+    subject_splits,
+    two_level_bootstrap,
+    weighted_correlation,
+    weighted_midranks,
+)
+from neurogrow.stats.correlation import group_permutations
+from neurogrow.stats.mixed import reml_random_intercept
+from neurogrow.stats.partial import group_codes
+
+ROOT = Path(__file__).resolve().parents[1]
+GEIRHOS = ROOT / "human_data" / "geirhos2019" / "raw-data"
+
+
+def test_point_correlations_equal_scipy():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 6, 50).astype(float)  # ties
+    y = 0.3 * x + rng.normal(size=50)
+    assert spearman(x, y) == pytest.approx(sps.spearmanr(x, y)[0], abs=1e-12)
+    assert pearson(x, y) == pytest.approx(sps.pearsonr(x, y)[0], abs=1e-12)
+
+
+@pytest.mark.parametrize("two_d", [False, True])
+def test_weighted_midranks_equal_ranks_of_the_expanded_resample(two_d):
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 8, 40).astype(float)
+    w = multinomial_counts(rng, 30, 40)
+    if two_d:
+        vals = x + rng.integers(0, 2, (30, 40))  # different values per row, with ties
+        ranks = weighted_midranks(vals, w, hint=np.argsort(x))
+    else:
+        vals = np.broadcast_to(x, (30, 40))
+        ranks = weighted_midranks(x, w)
+    for b in range(30):
+        idx = np.repeat(np.arange(40), w[b].astype(int))
+        np.testing.assert_allclose(ranks[b][idx], sps.rankdata(vals[b][idx]))
+
+
+def test_weighted_correlation_equals_scipy_on_each_resample():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=25), rng.normal(size=25)
+    w = multinomial_counts(rng, 20, 25)
+    rs = weighted_correlation(x, y, w, "spearman")
+    rp = weighted_correlation(x, y, w, "pearson")
+    for b in range(20):
+        idx = np.repeat(np.arange(25), w[b].astype(int))
+        assert rs[b] == pytest.approx(sps.spearmanr(x[idx], y[idx])[0], abs=1e-10)
+        assert rp[b] == pytest.approx(sps.pearsonr(x[idx], y[idx])[0], abs=1e-10)
+
+
+def test_bootstrap_ci_matches_a_naive_bootstrap():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=200)
+    y = 0.4 * x + rng.normal(size=200)
+    boot = bootstrap_correlation(x, y, 2000, np.random.default_rng(0))
+    naive = []
+    r2 = np.random.default_rng(1)
+    for _ in range(2000):
+        idx = r2.integers(0, 200, 200)
+        naive.append(sps.spearmanr(x[idx], y[idx])[0])
+    assert np.std(boot["spearman"]) == pytest.approx(np.std(naive), rel=0.1)
+    assert np.mean(boot["spearman"]) == pytest.approx(np.mean(naive), abs=0.01)
+    assert np.quantile(boot["pearson"], 0.025) < sps.pearsonr(x, y)[0] < np.quantile(boot["pearson"], 0.975)
+
+
+def test_permutation_pvalue():
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=100)
+    assert permutation_pvalue(x, x + 0.1 * rng.normal(size=100), 999, rng) == pytest.approx(1 / 1000)
+    ps = [permutation_pvalue(rng.normal(size=30), rng.normal(size=30), 199, rng) for _ in range(100)]
+    assert 0.02 <= np.mean(np.array(ps) < 0.05) <= 0.12  # about uniform under the null
+    y = rng.normal(size=100)
+    r = abs(sps.spearmanr(x, y)[0])
+    perm = [abs(sps.spearmanr(x, rng.permutation(y))[0]) for _ in range(2000)]
+    assert permutation_pvalue(x, y, 2000, rng) == pytest.approx(np.mean(np.array(perm) >= r), abs=0.03)
+
+
+def test_group_permutations_stay_within_groups():
+    rng = np.random.default_rng(5)
+    groups = rng.integers(0, 4, 50)
+    perm = group_permutations(rng, 20, groups, 50)
+    for row in perm:
+        assert sorted(row) == list(range(50))
+        np.testing.assert_array_equal(groups[row], groups)
+
+
+def test_trial_table_mean_and_weighted_median():
+    rng = np.random.default_rng(6)
+    img = np.repeat(np.arange(5), 6)
+    subj = np.tile(np.arange(6), 5)
+    keep = rng.random(30) > 0.2
+    img, subj, val = img[keep], subj[keep], rng.normal(size=keep.sum())
+    v = rng.integers(0, 3, (6, 4)).astype(float)
+    for agg, fn in (("mean", np.mean), ("median", np.median)):
+        m = TrialTable(img, subj, val, 5, 6, agg).image_measure(v)
+        for j in range(4):
+            for i in range(5):
+                sel = img == i
+                expanded = np.repeat(val[sel], v[subj[sel], j].astype(int))
+                if expanded.size:
+                    assert m[i, j] == pytest.approx(fn(expanded))
+                else:
+                    assert np.isnan(m[i, j])
+
+
+def test_subject_splits_are_halves_and_distinct():
+    rng = np.random.default_rng(0)
+    h = subject_splits(rng, 10, 100)
+    assert h.shape == (10, 100) and (h.sum(0) == 5).all()
+    assert len({tuple(c) for c in h.T}) == 100  # drawn without replacement from the 126 distinct splits
+    assert subject_splits(rng, 4, 100).shape == (4, 3)  # all 3 distinct splits: the exact average
+    assert (subject_splits(rng, 51, 100).sum(0) == 25).all()
+
+
+def test_spearman_brown():
+    assert spearman_brown(0.5) == pytest.approx(2 / 3)
+    assert spearman_brown(0.0) == 0.0
+
+
+def test_split_half_ceiling_recovers_a_known_reliability():
+    rng = np.random.default_rng(7)
+    n_img, n_subj, tau, sigma = 400, 20, 1.0, 3.0
+    true = rng.normal(0, tau, n_img)
+    vals = true[:, None] + rng.normal(0, sigma, (n_img, n_subj))
+    img, subj = np.indices(vals.shape)
+    table = TrialTable(img.ravel(), subj.ravel(), vals.ravel(), n_img, n_subj)
+    a, b = split_half_trials(table, 100, rng)
+    nc = ceiling_from_halves(a, b, 200, rng)
+    reliability = tau**2 / (tau**2 + sigma**2 / n_subj)  # of the mean over all subjects
+    assert nc.spearman_brown == pytest.approx(reliability, abs=0.04)
+    assert nc.ci95[0] < reliability < nc.ci95[1]
+    assert nc.range95[0] <= nc.spearman_brown <= nc.range95[1]
+
+
+def test_split_half_counts():
+    rng = np.random.default_rng(8)
+    p = rng.dirichlet(np.ones(4) * 0.5, size=300)
+    counts = np.array([rng.multinomial(50, pi) for pi in p])
+    ref = p.argmax(1)
+    a, b = split_half_counts(counts, ref, "accuracy", 20, rng)
+    assert a.shape == (20, 300)
+    ca = np.rint(a * 25).astype(int)  # halves of 25 responses each
+    cb = np.rint(b * 25).astype(int)
+    np.testing.assert_array_equal(ca + cb, np.broadcast_to(counts[np.arange(300), ref], ca.shape))
+    nc = ceiling_from_halves(a, b, 100, rng, unit="responses")
+    assert 0.5 < nc.spearman_brown < 1.0
+
+
+def test_partial_spearman_removes_category_means():
+    rng = np.random.default_rng(9)
+    cat = np.repeat(np.arange(8), 30)
+    shift = rng.normal(0, 3, 8)[cat]
+    x = shift + rng.normal(size=cat.size)
+    y = shift + rng.normal(size=cat.size)  # related only through category
+    assert spearman(x, y) > 0.6
+    r = partial_spearman(x, y, cat)
+    xr = x - pd.Series(x).groupby(cat).transform("mean").to_numpy()
+    yr = y - pd.Series(y).groupby(cat).transform("mean").to_numpy()
+    assert r == pytest.approx(sps.spearmanr(xr, yr)[0], abs=1e-12)
+    assert abs(r) < 0.15
+    boot = bootstrap_partial(x, y, cat, 300, rng)
+    assert np.quantile(boot, 0.025) < 0 < np.quantile(boot, 0.975)
+
+
+def test_weighted_residualize_equals_expanded():
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=30)
+    codes = rng.integers(0, 3, 30)
+    w = multinomial_counts(rng, 5, 30)
+    res = residualize(x, codes, w)
+    for b in range(5):
+        idx = np.repeat(np.arange(30), w[b].astype(int))
+        expected = x[idx] - pd.Series(x[idx]).groupby(codes[idx]).transform("mean").to_numpy()
+        np.testing.assert_allclose(res[b][idx], expected)
+
+
+def test_two_level_bootstrap_draws_subjects_and_items():
+    seen = []
+
+    def stat(v, w):
+        seen.append((v.sum(1), w.sum(1)))
+        return v[:, 0]
+
+    out = two_level_bootstrap(stat, 7, 30, 50, np.random.default_rng(0))
+    assert out.shape == (50,)
+    assert all((v == 7).all() and (w == 30).all() for v, w in seen)
+
+
+def _geirhos_table(name):
+    from neurogrow.human import load_human
+
+    t = load_human(GEIRHOS / name).trials
+    v = t[t["responded"]]
+    stim = sorted(t["stimulus"].unique())
+    subj = sorted(t["subject"].unique())
+    table = TrialTable(
+        pd.Index(stim).get_indexer(v["stimulus"]), pd.Index(subj).get_indexer(v["subject"]), np.log(v["rt"]), len(stim), len(subj)
+    )
+    cat = t.groupby("stimulus")["category"].first().loc[stim].to_numpy()
+    return table, group_codes(cat)[0]
+
+
+@pytest.mark.parametrize(
+    "name, overall, within",
+    [("edge-experiment", 0.67, 0.28), ("silhouette-filled-experiment", 0.72, 0.45)],
+)
+def test_noise_ceilings_on_the_shipped_geirhos_data_match_science_md(name, overall, within):
+    table, codes = _geirhos_table(name)
+    rng = np.random.default_rng(0)
+    a, b = split_half_trials(table, 100, rng)
+    assert ceiling_from_halves(a, b, 100, rng).spearman_brown == pytest.approx(overall, abs=0.03)
+    assert ceiling_from_halves(a, b, 100, rng, codes).spearman_brown == pytest.approx(within, abs=0.03)
+
+
+def test_mixed_model_recovers_a_known_slope():
+    rng = np.random.default_rng(11)
+    n_img, n_subj = 300, 30
+    model_time = rng.gamma(3, 1, n_img)
+    cat = rng.integers(0, 4, n_img)
+    cat_effect = np.array([0.0, 0.1, -0.1, 0.2])
+    subj = rng.normal(0, 0.2, n_subj)
+    logrt = -0.2 + 0.05 * model_time[:, None] + cat_effect[cat][:, None] + subj[None, :] + rng.normal(0, 0.1, (n_img, n_subj))
+    img, s = np.indices(logrt.shape)
+    res = fit_mixed(logrt.ravel(), model_time[img.ravel()], s.ravel(), cat[img.ravel()])
+    assert res["coef"] == pytest.approx(0.05, abs=0.003)
+    assert res["ci95"][0] < 0.05 < res["ci95"][1]
+    assert res["p"] < 1e-10
+    assert res["subject_sd"] == pytest.approx(np.std(subj, ddof=1), rel=0.1)
+    assert res["residual_sd"] == pytest.approx(0.1, rel=0.05)
+    assert res["n_subjects"] == n_subj and res["converged"]
+
+
+def test_reml_start_is_the_statsmodels_optimum():
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(12)
+    g = np.repeat(np.arange(15), 40)
+    x = rng.normal(size=g.size)
+    y = 0.3 * x + rng.normal(0, 0.5, 15)[g] + rng.normal(size=g.size)
+    X = np.column_stack([np.ones_like(x), x])
+    beta, gamma = reml_random_intercept(y, X, g)
+    res = sm.MixedLM(y, X, groups=g).fit(reml=True, method="nm", maxiter=5000)
+    np.testing.assert_allclose(beta, res.fe_params, atol=1e-5)
+    assert gamma == pytest.approx(float(np.asarray(res.cov_re)[0, 0]) / res.scale, rel=1e-3)
