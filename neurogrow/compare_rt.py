@@ -190,7 +190,7 @@ def _examples(items, k: int = 3) -> str:
     return shown + (", ..." if len(items) > k else "")
 
 
-def match_stimuli(model: pd.DataFrame, human_stimuli: list[str], allow_unmatched: bool = False) -> pd.DataFrame:
+def match_stimuli(model: pd.DataFrame, human_stimuli: list[str], allow_unmatched: bool = False, hint: str = "") -> pd.DataFrame:
     """Match model stimuli to human stimulus keys by file name without folders.
 
     Returns one row per matched human stimulus: ``stimulus`` (the human key), ``model_stimulus``,
@@ -206,7 +206,7 @@ def match_stimuli(model: pd.DataFrame, human_stimuli: list[str], allow_unmatched
     if (n_match == 0).all():
         raise DataError(
             f"no overlap: none of the {len(human)} human stimuli ({_examples(human)}) matches any of the "
-            f"{len(model)} model-time stimuli ({_examples(model['stimulus'])}); stimuli are matched by file name without folders"
+            f"{len(model)} model-time stimuli ({_examples(model['stimulus'])}); stimuli are matched by file name without folders{hint}"
         )
     ambiguous = n_match[n_match > 1]
     if len(ambiguous):
@@ -369,7 +369,8 @@ def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None
     options.validate()
     model_times = model_times_frame(model_times, options.model_time)
     measure = resolve_measure(human, options)
-    matched = match_stimuli(model_times, human.stimuli, options.allow_unmatched)
+    hint = " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')" if human.format.startswith("cifar10h") else ""
+    matched = match_stimuli(model_times, human.stimuli, options.allow_unmatched, hint)
     img = image_measures(human, matched["stimulus"].tolist(), options.correct_only)
     per_image = matched.merge(img, on="stimulus", how="left", suffixes=("", "_human"))
     if per_image["category"].isna().all() and "model_category" in per_image.columns:
