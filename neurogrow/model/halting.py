@@ -24,6 +24,8 @@ def adaptive_halting(halt_logits: torch.Tensor) -> torch.Tensor:
     torch.Tensor
         Shape (B, T), rows summing to one.
     """
+    if halt_logits.shape[1] == 1:
+        return torch.ones_like(halt_logits)
     lam = torch.sigmoid(halt_logits[:, :-1])
     log_survive = torch.cumsum(torch.log1p(-lam.clamp(max=1 - 1e-7)), dim=1)
     survive = torch.exp(log_survive)  # P(not halted after step t)

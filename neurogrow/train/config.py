@@ -61,6 +61,11 @@ class OptimConfig:
         The usual.
     warmup_fraction
         Fraction of all steps spent raising the learning rate from lr/25 to lr.
+    step_supervision
+        Weight alpha of uniform supervision of every step: the per-step cross-entropy
+        is weighted by ``(1 - alpha) pi_t + alpha / T``. With alpha = 0 steps that the
+        halting distribution ignores get no training signal, and halting collapses
+        onto one step; a floor keeps every step's readout trained.
     """
 
     epochs: int = 30
@@ -70,6 +75,7 @@ class OptimConfig:
     weight_decay: float = 5e-4
     label_smoothing: float = 0.1
     warmup_fraction: float = 0.2
+    step_supervision: float = 0.3
 
 
 @dataclass

@@ -131,13 +131,15 @@ def evaluate(
     }
 
 
-def _task_loss(out, y: torch.Tensor, smoothing: float) -> torch.Tensor:
-    """Halting-weighted per-step cross-entropy, ``mean_b sum_t pi_t CE(y_t)``."""
+def _task_loss(out, y: torch.Tensor, smoothing: float, step_supervision: float) -> torch.Tensor:
+    """Halting-weighted per-step cross-entropy, ``mean_b sum_t w_t CE(y_t)`` with
+    ``w_t = (1 - alpha) pi_t + alpha / T``."""
     B, T, K = out.logits.shape
     ce = F.cross_entropy(
         out.logits.float().reshape(B * T, K), y.repeat_interleave(T), reduction="none", label_smoothing=smoothing
     ).view(B, T)
-    return (out.halting * ce).sum(1).mean()
+    weights = (1 - step_supervision) * out.halting + step_supervision / T
+    return (weights * ce).sum(1).mean()
 
 
 class Trainer:
@@ -262,7 +264,7 @@ class Trainer:
                     group["lr"] = lr
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=amp):
                     out = self.model(x)
-                task = _task_loss(out, y, cfg.optim.label_smoothing)
+                task = _task_loss(out, y, cfg.optim.label_smoothing, cfg.optim.step_supervision)
                 loss = task + cfg.costs.time_price * time_cost(out.halting)
                 loss = loss + differentiable_costs(self.model, cfg.costs)
                 self.optimizer.zero_grad(set_to_none=True)
