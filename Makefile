@@ -1,0 +1,28 @@
+# neurogrow: `make demo` sets everything up and runs the main job; `make test` runs the tests.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export BS_INSTALL_DEPENDENCIES := no
+export RESULTCACHING_DISABLE := 1
+
+.PHONY: setup demo test test-slow clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,brainscore]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(VENV)/bin/neurogrow compare-rt --demo --out demo_results --overwrite
+
+test: setup
+	$(PY) -m pytest -q
+
+test-slow: setup
+	$(PY) -m pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) demo_results .pytest_cache
