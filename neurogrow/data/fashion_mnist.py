@@ -14,7 +14,7 @@ FASHION_MNIST_CLASSES = (
     "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
 )
 #: Where the Debian package ``dataset-fashion-mnist`` puts the idx files.
-SYSTEM_DIRS = (Path("/usr/share/dataset-fashion-mnist"),)
+SYSTEM_DIRS = (Path("/usr/share/datasets/fashion-mnist"), Path("/usr/share/dataset-fashion-mnist"))
 _PREFIX = {"train": "train", "test": "t10k"}
 _IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 _LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
