@@ -15,18 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
-import subprocess
-import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from common import RESULTS, final_row, hardware, run_all, t_interval, train_command, write_json
 
-ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "neurogrow/zoo/blt-cifar10-adaptive.toml"
-RESULTS = ROOT / "benchmarks/results/growth_vs_complexity"
+OUT = RESULTS / "growth_vs_complexity"
 COMMON = [
     "optim.epochs=10",
     "data.train_subset=10000",
@@ -50,42 +44,19 @@ def run_commands(out: Path, seeds: list[int], cifar_root: str, fmnist_root: str)
         root = fmnist_root if task == "fashion-mnist" else cifar_root
         for seed in seeds:
             sets = COMMON + extra + [f"seed={seed}"] + ([f"data.root='{root}'"] if root else [])
-            cmd = [sys.executable, "-m", "neurogrow", "train", "--config", str(CONFIG), "--quiet", "--resume"]
-            cmd += [a for s in sets for a in ("--set", s)]
-            cmds.append(cmd + ["--out", str(out / f"{task}-s{seed}")])
+            cmds.append(train_command(sets, out / f"{task}-s{seed}"))
     return cmds
 
 
 def run(args: argparse.Namespace) -> None:
-    cmds = run_commands(Path(args.out), args.seeds, args.cifar_root, args.fmnist_root)
-    t0 = time.time()
-    with ThreadPoolExecutor(args.jobs) as pool:
-        codes = list(pool.map(lambda c: subprocess.run(c).returncode, cmds))
-    print(f"{sum(c == 0 for c in codes)}/{len(codes)} runs finished in {time.time() - t0:.0f} s")
-
-
-def t_interval(values: list[float]) -> list[float]:
-    """95% t-interval of the mean."""
-    from scipy import stats
-
-    v = np.asarray(values, float)
-    if len(v) < 2:
-        return [float(v.mean()), float(v.mean())]
-    h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
-    return [float(v.mean() - h), float(v.mean() + h)]
+    run_all(run_commands(Path(args.out), args.seeds, args.cifar_root, args.fmnist_root), args.jobs)
 
 
 def report(args: argparse.Namespace) -> None:
     runs = Path(args.runs)
     per_task = {}
     for task in TASKS:
-        rows = []
-        for d in sorted(runs.glob(f"{task}-s*")):
-            lines = (d / "metrics.jsonl").read_text().splitlines() if (d / "metrics.jsonl").exists() else []
-            if lines and json.loads(lines[-1])["epoch"] == 10:
-                row = json.loads(lines[-1])
-                row["train_seconds"] = sum(json.loads(line)["seconds"] for line in lines)
-                rows.append(row)
+        rows = [r for d in sorted(runs.glob(f"{task}-s*")) if (r := final_row(d, 10))]
         if not rows:
             continue
         total = [sum(r["window_channels"]) for r in rows]
@@ -114,12 +85,11 @@ def report(args: argparse.Namespace) -> None:
         "tasks": per_task,
         "total_channels_increase_with_classes": grows,
         "mean_steps_increase_with_classes": steps == sorted(steps),
-        "hardware": args.hardware or platform.processor() or platform.machine(),
+        "hardware": args.hardware or hardware(),
         "command": "python benchmarks/findings/growth_vs_complexity.py run --out RUNS; ... report --runs RUNS",
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    plot(per_task, RESULTS / "growth_vs_complexity")
+    write_json(OUT / "results.json", results)
+    plot(per_task, OUT / "growth_vs_complexity")
     print(json.dumps({t: {k: v for k, v in r.items() if k != "channels_per_layer"} for t, r in per_task.items()}, indent=1))
     print("verdict:", verdict)
 

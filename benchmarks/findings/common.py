@@ -1,0 +1,75 @@
+"""Shared pieces of the findings scripts: launching training runs and reading their results."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+SHIPPED_CONFIG = ROOT / "neurogrow" / "zoo" / "blt-cifar10-adaptive.toml"
+
+
+def train_command(sets: list[str], out: Path, config: Path = SHIPPED_CONFIG) -> list[str]:
+    """A resumable, quiet ``neurogrow train`` command with ``--set`` overrides."""
+    cmd = [sys.executable, "-m", "neurogrow", "train", "--config", str(config), "--quiet", "--resume"]
+    return cmd + [a for s in sets for a in ("--set", s)] + ["--out", str(out)]
+
+
+def run_all(commands: list[list[str]], jobs: int = 1) -> list[int]:
+    """Run commands, ``jobs`` at a time; returns their exit codes."""
+    t0 = time.time()
+    with ThreadPoolExecutor(jobs) as pool:
+        codes = list(pool.map(lambda c: subprocess.run(c).returncode, commands))
+    print(f"{sum(c == 0 for c in codes)}/{len(codes)} runs finished in {time.time() - t0:.0f} s")
+    return codes
+
+
+def final_row(run_dir: Path, epochs: int) -> dict | None:
+    """The last metrics row of a finished run (with its total training seconds), else None."""
+    path = run_dir / "metrics.jsonl"
+    if not path.exists():
+        return None
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    if not rows or rows[-1]["epoch"] != epochs:
+        return None
+    return {**rows[-1], "train_seconds": sum(r["seconds"] for r in rows)}
+
+
+def t_interval(values) -> list[float]:
+    """95% t-interval of the mean (degenerate for fewer than two values)."""
+    from scipy import stats
+
+    v = np.asarray(values, float)
+    if len(v) < 2:
+        return [float(v.mean()), float(v.mean())]
+    h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
+    return [float(v.mean() - h), float(v.mean() + h)]
+
+
+def hardware() -> dict:
+    """Where a script ran."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    if Path("/proc/cpuinfo").exists():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "platform": platform.platform()}
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write JSON atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
