@@ -19,6 +19,7 @@ SUBCOMMANDS = [
     "evaluate",
     "extract",
     "compare_rt",
+    "compare_rsa",
 ]
 
 
