@@ -19,6 +19,7 @@ SUBCOMMANDS = [
     "evaluate",
     "extract",
     "compare_rt",
+    "sweep",
     "compare_rsa",
 ]
 

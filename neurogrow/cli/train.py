@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 
 
 def add_parser(subparsers) -> None:
@@ -24,14 +25,23 @@ def add_parser(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory")
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--distributed",
+        action="store_true",
+        help="train as one rank of a torchrun job with DistributedDataParallel "
+        "(automatic when torchrun starts several processes: torchrun --nproc_per_node N -m neurogrow train ...)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from neurogrow.train import load_config, train
+    from neurogrow.train.distributed import launched_distributed
 
     config = load_config(args.config, args.overrides)
-    final = train(config, args.out, resume=args.resume, progress=not args.quiet)
+    distributed = args.distributed or launched_distributed()
+    final = train(config, args.out, resume=args.resume, progress=not args.quiet, distributed=distributed)
     keys = ("test_accuracy", "test_mean_steps", "window_channels", "window_steps", "params")
-    print(json.dumps({k: final.get(k) for k in keys}))
+    if os.environ.get("RANK", "0") == "0":
+        print(json.dumps({k: final.get(k) for k in keys}))
     return 0

@@ -41,6 +41,7 @@ from neurogrow.train.checkpoint import (
     save_model,
 )
 from neurogrow.train.config import TrainConfig, config_differences
+from neurogrow.train.distributed import Parallel, process_group
 
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
@@ -156,14 +157,26 @@ class Trainer:
         Continue from ``out_dir/checkpoint.pt``; its configuration must match.
     progress
         Show a progress bar.
+    parallel
+        This process's place in data-parallel training (see
+        :mod:`neurogrow.train.distributed`); by default a single process.
     """
 
-    def __init__(self, config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True):
+    def __init__(
+        self,
+        config: TrainConfig,
+        out_dir: str | Path,
+        resume: bool = False,
+        progress: bool = True,
+        parallel: Parallel | None = None,
+    ):
         self.config = config
         self.out = Path(out_dir)
-        self.progress = progress
-        self.device = resolve_device(config.device)
-        self._prepare_dir(resume)
+        self.parallel = parallel or Parallel()
+        self.progress = progress and self.parallel.is_main
+        self.device = self.parallel.place(resolve_device(config.device))
+        if self.parallel.is_main:
+            self._prepare_dir(resume)
         self.train_data, self.test_data = load_data(config)
         self.data_gen = torch.Generator().manual_seed(config.seed)
         self.init_gen = torch.Generator().manual_seed(config.seed + 1)
@@ -241,6 +254,7 @@ class Trainer:
         images = torch.from_numpy(self.train_data.images).to(self.device)
         labels = torch.from_numpy(self.train_data.labels).to(self.device)
         amp = cfg.amp and self.device.type == "cuda"
+        self.net = self.parallel.wrap(self.model)
         for epoch in range(self.start_epoch, cfg.optim.epochs):
             t0 = time.time()
             self.model.train()
@@ -259,11 +273,12 @@ class Trainer:
                 x = to_input(images[idx], self.model.config)
                 x = augment_batch(x, self.data_gen, max_shift=cfg.data.max_shift, flip=cfg.data.flip)
                 y = labels[idx]
+                x, y = self.parallel.shard(x, y)
                 lr = lr_at(self.step, total, cfg)
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=amp):
-                    out = self.model(x)
+                    out = self.net(x)
                 task = _task_loss(out, y, cfg.optim.label_smoothing, cfg.optim.step_supervision)
                 loss = task + cfg.costs.time_price * time_cost(out.halting)
                 loss = loss + differentiable_costs(self.model, cfg.costs)
@@ -273,7 +288,7 @@ class Trainer:
                 proximal_step(self.model, cfg.costs, lr)
                 self.step += 1
                 with torch.no_grad():
-                    mass = out.halting[:, -1].mean().item()
+                    mass = self.parallel.mean(out.halting[:, -1].mean()).item()
                     self.last_step_mass = 0.9 * self.last_step_mass + 0.1 * mass if self.step > 1 else mass
                     sums["loss"] += task.item() * len(y)
                     sums["correct"] += (out.exit_logits().argmax(1) == y).sum().item()
@@ -286,6 +301,8 @@ class Trainer:
                     f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
                 )
             bar.close()
+            self.parallel.average_buffers(self.model)
+            sums = self.parallel.sum_values(sums)
             if not cfg.growth.every_steps and (epoch + 1) % cfg.growth.every_epochs == 0:
                 events += self._grow(total)
             row = self._metrics_row(epoch, sums, lr, time.time() - t0, events, amp)
@@ -296,9 +313,12 @@ class Trainer:
         if not self.config.growth.enabled:
             return []
         allow = self.step <= self.config.growth.until_fraction * total_steps
-        return update_window(
+        events = update_window(
             self.model, self.config.growth, self.last_step_mass, self.optimizer, self.init_gen, allow_grow=allow
         )
+        if events:
+            self.net = self.parallel.wrap(self.model)
+        return events
 
     def _metrics_row(self, epoch: int, sums: dict, lr: float, seconds: float, events: list[str], amp: bool) -> dict:
         cfg = self.config
@@ -325,6 +345,8 @@ class Trainer:
 
     def _end_epoch(self, epochs_done: int, row: dict) -> None:
         self.history.append(row)
+        if not self.parallel.is_main:
+            return
         line = json.dumps(row)
         metrics = self.out / METRICS
         kept = metrics.read_text().splitlines()[: epochs_done - 1] if metrics.exists() else []
@@ -369,7 +391,16 @@ class Trainer:
         }
 
 
-def train(config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True) -> dict:
-    """Train a lattice RCNN as configured; see :class:`Trainer`."""
-    return Trainer(config, out_dir, resume=resume, progress=progress).run()
+def train(
+    config: TrainConfig, out_dir: str | Path, resume: bool = False, progress: bool = True, distributed: bool = False
+) -> dict:
+    """Train a lattice RCNN as configured; see :class:`Trainer`.
+
+    With ``distributed=True`` this process is one rank of a job launched by torchrun
+    (see :mod:`neurogrow.train.distributed`); every rank returns the final metrics.
+    """
+    if not distributed:
+        return Trainer(config, out_dir, resume=resume, progress=progress).run()
+    with process_group(resolve_device(config.device), config.optim.batch_size) as parallel:
+        return Trainer(config, out_dir, resume=resume, progress=progress, parallel=parallel).run()
 
