@@ -36,6 +36,8 @@ class DataConfig:
         0 for all classes, k for the first k classes, or a list of class names.
     train_subset
         If > 0, train on this many training images only (a seeded random subset).
+    test_subset
+        If > 0, evaluate on this many test images only (a seeded random subset).
     max_shift, flip
         Augmentation: random translation by up to ``max_shift`` pixels, horizontal flips.
     synthetic_size
@@ -46,6 +48,7 @@ class DataConfig:
     root: str = ""
     classes: int | list[str] = 0
     train_subset: int = 0
+    test_subset: int = 0
     max_shift: int = 4
     flip: bool = True
     synthetic_size: int = 512

@@ -75,9 +75,11 @@ def load_data(config: TrainConfig) -> tuple[ImageDataset, ImageDataset]:
         root = d.root or None
         train = load_dataset(d.dataset, "train", root=root, classes=classes)
         test = load_dataset(d.dataset, "test", root=root, classes=classes)
+    rng = np.random.default_rng(config.seed)
     if d.train_subset and d.train_subset < len(train):
-        rng = np.random.default_rng(config.seed)
         train = train.subset(np.sort(rng.choice(len(train), d.train_subset, replace=False)))
+    if d.test_subset and d.test_subset < len(test):
+        test = test.subset(np.sort(rng.choice(len(test), d.test_subset, replace=False)))
     return train, test
 
 
