@@ -150,3 +150,11 @@ def test_cli_rejects_a_corrupt_checkpoint_and_a_changed_config(tmp_path, capsys)
     (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
     code, err = cli(capsys, "train", "--out", str(run), "--quiet", "--resume", *base)
     assert code == 2 and "corrupt" in err and len(err.splitlines()) == 1
+
+
+def test_resume_after_the_last_checkpoint_writes_the_missing_model_file(tmp_path):
+    config = load_config(None, TINY[:-1] + ["optim.epochs=1"])
+    train(config, tmp_path / "run", progress=False)
+    (tmp_path / "run" / "model.pt").unlink()
+    train(config, tmp_path / "run", resume=True, progress=False)
+    assert (tmp_path / "run" / "model.pt").exists()

@@ -309,6 +309,9 @@ class Trainer:
                 events += self._grow(total)
             row = self._metrics_row(epoch, sums, lr, time.time() - t0, events, amp)
             self._end_epoch(epoch + 1, row)
+        if self.parallel.is_main and self.history and not (self.out / FINAL_MODEL).exists():
+            # killed between the last checkpoint and the model file: write it now
+            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
         return self.history[-1] if self.history else {}
 
     def _grow(self, total_steps: int) -> list[str]:
