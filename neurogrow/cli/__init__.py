@@ -21,6 +21,7 @@ SUBCOMMANDS = [
     "compare_rt",
     "sweep",
     "compare_rsa",
+    "brainscore",
 ]
 
 

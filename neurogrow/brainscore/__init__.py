@@ -1,0 +1,35 @@
+"""Brain-Score integration: neurogrow models as Brain-Score models, and a reaction-time benchmark.
+
+Needs the ``brainscore`` extra (``pip install neurogrow[brainscore]``). Importing this package
+sets ``BS_INSTALL_DEPENDENCIES=no`` and ``RESULTCACHING_DISABLE=1`` unless they are set already:
+everything here runs offline and nothing is cached under ``~/.result_caching``.
+
+- :func:`brain_model`: the ``BrainModel`` of any neurogrow model (shipped name or model file);
+- :func:`load_model`, :func:`load_benchmark`, :func:`score`: by identifier
+  (:func:`model_ids`, :func:`benchmark_ids`);
+- plugins in Brain-Score's layout: ``models/neurogrow_blt_cifar10`` and
+  ``benchmarks/geirhos2019_rt``.
+
+See ``docs/brainscore.md``.
+"""
+import os
+import warnings
+
+os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+os.environ.setdefault("RESULTCACHING_DISABLE", "1")
+
+with warnings.catch_warnings():  # brainscore_core's Score class warns about xarray __slots__ on import
+    warnings.filterwarnings("ignore", message=".*should explicitly define __slots__", category=FutureWarning)
+    import brainscore_vision  # noqa: E402,F401
+
+from neurogrow.brainscore.registry import (  # noqa: E402
+    benchmark_ids,
+    brain_model,
+    load_benchmark,
+    load_model,
+    model_identifier,
+    model_ids,
+    score,
+)
+
+__all__ = ["benchmark_ids", "brain_model", "load_benchmark", "load_model", "model_identifier", "model_ids", "score"]

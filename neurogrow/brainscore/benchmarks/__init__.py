@@ -1,0 +1,1 @@
+"""Brain-Score benchmark plugins, one folder each (as ``brainscore_vision/benchmarks/``)."""

@@ -1,0 +1,1 @@
+"""Brain-Score model plugins, one folder each (as ``brainscore_vision/models/``)."""
