@@ -214,7 +214,7 @@ def test_demo_wiring(capsys, monkeypatch):
     def fake_extract_times(model, images_dir, **kwargs):
         stims = sorted(str(p.relative_to(images_dir)) for p in Path(images_dir).glob("*/*.png"))
         rng = np.random.default_rng(len(stims))
-        return pd.DataFrame({"stimulus": stims, "expected_steps": rng.gamma(3, 1, len(stims))})
+        return types.SimpleNamespace(table=pd.DataFrame({"stimulus": stims, "expected_steps": rng.gamma(3, 1, len(stims))}))
 
     monkeypatch.setattr(neurogrow, "load_model", lambda *a, **k: object(), raising=False)
     monkeypatch.setitem(sys.modules, "neurogrow.extract", types.SimpleNamespace(extract_times=fake_extract_times))

@@ -98,10 +98,10 @@ def run_demo(args) -> int:
 
     INTEGRATION POINT: this is the only part of compare-rt that depends on the model and on
     ``neurogrow extract``.  It expects ``neurogrow.load_model(name=None)`` to return the shipped
-    model and ``neurogrow.extract.extract_times(model, images_dir, ...)`` to return a DataFrame
-    with one row per image: ``stimulus`` (path relative to ``images_dir``) and ``expected_steps``
-    (and ``exit_step``).  With ``--out DIR`` the outputs of each experiment are written to
-    ``DIR/edges`` and ``DIR/silhouettes``.
+    model and ``neurogrow.extract.extract_times(model, images_dir, ...)`` to return a result whose
+    ``.table`` is a DataFrame with one row per image: ``stimulus`` (path relative to
+    ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
+    each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
     from neurogrow.compare_rt import analyse, check_out_dir, format_table, write_outputs
     from neurogrow.human import load_human
@@ -120,7 +120,7 @@ def run_demo(args) -> int:
     model = load_model()
     results = []
     for name, stim_dir, trial_dir in DEMO_EXPERIMENTS:
-        times = extract_times(model, root / stim_dir)
+        times = extract_times(model, root / stim_dir).table
         human = load_human(root / trial_dir)
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {stim_dir}", "human": str(root / trial_dir)})
         print(f"== Geirhos et al. 2019, {name} ==")
