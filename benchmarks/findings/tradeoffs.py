@@ -8,7 +8,7 @@ A. The price of time, at full scale (CIFAR-10, 50,000 training images, the shipp
    Read from ``benchmarks/results/gpu_runs/`` (the runs' metrics files).
 
 B. Raising one price at a time, at small scale on the CPU (CIFAR-10, a seeded
-   subset of 3,000 training and 1,000 test images, 4 epochs, start window 8/16/32 x
+   subset of 2,000 training and 500 test images, 3 epochs, start window 8/16/32 x
    2 steps; 3 seeds): the shipped prices as baseline, then the breadth, depth or
    time price raised. For each dimension, the change of the final window's total
    channels, layers and mean steps against the baseline of the same seed (paired),
@@ -28,21 +28,21 @@ from common import RESULTS, final_row, hardware, run_all, t_interval, train_comm
 
 OUT = RESULTS / "tradeoffs"
 GPU_RUNS = RESULTS / "gpu_runs"
-EPOCHS = 4
+EPOCHS = 3
 COMMON = [
     f"optim.epochs={EPOCHS}",
     "optim.batch_size=128",
-    "data.train_subset=3000",
-    "data.test_subset=1000",
+    "data.train_subset=2000",
+    "data.test_subset=500",
     "model.channels=[8,16,32]",
     "model.steps=2",
-    "growth.every_steps=8",
+    "growth.every_steps=4",
     f"eval_every={EPOCHS}",
 ]
 CONDITIONS = {
     "baseline": [],
-    "breadth_price_x100": ["costs.breadth_price=0.02"],
-    "depth_price_x100": ["costs.depth_price=0.1"],
+    "breadth_price_x250": ["costs.breadth_price=0.05"],
+    "depth_price_x200": ["costs.depth_price=0.2"],
     "time_price_x3": ["costs.time_price=0.09"],
 }
 MEASURES = {"total_channels": lambda r: sum(r["window_channels"]), "layers": lambda r: r["window_layers"], "mean_steps": lambda r: r["test_mean_steps"]}
@@ -90,7 +90,7 @@ def report(args: argparse.Namespace) -> None:
                 entry[f"{m}_change_vs_baseline"] = float(np.mean(diffs))
                 entry[f"{m}_change_ci95"] = t_interval(diffs)
         summary[name] = entry
-    own = {"breadth_price_x100": "total_channels", "depth_price_x100": "layers", "time_price_x3": "mean_steps"}
+    own = {"breadth_price_x250": "total_channels", "depth_price_x200": "layers", "time_price_x3": "mean_steps"}
     shrinks = {c: summary[c][f"{m}_change_ci95"][1] < 0 for c, m in own.items()}
     others_grow = {
         c: any(summary[c][f"{m}_change_vs_baseline"] > 0 for m in MEASURES if m != own[c]) for c in own
@@ -107,7 +107,7 @@ def report(args: argparse.Namespace) -> None:
         "part_a_time_price_front": front,
         "part_a_more_time_price_fewer_steps_lower_accuracy": time_tradeoff,
         "part_a_hardware": "NVIDIA H100 80GB HBM3 (see gpu_runs metrics); one seed per price",
-        "part_b_design": "CIFAR-10, 3,000 train / 1,000 test images, 4 epochs, shipped prices as baseline "
+        "part_b_design": "CIFAR-10, 2,000 train / 500 test images, 3 epochs, shipped prices as baseline "
         "(breadth 2e-4, depth 1e-3, time 0.03); one price raised at a time; changes paired by seed",
         "part_b_conditions": summary,
         "part_b_own_dimension_shrinks": shrinks,
