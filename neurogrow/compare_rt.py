@@ -17,11 +17,8 @@ The analysis behind ``neurogrow compare-rt`` (methods in ``docs/compare_rt.md``)
 """
 from __future__ import annotations
 
-import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -29,6 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human import HumanData, load_human
 from neurogrow.human._common import line_of, parse_numbers, read_csv_text, stimulus_key
@@ -578,38 +576,6 @@ def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None
 # --------------------------------------------------------------------------- output
 
 
-def check_out_dir(out_dir: str | os.PathLike, overwrite: bool) -> Path:
-    """Refuse an existing non-empty output folder (or a file) unless ``overwrite``."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise NeurogrowError(f"{out}: exists and is not a folder; expected an output folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise NeurogrowError(f"{out}: folder exists and is not empty; pass --overwrite to replace it")
-    return out
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(type(o).__name__)
-
-
-def _clean(o):
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, (float, np.floating)):
-        return _f(o)
-    if isinstance(o, np.integer):
-        return int(o)
-    return o
-
-
 def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = False, figures: bool = True) -> Path:
     """Write ``summary.json``, ``per_image.csv``, ``report.md`` and the figures to ``out_dir`` atomically.
 
@@ -618,35 +584,15 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
     """
     from neurogrow.report import write_figures, write_report
 
-    out = check_out_dir(out_dir, overwrite).absolute()
-    created = [p for p in reversed(out.parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
+    with atomic_output_dir(out_dir, overwrite) as tmp:
         files = ["summary.json", "per_image.csv", "report.md"]
         if figures:
             files += write_figures(result, tmp)
         summary = dict(result.summary, files=files)
         result.per_image.to_csv(tmp / "per_image.csv", index=False)  # full precision: re-read values are exact
-        (tmp / "summary.json").write_text(json.dumps(_clean(summary), indent=2, default=_json_default) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
         write_report(result, tmp / "report.md")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-            os.rmdir(old)
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for p in reversed(created):
-            try:
-                p.rmdir()
-            except OSError:
-                break
-        raise
-    return out
+    return Path(out_dir).absolute()
 
 
 def format_table(summary: dict) -> str:

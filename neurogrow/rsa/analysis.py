@@ -15,13 +15,10 @@ Steps (methods in ``docs/rsa.md``):
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import shlex
-import shutil
 import sys
-import tempfile
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.rsa.compare import COMPARATORS, Evaluation, evaluate, paired_difference
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
 from neurogrow.rsa.model_rdms import (
@@ -447,37 +445,6 @@ def analyse(
 # --------------------------------------------------------------------------- output
 
 
-def check_out_dir(out_dir: str | os.PathLike, overwrite: bool) -> Path:
-    """Refuse an existing non-empty output folder (or a file) unless ``overwrite``."""
-    out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise NeurogrowError(f"{out}: exists and is not a folder; expected an output folder")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise NeurogrowError(f"{out}: folder exists and is not empty; pass --overwrite to replace it")
-    return out
-
-
-def _clean(o):
-    """Non-finite floats -> None (JSON has no NaN), recursively."""
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    if isinstance(o, (float, np.floating)):
-        return _f(o)
-    return o
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(type(o).__name__)
-
-
 def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = False) -> Path:
     """Write ``summary.json``, ``report.md``, heatmaps and the RDM files to ``out_dir`` atomically.
 
@@ -489,35 +456,15 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
     from neurogrow.rsa.figures import write_heatmaps
     from neurogrow.rsa.report import write_report
 
-    out = check_out_dir(out_dir, overwrite).absolute()
-    created = [p for p in reversed(out.parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    try:
+    with atomic_output_dir(out_dir, overwrite) as tmp:
         files = ["summary.json", "report.md", "model_rdms.hdf5", "human_rdms.hdf5"]
         files += write_heatmaps(result.summary, tmp)
         result.model_rdms.save(str(tmp / "model_rdms.hdf5"), file_type="hdf5")
         concat([result.human.rdms, result.human.pooled]).save(str(tmp / "human_rdms.hdf5"), file_type="hdf5")
         summary = dict(result.summary, files=files)
-        (tmp / "summary.json").write_text(json.dumps(_clean(summary), indent=2, default=_json_default) + "\n")
+        (tmp / "summary.json").write_text(summary_json(summary))
         write_report(summary, tmp / "report.md")
-        if out.exists():
-            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-            os.rmdir(old)
-            os.rename(out, old)
-            os.rename(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        for p in reversed(created):
-            try:
-                p.rmdir()
-            except OSError:
-                break
-        raise
-    return out
+    return Path(out_dir).absolute()
 
 
 def format_table(summary: dict) -> str:

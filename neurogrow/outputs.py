@@ -1,0 +1,84 @@
+"""Writing result folders atomically: checks, JSON without NaN, temporary folder then rename."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+
+from neurogrow.errors import NeurogrowError
+
+
+def check_out_dir(out_dir: str | os.PathLike, overwrite: bool) -> Path:
+    """Refuse an existing non-empty output folder (or a file) unless ``overwrite``."""
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise NeurogrowError(f"{out}: exists and is not a folder; expected an output folder")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise NeurogrowError(f"{out}: folder exists and is not empty; pass --overwrite to replace it")
+    return out
+
+
+def _clean(o):
+    """Non-finite floats -> None (JSON has no NaN) and NumPy scalars -> Python, recursively."""
+    if isinstance(o, dict):
+        return {k: _clean(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)):
+        return [_clean(v) for v in o]
+    if isinstance(o, (float, np.floating)):
+        return float(o) if math.isfinite(float(o)) else None
+    if isinstance(o, np.integer):
+        return int(o)
+    return o
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(type(o).__name__)
+
+
+def summary_json(summary: dict) -> str:
+    """``summary`` as indented JSON, with NaN and infinities written as null."""
+    return json.dumps(_clean(summary), indent=2, default=_json_default) + "\n"
+
+
+@contextmanager
+def atomic_output_dir(out_dir: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary folder beside ``out_dir``; on success it replaces ``out_dir``.
+
+    On any error the temporary folder, and any parent folders this call created, are
+    removed: nothing is left behind and an existing ``out_dir`` is untouched.
+    """
+    out = check_out_dir(out_dir, overwrite).absolute()
+    created = [p for p in reversed(out.parents) if not p.exists()]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        yield tmp
+        if out.exists():
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            os.rmdir(old)
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for p in reversed(created):
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        raise
