@@ -73,3 +73,30 @@ def write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(data, indent=2) + "\n")
     tmp.replace(path)
+
+
+def save_figure(fig, stem: Path) -> None:
+    """Save a matplotlib figure as ``stem.png`` and ``stem.pdf``."""
+    for ext in ("png", "pdf"):
+        fig.savefig(f"{stem}.{ext}", dpi=150)
+
+
+def run_report_main(doc: str, run, report, add_run_args=None) -> None:
+    """The ``run`` / ``report`` command line shared by the training-based findings scripts."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="train every condition and seed")
+    r.add_argument("--out", required=True)
+    r.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    r.add_argument("--jobs", type=int, default=1)
+    if add_run_args:
+        add_run_args(r)
+    r.set_defaults(func=run)
+    p = sub.add_parser("report", help="collect the runs into results.json and a figure")
+    p.add_argument("--runs", required=True)
+    p.add_argument("--hardware", default="", help="where the runs ran, if not here")
+    p.set_defaults(func=report)
+    args = parser.parse_args()
+    args.func(args)

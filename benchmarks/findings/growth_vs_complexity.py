@@ -18,7 +18,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from common import RESULTS, final_row, hardware, run_all, t_interval, train_command, write_json
+from common import RESULTS, final_row, hardware, run_all, run_report_main, save_figure, t_interval, train_command, write_json
 
 OUT = RESULTS / "growth_vs_complexity"
 COMMON = [
@@ -117,26 +117,16 @@ def plot(per_task: dict, stem: Path) -> None:
         ax.tick_params(axis="x", rotation=30)
     fig.suptitle("Final window against task complexity (mean, 95% CI over seeds)")
     fig.tight_layout()
-    for ext in ("png", "pdf"):
-        fig.savefig(f"{stem}.{ext}", dpi=150)
+    save_figure(fig, stem)
+
+
+def add_run_args(parser) -> None:
+    parser.add_argument("--cifar-root", default="")
+    parser.add_argument("--fmnist-root", default="")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="train every task and seed")
-    r.add_argument("--out", required=True)
-    r.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    r.add_argument("--jobs", type=int, default=1)
-    r.add_argument("--cifar-root", default="")
-    r.add_argument("--fmnist-root", default="")
-    r.set_defaults(func=run)
-    p = sub.add_parser("report", help="collect the runs into results.json and a figure")
-    p.add_argument("--runs", required=True)
-    p.add_argument("--hardware", default="")
-    p.set_defaults(func=report)
-    args = parser.parse_args()
-    args.func(args)
+    run_report_main(__doc__, run, report, add_run_args)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from common import RESULTS, final_row, hardware, run_all, t_interval, train_command, write_json
+from common import RESULTS, final_row, hardware, run_all, run_report_main, save_figure, t_interval, train_command, write_json
 
 OUT = RESULTS / "tradeoffs"
 GPU_RUNS = RESULTS / "gpu_runs"
@@ -112,7 +112,7 @@ def report(args: argparse.Namespace) -> None:
         "part_b_conditions": summary,
         "part_b_own_dimension_shrinks": shrinks,
         "part_b_another_dimension_grows": others_grow,
-        "part_b_hardware": hardware(),
+        "part_b_hardware": args.hardware or hardware(),
         "command": "python benchmarks/findings/tradeoffs.py run --out RUNS; python benchmarks/findings/tradeoffs.py report --runs RUNS",
     }
     write_json(OUT / "results.json", results)
@@ -143,23 +143,11 @@ def plot(front: dict, summary: dict, stem: Path) -> None:
         ax.set_xticks(range(len(conditions)), [c.replace("_price", "") for c in conditions], rotation=25, fontsize=8)
         ax.set_title(f"B: change in {m.replace('_', ' ')}")
     fig.tight_layout()
-    for ext in ("png", "pdf"):
-        fig.savefig(f"{stem}.{ext}", dpi=150)
+    save_figure(fig, stem)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(dest="cmd", required=True)
-    r = sub.add_parser("run", help="train every condition and seed (part B)")
-    r.add_argument("--out", required=True)
-    r.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    r.add_argument("--jobs", type=int, default=1)
-    r.set_defaults(func=run)
-    p = sub.add_parser("report", help="collect parts A and B into results.json and a figure")
-    p.add_argument("--runs", required=True)
-    p.set_defaults(func=report)
-    args = parser.parse_args()
-    args.func(args)
+    run_report_main(__doc__, run, report)
 
 
 if __name__ == "__main__":
