@@ -69,6 +69,7 @@ def time_price_front() -> dict:
             "window_channels": last["window_channels"],
             "window_steps": last["window_steps"],
             "params": last["params"],
+            "train_seconds": sum(json.loads(line)["seconds"] for line in path.read_text().splitlines()),
         }
     return front
 
@@ -82,7 +83,11 @@ def report(args: argparse.Namespace) -> None:
                 rows[name][int(d.name.rsplit("-s", 1)[1])] = row
     summary = {}
     for name, by_seed in rows.items():
-        entry = {"n_seeds": len(by_seed), "test_accuracy_mean": float(np.mean([r["test_accuracy"] for r in by_seed.values()]))}
+        entry = {
+            "n_seeds": len(by_seed),
+            "test_accuracy_mean": float(np.mean([r["test_accuracy"] for r in by_seed.values()])),
+            "train_seconds_mean": float(np.mean([r["train_seconds"] for r in by_seed.values()])),
+        }
         for m, f in MEASURES.items():
             entry[f"{m}_mean"] = float(np.mean([f(r) for r in by_seed.values()]))
             if name != "baseline":
