@@ -109,12 +109,12 @@ class LatticeLayer(nn.Module):
             z,
             self.running_mean[step],
             self.running_var[step],
+            bias=self.bias,  # added inside the normalisation kernel: one pass over z less
             training=self.training,
             momentum=momentum,
             eps=1e-5,
         )
-        z = F.relu(z + self.bias.view(1, -1, 1, 1))
-        return z * self.gate.view(1, -1, 1, 1)
+        return F.relu(z) * self.gate.view(1, -1, 1, 1)
 
 
 @dataclass
@@ -296,10 +296,11 @@ class LatticeRCNN(nn.Module):
                     z = z + F.conv2d(state[l], layer.w_lateral, padding=pad)
                 if l + 1 < self.num_layers and self.layers[l + 1].w_top_down is not None:
                     above = self.layers[l + 1]
-                    td = F.conv2d(state[l + 1], above.w_top_down, padding=pad)
+                    # the depth gate scales the (small) kernel rather than the feature map
+                    td = F.conv2d(state[l + 1], above.depth_gate * above.w_top_down, padding=pad)
                     if res[l + 1] != res[l]:
                         td = F.interpolate(td, size=z.shape[-2:], mode="nearest")
-                    z = z + above.depth_gate * td
+                    z = z + td
             new_state.append(layer.activate(z, t))
         pooled = [h.mean(dim=(2, 3)) for h in new_state]
         out = self.readout_bias
