@@ -112,6 +112,9 @@ def report(args: argparse.Namespace) -> None:
         "part_a_time_price_front": front,
         "part_a_more_time_price_fewer_steps_lower_accuracy": time_tradeoff,
         "part_a_hardware": "NVIDIA H100 80GB HBM3 (see gpu_runs metrics); one seed per price",
+        "part_a_command": "neurogrow train --config neurogrow/zoo/blt-cifar10-adaptive.toml --set costs.time_price=P "
+        "--out RUN (P = 0.01, 0.03, 0.06; one step: --set model.steps=1 --set model.max_steps=1); "
+        "models with their full configs in benchmarks/results/gpu_models/ and neurogrow/zoo/",
         "part_b_design": "CIFAR-10, 2,000 train / 500 test images, 3 epochs, shipped prices as baseline "
         "(breadth 2e-4, depth 1e-3, time 0.03); one price raised at a time; changes paired by seed",
         "part_b_conditions": summary,
