@@ -60,16 +60,7 @@ def image_bootstrap(
     """
     out: dict[str, np.ndarray] | np.ndarray | None = None
     for rows, w in iter_counts(rng, n_boot, n_items, chunk):
-        res = stat(w)
-        if isinstance(res, dict):
-            if out is None:
-                out = {k: np.full(n_boot, np.nan) for k in res}
-            for k, v in res.items():
-                out[k][rows] = v
-        else:
-            if out is None:
-                out = np.full(n_boot, np.nan)
-            out[rows] = res
+        out = _store(out, stat(w), rows, n_boot)
     assert out is not None
     return out
 
@@ -93,16 +84,20 @@ def two_level_bootstrap(
         stop = min(n_boot, start + chunk)
         v = multinomial_counts(rng, stop - start, n_subjects)
         w = multinomial_counts(rng, stop - start, n_items)
-        res = stat(v, w)
-        rows = slice(start, stop)
-        if isinstance(res, dict):
-            if out is None:
-                out = {k: np.full(n_boot, np.nan) for k in res}
-            for k, val in res.items():
-                out[k][rows] = val
-        else:
-            if out is None:
-                out = np.full(n_boot, np.nan)
-            out[rows] = res
+        out = _store(out, stat(v, w), slice(start, stop), n_boot)
     assert out is not None
+    return out
+
+
+def _store(out, res, rows, n_boot: int):
+    """Put a chunk's values (an array, or a dict of arrays) into rows ``rows`` of the result."""
+    if isinstance(res, dict):
+        if out is None:
+            out = {k: np.full(n_boot, np.nan) for k in res}
+        for k, v in res.items():
+            out[k][rows] = v
+    else:
+        if out is None:
+            out = np.full(n_boot, np.nan)
+        out[rows] = res
     return out
