@@ -37,13 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"neurogrow {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
-        try:
-            module = importlib.import_module(f"neurogrow.cli.{name}")
-        except ModuleNotFoundError as exc:  # a subcommand still being written
-            if exc.name != f"neurogrow.cli.{name}":
-                raise
-            continue
-        module.add_parser(subparsers)
+        importlib.import_module(f"neurogrow.cli.{name}").add_parser(subparsers)
     return parser
 
 
@@ -51,10 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the console script; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        if args.command is None:
-            parser.print_help()
-            return 0
+    if args.command is None:
+        parser.print_help()
+        return 0
     try:
         return int(args.func(args) or 0)
     except NeurogrowError as exc:
