@@ -10,14 +10,12 @@ from PIL import Image
 
 from neurogrow.data import (
     CIFAR10_CLASSES,
-    DATASET_STATS,
     FASHION_MNIST_CLASSES,
     ImageDataset,
     default_data_root,
     load_dataset,
     load_image_folder,
     select_classes,
-    to_float_tensor,
 )
 from neurogrow.data import fashion_mnist, paths
 from neurogrow.errors import DataError
@@ -223,24 +221,3 @@ def test_image_folder_errors(tmp_path):
         load_image_folder(tmp_path)
 
 
-# ---------------------------------------------------------------- tensors
-
-def test_to_float_tensor_normalises_to_nchw():
-    images = np.zeros((2, 3, 4, 3), np.uint8)
-    images[..., 1] = 255
-    images[1, 0, 0, 2] = 51
-    t = to_float_tensor(images, (0.0, 0.5, 0.0), (1.0, 0.5, 0.1))
-    assert t.shape == (2, 3, 3, 4) and t.dtype == torch.float32 and t.is_contiguous()
-    assert torch.all(t[:, 0] == 0) and torch.allclose(t[:, 1], torch.ones(2, 3, 4))
-    assert t[1, 2, 0, 0].item() == pytest.approx(2.0)
-
-
-def test_to_float_tensor_checks_channels():
-    with pytest.raises(DataError, match="for 1 channels; expected 1 values each"):
-        to_float_tensor(np.zeros((1, 2, 2, 1), np.uint8), *DATASET_STATS["cifar10"])
-
-
-def test_dataset_stats_cover_every_dataset():
-    for name, channels in (("cifar10", 3), ("cifar10-python", 3), ("fashion-mnist", 1)):
-        mean, std = DATASET_STATS[name]
-        assert len(mean) == len(std) == channels and all(0 < v < 1 for v in mean + std)

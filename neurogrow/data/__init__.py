@@ -8,12 +8,10 @@ from neurogrow.data.image_folder import load_image_folder
 from neurogrow.data.load import DATASET_NAMES, load_dataset
 from neurogrow.data.occlusion import occlude, occluder_mask
 from neurogrow.data.paths import default_data_root
-from neurogrow.data.tensors import DATASET_STATS, to_float_tensor
 
 __all__ = [
     "CIFAR10_CLASSES",
     "DATASET_NAMES",
-    "DATASET_STATS",
     "FASHION_MNIST_CLASSES",
     "ImageDataset",
     "augment_batch",
@@ -24,5 +22,4 @@ __all__ = [
     "occlude",
     "occluder_mask",
     "select_classes",
-    "to_float_tensor",
 ]
