@@ -13,7 +13,6 @@ Writes ``benchmarks/results/brainscore/geirhos2019_rt.json`` (refuses to overwri
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -49,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     import neurogrow.brainscore as nb
     from neurogrow.brainscore.timing import ONSET_MS, STEP_MS
     from neurogrow.cli.brainscore import format_result, result_dict
+    from neurogrow.outputs import write_json
 
     results = []
     t0 = time.perf_counter()
@@ -84,10 +84,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(),
         },
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(out)
+    write_json(out, result)
     print(f"wrote {out}")
     return 0
 

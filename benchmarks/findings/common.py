@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neurogrow.outputs import write_json  # noqa: F401  (re-exported for the scripts)
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
 SHIPPED_CONFIG = ROOT / "neurogrow" / "zoo" / "blt-cifar10-adaptive.toml"
@@ -66,13 +68,6 @@ def hardware() -> dict:
                 break
     return {"cpu": cpu, "cores": os.cpu_count(), "torch": torch.__version__, "platform": platform.platform()}
 
-
-def write_json(path: Path, data: dict) -> None:
-    """Write JSON atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
 
 
 def save_figure(fig, stem: Path) -> None:

@@ -9,7 +9,6 @@ repeats is reported.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+
+from neurogrow.outputs import write_json  # noqa: F401  (re-exported for the scripts)
 from torch.utils.flop_counter import FlopCounterMode
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -170,10 +171,3 @@ def code_state(paths: list[str]) -> dict:
     status = git("status", "--porcelain", "--", *paths)
     return {"git_commit": git("rev-parse", "HEAD") or None, "modified_vs_commit": [line[3:] for line in status.splitlines()]}
 
-
-def write_json(path: Path, result: dict) -> None:
-    """Write ``result`` atomically (temp file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(path)

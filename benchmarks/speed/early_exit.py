@@ -37,6 +37,7 @@ from neurogrow import load_model  # noqa: E402
 from neurogrow.data import load_dataset  # noqa: E402
 from neurogrow.inference import flops_per_step, run_early_exit, run_full_length  # noqa: E402
 from neurogrow.model.inputs import to_input  # noqa: E402
+from neurogrow.outputs import write_json  # noqa: E402
 
 
 def cpu_model() -> str:
@@ -159,10 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         "same_predictions": bool(torch.equal(pred_early, pred_full)),
         "accuracy": (pred_early == labels).double().mean().item(),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    tmp.write_text(json.dumps(result, indent=2) + "\n")
-    tmp.replace(out)
+    write_json(out, result)
     print(json.dumps({k: result[k] for k in ("mean_exit_step", "time_full_s", "time_early_s", "ratio", "goal_ratio", "goal_met", "cpu_ratio", "flops_ratio")}, indent=2))
     print(f"wrote {out}")
     return 0

@@ -7,11 +7,11 @@ the raw score and the ceiling (per experiment where a benchmark has several);
 from __future__ import annotations
 
 import argparse
-import json
 import math
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.outputs import write_json
 
 
 def add_parser(subparsers) -> None:
@@ -108,9 +108,6 @@ def run(args: argparse.Namespace) -> int:
     result = result_dict(nb.score(args.model, args.benchmark))
     print(format_result(result))
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(out.suffix + ".tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        tmp.replace(out)
+        write_json(out, result)
         print(f"wrote {out}")
     return 0

@@ -31,6 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from neurogrow.data import load_dataset, occlude
     from neurogrow.errors import NeurogrowError
+    from neurogrow.outputs import write_json
     from neurogrow.train import evaluate
     from neurogrow.zoo import load_model
 
@@ -61,8 +62,5 @@ def run(args: argparse.Namespace) -> int:
     print(json.dumps(result, indent=2))
     if args.json:
         out = Path(args.json)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_suffix(out.suffix + ".tmp")
-        tmp.write_text(json.dumps(result, indent=2) + "\n")
-        tmp.replace(out)
+        write_json(out, result)
     return 0
