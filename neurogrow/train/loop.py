@@ -34,6 +34,7 @@ from neurogrow.model.costs import (
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
+from neurogrow.outputs import write_json
 from neurogrow.train.checkpoint import (
     load_checkpoint,
     model_from_state,
@@ -208,10 +209,7 @@ class Trainer:
             if diffs:
                 raise ConfigError(f"cannot resume {self.out}: config differs from the saved run in {', '.join(diffs)}")
         else:
-            self.out.mkdir(parents=True, exist_ok=True)
-            tmp = saved.with_suffix(".json.tmp")
-            tmp.write_text(json.dumps(current, indent=2))
-            tmp.replace(saved)
+            write_json(saved, current)
 
     def _model_config(self):
         d = self.train_data
