@@ -13,7 +13,7 @@ import pytest
 from scipy import stats as sps
 
 from neurogrow.cli import main
-from neurogrow.compare_rt import Options, analyse, load_model_times
+from neurogrow.rt import Options, analyse, load_model_times
 from neurogrow.human import load_human
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -217,7 +217,7 @@ def test_demo_wiring(capsys, monkeypatch):
         return types.SimpleNamespace(table=pd.DataFrame({"stimulus": stims, "expected_steps": rng.gamma(3, 1, len(stims))}))
 
     monkeypatch.setattr(neurogrow, "load_model", lambda *a, **k: object(), raising=False)
-    monkeypatch.setitem(sys.modules, "neurogrow.extract", types.SimpleNamespace(extract_times=fake_extract_times))
+    monkeypatch.setitem(sys.modules, "neurogrow.inference.extract", types.SimpleNamespace(extract_times=fake_extract_times))
     rc, out, err = _run(capsys, "--n-boot", "50", "--n-perm", "50", "--no-mixed-model")
     assert rc == 0, err
     assert "edges" in out and "silhouettes" in out and out.count("Noise ceiling") == 2

@@ -9,11 +9,11 @@ import pytest
 import torch
 from PIL import Image
 
-import neurogrow.extract as extract_module
+import neurogrow.inference.extract as extract_module
 from neurogrow.cli import main
 from neurogrow.data import CIFAR10_CLASSES, ImageDataset
 from neurogrow.errors import DataError, NeurogrowError
-from neurogrow.extract import GEIRHOS16_TO_CIFAR10, extract_times, load_class_map, write_extract
+from neurogrow.inference.extract import GEIRHOS16_TO_CIFAR10, extract_times, load_class_map, write_extract
 from neurogrow.inference import flops_per_step
 from neurogrow.io import read_activations, read_attrs, read_step_arrays, read_times
 from neurogrow.model import LatticeRCNN, ModelConfig

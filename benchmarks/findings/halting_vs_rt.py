@@ -1,6 +1,6 @@
 """Finding 4: the adaptive halting time correlates with human reaction times per image.
 
-With ``neurogrow.compare_rt.analyse`` (the statistics of ``neurogrow compare-rt``):
+With ``neurogrow.rt.analyse`` (the statistics of ``neurogrow compare-rt``):
 
 * Geirhos et al. (2019) edges and filled silhouettes (human_data/): Spearman of the
   model's time with the per-image mean log RT, its bootstrap CI and permutation p,
@@ -26,16 +26,15 @@ import pandas as pd
 from common import RESULTS, ROOT, hardware, write_json
 
 import neurogrow
-from neurogrow.compare_rt import Options, analyse
-from neurogrow.extract import extract_times
 from neurogrow.human import load_human
+from neurogrow.human.layout import shipped_experiment
+from neurogrow.inference.extract import extract_times
+from neurogrow.rt import Options, analyse
 
 OUT = RESULTS / "halting_vs_rt"
 GEIRHOS = ROOT / "human_data" / "geirhos2019"
-EXPERIMENTS = {
-    "geirhos_edges": ("stimuli/edges", "raw-data/edge-experiment"),
-    "geirhos_silhouettes": ("stimuli/filled-silhouettes", "raw-data/silhouette-filled-experiment"),
-}
+#: name -> (stimulus folder, trial folder), from the one Geirhos layout map.
+EXPERIMENTS = {f"geirhos_{name}": shipped_experiment(name, GEIRHOS) for name in ("edges", "silhouettes")}
 CONFIDENCE = 0.5
 
 

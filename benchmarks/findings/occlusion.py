@@ -19,7 +19,7 @@ from common import RESULTS, hardware, write_json
 from scipy import stats
 
 import neurogrow
-from neurogrow.extract import extract_times
+from neurogrow.inference.extract import extract_times
 
 OUT = RESULTS / "occlusion"
 LEVELS = (0.0, 0.2, 0.4, 0.6)

@@ -6,21 +6,14 @@ silhouette stimuli in ``human_data/`` and prints the comparison (:func:`run_demo
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
 
-#: The demo's experiments: name, stimulus folder and trial folder under ``human_data/geirhos2019``.
-DEMO_EXPERIMENTS = [
-    ("edges", "stimuli/edges", "raw-data/edge-experiment"),
-    ("silhouettes", "stimuli/filled-silhouettes", "raw-data/silhouette-filled-experiment"),
-]
-
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    from neurogrow.compare_rt import MEASURES, MODEL_TIME_COLUMNS
+    from neurogrow.rt import MEASURES, MODEL_TIME_COLUMNS
 
     p = subparsers.add_parser(
         "compare-rt",
@@ -55,7 +48,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _options(args):
-    from neurogrow.compare_rt import Options
+    from neurogrow.rt import Options
 
     return Options(
         measure=args.measure,
@@ -71,7 +64,7 @@ def _options(args):
 
 
 def run(args) -> int:
-    from neurogrow.compare_rt import compare_rt, format_table
+    from neurogrow.rt import compare_rt, format_table
 
     if args.demo or (args.model_times is None and args.human is None):
         return run_demo(args)
@@ -85,44 +78,39 @@ def run(args) -> int:
     return 0
 
 
-def human_data_dir() -> Path:
-    """The shipped ``human_data/`` folder (``$NEUROGROW_HUMAN_DATA`` overrides it)."""
-    env = os.environ.get("NEUROGROW_HUMAN_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "human_data"
-
-
 def run_demo(args) -> int:
     """Run the shipped model on the shipped Geirhos edge and silhouette stimuli and print the comparison.
 
     INTEGRATION POINT: this is the only part of compare-rt that depends on the model and on
     ``neurogrow extract``.  It expects ``neurogrow.load_model(name=None)`` to return the shipped
-    model and ``neurogrow.extract.extract_times(model, images_dir, ...)`` to return a result whose
+    model and ``neurogrow.inference.extract.extract_times(model, images_dir, ...)`` to return a result whose
     ``.table`` is a DataFrame with one row per image: ``stimulus`` (path relative to
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
-    from neurogrow.compare_rt import analyse, check_out_dir, format_table, write_outputs
+    from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
     from neurogrow.human import load_human
+    from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
 
-    root = human_data_dir() / "geirhos2019"
+    root = geirhos2019_dir()
     if not root.is_dir():
         raise NeurogrowError(f"{root}: the shipped human data are missing; set NEUROGROW_HUMAN_DATA to the human_data folder")
     try:
         from neurogrow import load_model  # lazily: the model is written elsewhere
-        from neurogrow.extract import extract_times
+        from neurogrow.inference.extract import extract_times
     except ImportError as exc:
-        raise NeurogrowError(f"the demo needs the shipped model and neurogrow.extract ({exc}); run compare-rt MODEL_TIMES HUMAN --out DIR instead") from None
+        raise NeurogrowError(f"the demo needs the shipped model and neurogrow.inference.extract ({exc}); run compare-rt MODEL_TIMES HUMAN --out DIR instead") from None
     if args.out:
         check_out_dir(args.out, args.overwrite)
     options = _options(args)
     model = load_model()
     results = []
-    for name, stim_dir, trial_dir in DEMO_EXPERIMENTS:
-        times = extract_times(model, root / stim_dir).table
-        human = load_human(root / trial_dir)
-        result = analyse(times, human, options, inputs={"model_times": f"shipped model on {stim_dir}", "human": str(root / trial_dir)})
+    for name in SHIPPED_EXPERIMENTS:
+        stim_dir, trial_dir = shipped_experiment(name, root)
+        times = extract_times(model, stim_dir).table
+        human = load_human(trial_dir)
+        label = stim_dir.relative_to(root).as_posix()
+        result = analyse(times, human, options, inputs={"model_times": f"shipped model on {label}", "human": str(trial_dir)})
         print(f"== Geirhos et al. 2019, {name} ==")
         print(format_table(result.summary))
         results.append((name, result))

@@ -2,7 +2,7 @@
 
 Writes one row per stimulus (stimulus, label, per-step class probabilities, halting
 distribution, expected steps E[t], exit step, prediction, correctness, FLOPs spent) to an HDF5
-times file (``docs/hdf5_schema.md``); the computation is :func:`neurogrow.extract.extract_times`.
+times file (``docs/hdf5_schema.md``); the computation is :func:`neurogrow.inference.extract.extract_times`.
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from neurogrow.errors import NeurogrowError
-    from neurogrow.extract import extract_times, write_extract
+    from neurogrow.inference.extract import extract_times, write_extract
     from neurogrow.zoo import load_model
 
     out = Path(args.out)

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.rsa.compare import COMPARATORS, Evaluation, evaluate, paired_difference
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
@@ -53,8 +54,6 @@ __all__ = [
 ]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-#: Shipped layout of Geirhos et al. (2019): trial folder name -> stimulus folder name.
-GEIRHOS_STIMULI = {"edge-experiment": "edges", "silhouette-filled-experiment": "filled-silhouettes"}
 
 
 @dataclass
@@ -114,17 +113,6 @@ def is_hdf5(path: str | os.PathLike) -> bool:
             return f.read(8) == HDF5_MAGIC
     except OSError:
         return False
-
-
-def default_stimulus_folder(human_path: str | os.PathLike) -> Path | None:
-    """The stimuli of a Geirhos trial folder in the shipped layout (``raw-data/edge-experiment`` ->
-    ``stimuli/edges``), or None."""
-    p = Path(human_path)
-    if p.parent.name == "raw-data" and p.name in GEIRHOS_STIMULI:
-        folder = p.parent.parent / "stimuli" / GEIRHOS_STIMULI[p.name]
-        if folder.is_dir():
-            return folder
-    return None
 
 
 def _stimulus_classes(stimuli: list[str], human: HumanRDMs, source: str) -> list[str]:

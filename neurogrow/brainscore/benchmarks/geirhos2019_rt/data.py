@@ -13,7 +13,6 @@ response screen (NaN for a trial without response), with coordinates ``stimulus_
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,21 +21,15 @@ from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
 from neurogrow.errors import DataError
 from neurogrow.human import load_human
+from neurogrow.human.layout import GEIRHOS_STIMULI, geirhos2019_dir
 
 __all__ = ["EXPERIMENTS", "geirhos2019_dir", "load_stimulus_set", "load_assembly"]
 
-#: Experiment -> (stimulus folder, trial folder) under ``human_data/geirhos2019``.
+#: Experiment -> (stimulus folder, trial folder) under ``human_data/geirhos2019`` (from :mod:`neurogrow.human.layout`).
 EXPERIMENTS = {
-    "edge": ("stimuli/edges", "raw-data/edge-experiment"),
-    "silhouette": ("stimuli/filled-silhouettes", "raw-data/silhouette-filled-experiment"),
+    name: (f"stimuli/{GEIRHOS_STIMULI[trials]}", f"raw-data/{trials}")
+    for name, trials in (("edge", "edge-experiment"), ("silhouette", "silhouette-filled-experiment"))
 }
-
-
-def geirhos2019_dir() -> Path:
-    """``human_data/geirhos2019`` of the source tree, or of ``$NEUROGROW_HUMAN_DATA``."""
-    env = os.environ.get("NEUROGROW_HUMAN_DATA")
-    root = Path(env) if env else Path(__file__).resolve().parents[4] / "human_data"
-    return root / "geirhos2019"
 
 
 def _check_experiment(experiment: str) -> tuple[str, str]:

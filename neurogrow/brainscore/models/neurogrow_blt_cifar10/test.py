@@ -12,7 +12,7 @@ import torch  # noqa: E402
 
 import neurogrow.brainscore as nb  # noqa: E402
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet  # noqa: E402
-from neurogrow.brainscore.benchmarks.geirhos2019_rt.data import geirhos2019_dir  # noqa: E402
+from neurogrow.human.layout import shipped_experiment  # noqa: E402
 from neurogrow.brainscore.brain_model import region_layer_map  # noqa: E402
 from neurogrow.brainscore.timing import alignment_weights, step_time_bins  # noqa: E402
 from neurogrow.data import load_image_folder  # noqa: E402
@@ -25,7 +25,7 @@ IDENTIFIERS = [
     "neurogrow-blt-cifar10-one-step",
     "neurogrow-blt-cifar10-plain",
 ]
-EDGES = geirhos2019_dir() / "stimuli" / "edges"
+EDGES = shipped_experiment("edges")[0]
 #: A few shipped stimuli: (category, file).
 FILES = [("airplane", "airplane1.png"), ("car", "car2.png"), ("cat", "cat3.png"), ("boat", "boat4.png"), ("oven", "oven5.png")]
 

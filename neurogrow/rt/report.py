@@ -1,7 +1,10 @@
-"""``report.md`` of ``neurogrow compare-rt``: methods and results sentences ready to paste."""
+"""Stage 5 of compare-rt: the words. ``report.md`` (methods and results sentences ready to paste)
+and the console table."""
 from __future__ import annotations
 
 from pathlib import Path
+
+__all__ = ["format_table", "render_report", "write_report"]
 
 FORMAT_NAMES = {
     "geirhos2019": "per-trial data in the format of Geirhos et al. (2019)",
@@ -160,3 +163,42 @@ def render_report(result) -> str:
 def write_report(result, path: str | Path) -> None:
     """Write ``report.md``."""
     Path(path).write_text(render_report(result), encoding="utf-8")
+
+
+def format_table(summary: dict) -> str:
+    """A short console table of the main numbers."""
+
+    def num(v, fmt=".3f"):
+        return "n/a" if v is None else format(v, fmt)
+
+    def ci(c):
+        return "n/a" if not c or c[0] is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
+
+    def pval(p):
+        if p is None:
+            return "n/a"
+        return "<1e-300" if p == 0 else (f"{p:.4f}" if p >= 1e-4 else f"{p:.1e}")
+
+    s = summary
+    head = f"{s['n_stimuli']} stimuli"
+    if s.get("n_subjects"):
+        head += f", {s['n_subjects']} subjects, {s['n_trials']} trials"
+    head += f"; human measure: {s['human_measure']}"
+    lines = [head, f"{'':22s}{'value':>8s}  {'95% CI':<18s}  {'p':>8s}"]
+    sp = s["spearman"]
+    lines.append(f"{'Spearman':22s}{num(sp['r']):>8s}  {ci(sp['ci95']):<18s}  {pval(sp['p_permutation']):>8s}")
+    pe = s["pearson"]
+    lines.append(f"{'Pearson':22s}{num(pe['r']):>8s}  {ci(pe['ci95']):<18s}  {'':>8s}")
+    ncl = s["noise_ceiling"]
+    lines.append(f"{'Noise ceiling':22s}{num(ncl.get('spearman_brown')):>8s}  {ci(ncl.get('ci95')):<18s}")
+    lines.append(f"{'Spearman / ceiling':22s}{num(sp.get('relative_to_ceiling')):>8s}")
+    w = s["within_category"]
+    if w.get("spearman_partial"):
+        wp = w["spearman_partial"]
+        lines.append(f"{'Within category':22s}{num(wp['r']):>8s}  {ci(wp['ci95']):<18s}  {pval(wp['p_permutation']):>8s}")
+        if w.get("noise_ceiling"):
+            lines.append(f"{'  ceiling':22s}{num(w['noise_ceiling']['spearman_brown']):>8s}  {ci(w['noise_ceiling']['ci95']):<18s}")
+    mm = s["mixed_model"]
+    if mm.get("coef") is not None:
+        lines.append(f"{'Mixed model slope':22s}{num(mm['coef'], '.4f'):>8s}  {ci(mm['ci95']):<18s}  {pval(mm['p']):>8s}")
+    return "\n".join(lines)

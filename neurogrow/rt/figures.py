@@ -1,4 +1,4 @@
-"""Figures of ``neurogrow compare-rt``: a scatter plot and a per-category plot, as PNG and PDF."""
+"""Stage 6 of compare-rt: the figures, a scatter plot and a per-category plot, as PNG and PDF."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,0 +1,45 @@
+"""Model halting times vs human reaction times (or human difficulty) per image: ``neurogrow compare-rt``.
+
+The analysis in stages, one module each, read in this order (methods in ``docs/compare_rt.md``):
+
+1. :mod:`~neurogrow.rt.options`: :class:`Options`, the measures and model-time columns;
+2. :mod:`~neurogrow.rt.model_times`: model times from an extract HDF5 file or a CSV
+   ``stimulus,model_time`` (:func:`load_model_times`), matched to the human stimuli by file
+   name without folders (:func:`match_stimuli`);
+3. :mod:`~neurogrow.rt.human_measures`: the human measure per image (mean log RT, median RT,
+   accuracy, or for CIFAR-10H counts the response entropy or accuracy) and the per-trial table;
+4. :mod:`~neurogrow.rt.analysis`: :func:`analyse`, one function per statistic (correlations with
+   bootstrap CIs over images and over subjects x images, permutation p, split-half noise ceiling,
+   within category, mixed model), then the summary dict;
+5. :mod:`~neurogrow.rt.report`: ``report.md`` and the console table (:func:`format_table`);
+6. :mod:`~neurogrow.rt.figures`: ``scatter.{png,pdf}`` and ``per_category.{png,pdf}``;
+
+and :mod:`~neurogrow.rt.pipeline`: :func:`compare_rt` (load, analyse, write) and
+:func:`write_outputs` (atomic output folder).
+"""
+from neurogrow.outputs import check_out_dir
+from neurogrow.rt.analysis import Result, analyse
+from neurogrow.rt.human_measures import image_measures, resolve_measure
+from neurogrow.rt.model_times import load_model_times, match_stimuli, model_times_frame
+from neurogrow.rt.options import COUNT_MEASURES, MEASURES, MODEL_TIME_COLUMNS, TRIAL_MEASURES, Options
+from neurogrow.rt.pipeline import compare_rt, write_outputs
+from neurogrow.rt.report import format_table
+
+__all__ = [
+    "COUNT_MEASURES",
+    "MEASURES",
+    "MODEL_TIME_COLUMNS",
+    "TRIAL_MEASURES",
+    "Options",
+    "Result",
+    "analyse",
+    "check_out_dir",
+    "compare_rt",
+    "format_table",
+    "image_measures",
+    "load_model_times",
+    "match_stimuli",
+    "model_times_frame",
+    "resolve_measure",
+    "write_outputs",
+]

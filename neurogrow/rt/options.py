@@ -1,0 +1,40 @@
+"""Stage 1 of compare-rt: the options of the analysis and what they may be."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neurogrow.errors import NeurogrowError
+
+__all__ = ["COUNT_MEASURES", "MEASURES", "MIN_IMAGES", "MODEL_TIME_COLUMNS", "Options", "TRIAL_MEASURES"]
+
+TRIAL_MEASURES = ("mean_log_rt", "median_rt", "accuracy")
+COUNT_MEASURES = ("entropy", "accuracy")
+MEASURES = ("mean_log_rt", "median_rt", "accuracy", "entropy")
+MODEL_TIME_COLUMNS = ("expected_steps", "exit_step")
+#: Fewest matched images with a human measure that the analysis accepts.
+MIN_IMAGES = 3
+
+
+@dataclass
+class Options:
+    """Settings of the analysis (the ``neurogrow compare-rt`` options)."""
+
+    measure: str | None = None  #: None: mean_log_rt for per-trial data, entropy for counts
+    correct_only: bool = False
+    n_boot: int = 1000
+    n_splits: int = 100
+    n_perm: int = 10000
+    seed: int = 0
+    model_time: str = "expected_steps"  #: HDF5 input: expected_steps or exit_step
+    allow_unmatched: bool = False
+    mixed_model: bool = True
+    progress: bool | None = None  #: tqdm bar: None = only on a terminal
+
+    def validate(self) -> None:
+        if self.measure is not None and self.measure not in MEASURES:
+            raise NeurogrowError(f"--measure {self.measure}: expected one of {', '.join(MEASURES)}")
+        for name, low in (("n_boot", 10), ("n_splits", 1), ("n_perm", 0)):
+            if int(getattr(self, name)) < low:
+                raise NeurogrowError(f"--{name.replace('_', '-')} {getattr(self, name)}: expected an integer >= {low}")
+        if self.model_time not in MODEL_TIME_COLUMNS:
+            raise NeurogrowError(f"--model-time {self.model_time}: expected one of {', '.join(MODEL_TIME_COLUMNS)}")

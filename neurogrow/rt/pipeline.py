@@ -1,0 +1,54 @@
+"""compare-rt end to end: load both inputs, analyse, write the outputs."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from neurogrow.human import load_human
+from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
+from neurogrow.rt.analysis import Result, analyse
+from neurogrow.rt.model_times import load_model_times
+from neurogrow.rt.options import Options
+
+__all__ = ["compare_rt", "write_outputs"]
+
+
+def compare_rt(
+    model_times: str | os.PathLike,
+    human: str | os.PathLike,
+    out_dir: str | os.PathLike | None,
+    options: Options | None = None,
+    overwrite: bool = False,
+    labels: str | os.PathLike | None = None,
+) -> Result:
+    """Load both inputs, run :func:`~neurogrow.rt.analyse` and (if ``out_dir``) write the outputs."""
+    options = options or Options()
+    options.validate()
+    if out_dir is not None:
+        check_out_dir(out_dir, overwrite)
+    times = load_model_times(model_times, options.model_time)
+    data = load_human(human, labels=labels)
+    result = analyse(times, data, options, inputs={"model_times": str(model_times), "human": str(human)})
+    if out_dir is not None:
+        write_outputs(result, out_dir, overwrite)
+    return result
+
+
+def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = False, figures: bool = True) -> Path:
+    """Write ``summary.json``, ``per_image.csv``, ``report.md`` and the figures to ``out_dir`` atomically.
+
+    Everything is written to a temporary folder beside ``out_dir`` and renamed into place; on any
+    error nothing is left behind.
+    """
+    from neurogrow.rt.figures import write_figures
+    from neurogrow.rt.report import write_report
+
+    with atomic_output_dir(out_dir, overwrite) as tmp:
+        files = ["summary.json", "per_image.csv", "report.md"]
+        if figures:
+            files += write_figures(result, tmp)
+        summary = dict(result.summary, files=files)
+        result.per_image.to_csv(tmp / "per_image.csv", index=False)  # full precision: re-read values are exact
+        (tmp / "summary.json").write_text(summary_json(summary))
+        write_report(result, tmp / "report.md")
+    return Path(out_dir).absolute()
