@@ -154,6 +154,6 @@ def check_identity(matched: pd.DataFrame, proof: StimulusHashes | None, model_so
         raise DataError(
             f"stimulus identity: {int(differ.sum())} of {n} matched stimuli differ from the human experiment's images; first: "
             f"model stimulus {row['model_stimulus']!r} (sha256 {model.iloc[i][:12]}...) is not {row['stimulus']!r} of {proof.source} "
-            f"(sha256 {human.iloc[i][:12]}...); the model times were computed on other images with the same names"
+            f"(sha256 {human.iloc[i][:12]}...); the model's stimuli are other images with the same names"
         )
     return {"method": SHA256, "human_stimuli": proof.source, "n_verified": int(n), "note": f"every matched stimulus has the same sha256 as in {proof.source}"}
