@@ -214,7 +214,9 @@ def test_demo_wiring(capsys, monkeypatch):
     def fake_extract_times(model, images_dir, **kwargs):
         stims = sorted(str(p.relative_to(images_dir)) for p in Path(images_dir).glob("*/*.png"))
         rng = np.random.default_rng(len(stims))
-        return types.SimpleNamespace(table=pd.DataFrame({"stimulus": stims, "expected_steps": rng.gamma(3, 1, len(stims))}))
+        table = pd.DataFrame({"stimulus": stims, "expected_steps": rng.gamma(3, 1, len(stims)), "exit_step": 2})
+        probs = rng.dirichlet(np.ones(10), size=(len(stims), 3))
+        return types.SimpleNamespace(table=table, step_probs=probs, attrs={"source": f"images:{images_dir}"})
 
     monkeypatch.setattr(neurogrow, "load_model", lambda *a, **k: object(), raising=False)
     monkeypatch.setitem(sys.modules, "neurogrow.inference.extract", types.SimpleNamespace(extract_times=fake_extract_times))

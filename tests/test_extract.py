@@ -1,6 +1,7 @@
 """``neurogrow extract``: model times per stimulus from a folder or a dataset, the times file, bad input."""
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -56,8 +57,11 @@ def test_folder_table(tmp_path):
     images = image_folder(tmp_path / "stim", size=20)
     res = extract_times(tiny_model(), images, progress=False)
     t = res.table
-    assert list(t.columns) == ["stimulus", "label", "expected_steps", "exit_step", "prediction", "correct", "flops"]
+    assert list(t.columns) == ["stimulus", "label", "expected_steps", "exit_step", "prediction", "correct", "flops", "sha256"]
     assert t["stimulus"].tolist() == sorted(f"{c}/{c}{i}.png" for c, n in FOLDERS.items() for i in range(n))
+    # the identity of each stimulus: the SHA-256 of its file's bytes as read
+    assert t["sha256"].tolist() == [hashlib.sha256((images / s).read_bytes()).hexdigest() for s in t["stimulus"]]
+    assert res.attrs["stimulus_hash"] == "sha256 of the image file's bytes as read"
     assert t["label"].tolist() == [s.split("/")[0] for s in t["stimulus"]]
     assert t["prediction"].isin(CIFAR10_CLASSES).all()
     is_cat = t["label"] == "cat"  # the only folder named as a model class

@@ -25,6 +25,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("human", metavar="HUMAN", help="folder of Geirhos et al. 2019 trial CSVs, or CIFAR-10H counts (.npy)")
     p.add_argument("--out", metavar="DIR", required=True, help="output folder (summary.json, report.md, heatmaps, RDM files)")
     p.add_argument("--images", metavar="DIR", help="Geirhos data with a model: the stimuli (DIR/<category>/<file>); default inferred from the shipped layout")
+    p.add_argument(
+        "--stimuli",
+        metavar="DIR|CSV",
+        help="the human experiment's images (a folder) or a manifest CSV stimulus,sha256 to check the model's stimuli against "
+        "(default: stimuli/<set> beside a Geirhos raw-data/<experiment> folder)",
+    )
     p.add_argument("--labels", metavar="FILE", help="CIFAR-10H: true test labels (.npy or CSV with a label column); default next to the counts, else the CIFAR-10 test set")
     p.add_argument("--data-root", metavar="DIR", help="data root holding cifar10-jpeg/ (default: $NEUROGROW_DATA or ../shared/data)")
     p.add_argument("--per-class", type=int, default=100, help="CIFAR-10H with a model: test images per class (first in test order; 0: all; default 100)")
@@ -67,6 +73,7 @@ def run(args) -> int:
         images=args.images,
         labels=args.labels,
         data_root=args.data_root,
+        stimuli=args.stimuli,
     )
     print(format_table(result.summary))
     print(f"wrote {args.out}")

@@ -40,7 +40,20 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--labels", metavar="FILE", help="CIFAR-10H counts: true labels (.npy or CSV with a label column) for accuracy")
     p.add_argument("--allow-unmatched", action="store_true", help="analyse the stimuli common to both inputs instead of requiring a full match")
-    p.add_argument("--no-mixed-model", action="store_true", help="skip the per-trial mixed model")
+    p.add_argument("--no-mixed-model", action="store_true", help="skip the per-trial mixed models")
+    p.add_argument(
+        "--stimuli",
+        metavar="DIR|CSV",
+        help="the human experiment's images (a folder) or a manifest CSV stimulus,sha256, to prove that the model saw the same "
+        "images (default: stimuli/<set> beside a Geirhos raw-data/<experiment> folder; without either, stimuli are matched by name only)",
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="FILE[:COLUMN]",
+        action="append",
+        default=[],
+        help="another model's times (extract .h5 or CSV; COLUMN default expected_steps/model_time) to compare E[t] with; repeatable",
+    )
     p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
     p.add_argument("--demo", action="store_true", help="run the shipped model on the shipped Geirhos stimuli and print the result")
     p.set_defaults(func=run)
@@ -60,6 +73,8 @@ def _options(args):
         model_time=args.model_time,
         allow_unmatched=args.allow_unmatched,
         mixed_model=not args.no_mixed_model,
+        stimuli=args.stimuli,
+        baselines=tuple(args.baseline),
     )
 
 
@@ -89,6 +104,8 @@ def run_demo(args) -> int:
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
     from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
+    from neurogrow.rt.model_times import times_from_extract
+    from neurogrow.rt.summary import holm_family
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
 
@@ -107,13 +124,15 @@ def run_demo(args) -> int:
     results = []
     for name in SHIPPED_EXPERIMENTS:
         stim_dir, trial_dir = shipped_experiment(name, root)
-        times = extract_times(model, stim_dir).table
+        times = times_from_extract(extract_times(model, stim_dir, progress=sys.stderr.isatty()))
         human = load_human(trial_dir)
         label = stim_dir.relative_to(root).as_posix()
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {label}", "human": str(trial_dir)})
+        results.append((name, result))
+    holm_family({name: result.summary for name, result in results})  # one family: both experiments
+    for name, result in results:
         print(f"== Geirhos et al. 2019, {name} ==")
         print(format_table(result.summary))
-        results.append((name, result))
     if args.out:  # written only once both analyses have succeeded
         for name, result in results:
             write_outputs(result, Path(args.out) / name, overwrite=args.overwrite)

@@ -24,6 +24,8 @@ class ImageDataset:
         One stable stimulus id per image (used e.g. to seed occluders).
     name : str
         Dataset name, e.g. ``"cifar10"`` or ``"cifar10[cat,dog]"``.
+    sha256 : list of str, optional
+        For images read from files: the SHA-256 of each file's bytes as read (hex), else None.
     """
 
     images: np.ndarray
@@ -31,6 +33,7 @@ class ImageDataset:
     class_names: list[str]
     ids: list[str]
     name: str
+    sha256: list[str] | None = None
 
     def __post_init__(self) -> None:
         self.images = np.asarray(self.images)
@@ -80,6 +83,7 @@ class ImageDataset:
             class_names=list(self.class_names),
             ids=[self.ids[i] for i in idx],
             name=self.name,
+            sha256=None if self.sha256 is None else [self.sha256[i] for i in idx],
         )
 
 
@@ -143,4 +147,5 @@ def select_classes(ds: ImageDataset, classes) -> ImageDataset:
         class_names=new_names,
         ids=sub.ids,
         name=f"{_base_name(ds.name)}[{','.join(new_names)}]",
+        sha256=sub.sha256,
     )

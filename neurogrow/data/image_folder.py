@@ -1,6 +1,8 @@
 """Images from a folder: ``DIR/<class>/<file>`` or a flat folder of unlabelled images."""
 from __future__ import annotations
 
+import hashlib
+import io
 from pathlib import Path
 
 import numpy as np
@@ -17,16 +19,31 @@ def _is_image(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
 
 
-def _read(path: Path, mode: str, size: int | None) -> np.ndarray:
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of ``data``: the stimulus identity neurogrow records and checks."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes."""
     try:
-        with Image.open(path) as img:
+        return sha256_bytes(Path(path).read_bytes())
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable image file") from None
+
+
+def _read(path: Path, mode: str, size: int | None) -> tuple[np.ndarray, str]:
+    """The image as a uint8 (H, W, C) array, and the SHA-256 of the file's bytes as read."""
+    try:
+        data = path.read_bytes()
+        with Image.open(io.BytesIO(data)) as img:
             img = img.convert(mode)
             if size is not None and img.size != (size, size):
                 img = img.resize((size, size), Image.BILINEAR)
             arr = np.asarray(img, dtype=np.uint8)
     except OSError as exc:
         raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
-    return arr[..., None] if arr.ndim == 2 else arr
+    return (arr[..., None] if arr.ndim == 2 else arr), sha256_bytes(data)
 
 
 def load_image_folder(path: str | Path, size: int | None = None, channels: int = 3) -> ImageDataset:
@@ -46,7 +63,7 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
     -------
     ImageDataset
         Images sorted by id, where ids are paths relative to ``path`` with ``/`` separators;
-        ``name`` is the folder's name.
+        ``name`` is the folder's name; ``sha256`` the SHA-256 of each file's bytes as read.
     """
     root = Path(path).expanduser()
     if not root.is_dir():
@@ -70,7 +87,8 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
         files, labels = [f for f, _ in entries], [c for _, c in entries]
     if not files:
         raise DataError(f"{root}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files in DIR/<class>/ or DIR/")
-    arrays = [_read(f, _MODES[channels], size) for f in files]
+    read = [_read(f, _MODES[channels], size) for f in files]
+    arrays = [a for a, _ in read]
     for f, a in zip(files, arrays):
         if a.shape != arrays[0].shape:
             raise DataError(
@@ -79,5 +97,6 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
             )
     ids = [f.relative_to(root).as_posix() for f in files]
     return ImageDataset(
-        images=np.stack(arrays), labels=np.array(labels, dtype=np.int64), class_names=class_names, ids=ids, name=root.name
+        images=np.stack(arrays), labels=np.array(labels, dtype=np.int64), class_names=class_names, ids=ids, name=root.name,
+        sha256=[h for _, h in read],
     )

@@ -92,10 +92,16 @@ def load_geirhos(path: str | Path) -> HumanData:
         files = [path]
     else:
         raise DataError(f"{path}: no such file or folder")
+    # the repository's experiment folders also hold the responses of networks (alexnet, vgg, ...):
+    # where files of human subjects (``*_subject-NN_*``) exist, only those are read
+    humans = [f for f in files if "_subject-" in f.name]
+    skipped = [f.name for f in files if f not in humans] if humans else []
+    files = humans or files
     parts = []
     for f in files:
         parts.append(read_geirhos_csv(f))
     trials = pd.concat(parts, ignore_index=True)
     check_duplicates(trials, trials["_file"], trials["_line"])
     trials["correct"] = trials["correct"].astype("boolean")
-    return HumanData(format="geirhos2019", source=str(path), trials=trials[TRIAL_COLUMNS].reset_index(drop=True))
+    notes = [f"skipped {len(skipped)} files that are not of human subjects: {', '.join(skipped)}"] if skipped else []
+    return HumanData(format="geirhos2019", source=str(path), trials=trials[TRIAL_COLUMNS].reset_index(drop=True), notes=notes)

@@ -3,12 +3,22 @@
 The Geirhos et al. (2019) repository (github.com/rgeirhos/texture-vs-shape) keeps each
 experiment's per-subject trial CSVs in ``raw-data/<experiment>/`` and the images in
 ``stimuli/<set>/<category>/<file>``; :data:`GEIRHOS_STIMULI` is the one map from experiment
-folder to stimulus set (several experiments may share a set).
+folder to stimulus set (several experiments share a set: the three style-transfer experiments
+all show ``stimuli/style-transfer-preprocessed-512``).
+
+For an experiment folder not in the map, :func:`geirhos_stimulus_folder` falls back to the
+stimulus sets beside it: the one folder under ``stimuli/`` whose image file names include every
+stimulus of the trials. When several do (edges and filled silhouettes share their file names)
+the choice is refused and ``--stimuli DIR`` must name the folder.
 """
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
+
+from neurogrow.data.image_folder import IMAGE_SUFFIXES
+from neurogrow.errors import DataError
 
 __all__ = [
     "GEIRHOS_STIMULI",
@@ -23,6 +33,9 @@ __all__ = [
 GEIRHOS_STIMULI = {
     "edge-experiment": "edges",
     "silhouette-filled-experiment": "filled-silhouettes",
+    "style-transfer-512-nomask-experiment": "style-transfer-preprocessed-512",
+    "style-transfer-512-nomask-content-guessing-experiment": "style-transfer-preprocessed-512",
+    "style-transfer-512-nomask-texture-guessing-experiment": "style-transfer-preprocessed-512",
 }
 
 #: The experiments shipped in ``human_data/geirhos2019``: short name -> trial folder under ``raw-data/``.
@@ -52,12 +65,34 @@ def shipped_experiment(name: str, root: str | os.PathLike | None = None) -> tupl
     return root / "stimuli" / GEIRHOS_STIMULI[trials], root / "raw-data" / trials
 
 
-def geirhos_stimulus_folder(trial_dir: str | os.PathLike) -> Path | None:
-    """The stimuli of a Geirhos trial folder in the repository's layout (``raw-data/edge-experiment``
-    -> ``stimuli/edges``), or None when the folder is not in that layout or the stimuli are absent."""
+def geirhos_stimulus_folder(trial_dir: str | os.PathLike, stimuli: Iterable[str] | None = None) -> Path | None:
+    """The stimulus folder of a Geirhos trial folder (or trial CSV) in the repository's layout.
+
+    ``raw-data/<experiment>`` -> ``stimuli/<set>`` by :data:`GEIRHOS_STIMULI`; for an experiment
+    not in the map, and given the trials' stimulus file names ``stimuli``, the one folder under
+    ``stimuli/`` holding all of them.  None when the path is not in that layout or no folder
+    holds the stimuli; :class:`~neurogrow.errors.DataError` when several do.
+    """
     p = Path(trial_dir)
-    if p.parent.name == "raw-data" and p.name in GEIRHOS_STIMULI:
-        folder = p.parent.parent / "stimuli" / GEIRHOS_STIMULI[p.name]
-        if folder.is_dir():
-            return folder
-    return None
+    if p.is_file():
+        p = p.parent
+    if p.parent.name != "raw-data":
+        return None
+    sets = p.parent.parent / "stimuli"
+    if p.name in GEIRHOS_STIMULI:
+        folder = sets / GEIRHOS_STIMULI[p.name]
+        return folder if folder.is_dir() else None
+    if stimuli is None or not sets.is_dir():
+        return None
+    wanted = {Path(s).name for s in stimuli}
+    candidates = [d for d in sorted(sets.iterdir()) if d.is_dir() and wanted <= _image_names(d)]
+    if len(candidates) > 1:
+        raise DataError(
+            f"{p}: the stimuli of this experiment are in several folders ({', '.join(str(c) for c in candidates)}); "
+            "expected one: pass --stimuli DIR"
+        )
+    return candidates[0] if candidates else None
+
+
+def _image_names(folder: Path) -> set[str]:
+    return {f.name for f in folder.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES}

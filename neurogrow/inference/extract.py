@@ -51,6 +51,7 @@ import pandas as pd
 import torch
 
 from neurogrow.data import ImageDataset, load_dataset, load_image_folder, occlude
+from neurogrow.data.image_folder import sha256_bytes
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human._common import read_csv_text
 from neurogrow.inference import check_threshold, flops_per_step, run_early_exit, run_full_length
@@ -94,6 +95,10 @@ GEIRHOS16_TO_CIFAR10: dict[str, str | None] = {
 #: Built-in class maps by name (``--class-map NAME``).
 CLASS_MAPS = {"geirhos16": GEIRHOS16_TO_CIFAR10}
 
+#: What the ``sha256`` column hashes (the ``stimulus_hash`` root attribute).
+HASH_FILES = "sha256 of the image file's bytes as read"
+HASH_PIXELS = "sha256 of the decoded uint8 pixels (H, W, C, row-major) as read from the dataset"
+
 FLOPS_UNIT = "FLOPs per image, 2 per multiply-add of convolutions and matrix products (torch.utils.flop_counter)"
 
 
@@ -106,7 +111,8 @@ class ExtractResult:
     table
         One row per stimulus: ``stimulus`` (str), ``label`` (str or None), ``expected_steps``
         (float), ``exit_step`` (int), ``prediction`` (class name), ``correct`` (nullable
-        boolean), ``flops`` (int, FLOPs spent on the stimulus's answer).
+        boolean), ``flops`` (int, FLOPs spent on the stimulus's answer), ``sha256`` (hex SHA-256
+        of the image as read: the file's bytes, or a dataset image's uint8 pixels).
     step_probs
         Class probabilities at every step, shape (N, T, K), float32.
     halting
@@ -119,7 +125,7 @@ class ExtractResult:
     attrs
         Metadata written as root attributes: model name and checksum, ``exit_threshold``,
         ``mode``, ``flops_per_step`` (JSON list), ``flops_unit``, ``source``, ``occlusion``,
-        ``occlusion_seed``, ``class_map``.
+        ``occlusion_seed``, ``class_map``, ``stimulus_hash`` (what ``sha256`` hashes).
     """
 
     table: pd.DataFrame
@@ -190,6 +196,14 @@ def _load_stimuli(model: LatticeRCNN, images_dir, dataset, data_root, split) -> 
             f"{expected[0]}x{expected[1]}x{expected[2]} (use --images DIR to resize a folder of images)"
         )
     return data, f"dataset:{data.name}/{split}"
+
+
+def stimulus_hashes(data: ImageDataset) -> list[str]:
+    """Per stimulus, the SHA-256 of the image as read, before any resizing or occlusion: of the
+    file's bytes for an image folder, of the decoded uint8 pixels for a dataset."""
+    if data.sha256 is not None:
+        return list(data.sha256)
+    return [sha256_bytes(np.ascontiguousarray(img).tobytes()) for img in data.images]
 
 
 def _targets(data: ImageDataset, class_names: list[str], mapping: dict[str, str | None]) -> tuple[list, list]:
@@ -313,6 +327,7 @@ def extract_times(
             "prediction": [class_names[int(p)] for p in pred],
             "correct": correct,
             "flops": np.concatenate(parts["flops"]).astype(np.int64),
+            "sha256": stimulus_hashes(data),
         }
     )
     acts = None
@@ -333,6 +348,7 @@ def extract_times(
         "occlusion": float(occlusion),
         "occlusion_seed": int(seed),
         "class_map": "none" if class_map is None else (str(class_map) if not isinstance(class_map, dict) else "custom"),
+        "stimulus_hash": HASH_FILES if data.sha256 is not None else HASH_PIXELS,
     }
     return ExtractResult(
         table=table,

@@ -47,6 +47,7 @@ __all__ = [
     "analyse",
     "check_out_dir",
     "compare_rsa",
+    "stimulus_identity",
     "default_stimulus_folder",
     "format_table",
     "load_patterns",
@@ -173,7 +174,7 @@ def load_patterns(
     if human.format == "geirhos2019":
         from neurogrow.data import load_image_folder
 
-        folder = Path(images) if images is not None else default_stimulus_folder(human.source)
+        folder = Path(images) if images is not None else default_stimulus_folder(human.source, list(human.stimulus_class))
         if folder is None:
             raise NeurogrowError(
                 f"{human.source}: cannot tell where its stimuli are; pass --images DIR (the images the subjects saw, DIR/<category>/<file>)"
@@ -196,6 +197,33 @@ def load_patterns(
     classes = _stimulus_classes(stimuli, human, str(images or model_or_h5))
     patterns = patterns_from_model(model, imgs, stimuli, options.batch_size, options.threshold, options.progress)
     return patterns, classes, described
+
+
+def stimulus_identity(model_or_h5: str, model_stimuli: list[str], human: HumanRDMs, images, stimuli) -> dict:
+    """Check by SHA-256 that the model's stimuli are the human experiment's images (see
+    :mod:`neurogrow.human.identity`); the record for ``summary.json`` (``inputs.stimulus_identity``)."""
+    import pandas as pd
+
+    from neurogrow.human._common import stimulus_key
+    from neurogrow.human.identity import check_identity, check_recorded_source, folder_hashes, human_stimulus_hashes
+
+    keys = [stimulus_key(s) for s in model_stimuli]
+    matched = pd.DataFrame({"stimulus": keys, "model_stimulus": list(model_stimuli)})
+    if is_hdf5(model_or_h5):
+        from neurogrow.io import read_times
+
+        table = read_times(model_or_h5)
+        check_recorded_source(table.attrs, human.format, model_or_h5)
+        if "sha256" in table.columns:
+            matched["sha256"] = table.set_index("stimulus").loc[list(model_stimuli), "sha256"].to_numpy()
+    elif human.format == "geirhos2019":
+        folder = Path(images) if images is not None else default_stimulus_folder(human.source, keys)
+        if folder is not None:
+            matched["sha256"] = matched["stimulus"].map(folder_hashes(folder, set(keys)).hashes)
+    proof = None
+    if human.format == "geirhos2019" or stimuli is not None:
+        proof = human_stimulus_hashes(human.source, stimuli, keys)
+    return check_identity(matched, proof, model_or_h5)
 
 
 def check_stimuli(classes: list[str], human: HumanRDMs, min_per_class: int) -> dict[str, int]:
@@ -487,8 +515,10 @@ def compare_rsa(
     images: str | os.PathLike | None = None,
     labels: str | os.PathLike | None = None,
     data_root: str | os.PathLike | None = None,
+    stimuli: str | os.PathLike | None = None,
 ) -> Result:
-    """Load both inputs, run :func:`analyse` and (if ``out_dir``) write the outputs.
+    """Load both inputs, check that the model saw the humans' images, run :func:`analyse` and (if
+    ``out_dir``) write the outputs.
 
     Parameters
     ----------
@@ -504,6 +534,9 @@ def compare_rsa(
         Replace a non-empty ``out_dir``.
     images, labels, data_root : optional
         Geirhos stimulus folder; CIFAR-10H true labels; data root of CIFAR-10.
+    stimuli : str or Path, optional
+        The human experiment's images (a folder, or a manifest CSV ``stimulus,sha256``) to check the
+        model's stimuli against (default: the Geirhos layout beside the trial folder).
 
     Returns
     -------
@@ -518,7 +551,8 @@ def compare_rsa(
         raise DataError(f"{model_path}: not an HDF5 file; expected an extract file written by neurogrow extract --activations")
     data = load_human_rdms(human, labels=labels, n_splits=options.n_splits, seed=options.seed, data_root=data_root)
     patterns, classes, described = load_patterns(str(model_or_h5), data, options, images=images, data_root=data_root)
-    inputs = {"model": str(model_or_h5), "human": str(human), "stimuli": described}
+    identity = stimulus_identity(str(model_or_h5), patterns.stimuli, data, images, stimuli)
+    inputs = {"model": str(model_or_h5), "human": str(human), "stimuli": described, "stimulus_identity": identity}
     result = analyse(patterns, classes, data, options, inputs=inputs)
     if out_dir is not None:
         write_outputs(result, out_dir, overwrite)

@@ -1,29 +1,42 @@
 """Stage 4 of compare-rt: the statistics, from the per-image table to the summary dict.
 
-:func:`analyse` reads top-down: model times and human measures per image (stages 2 and 3),
-then one function per statistic (correlations, bootstrap, permutation, two-level bootstrap,
-noise ceiling, within category, mixed model), then :func:`build_summary`.  Each statistic has
-its own random generator spawned from ``Options.seed``, so adding or skipping one does not
-change the others.  Methods: ``docs/compare_rt.md``.
+:func:`analyse` reads top-down: model times matched to the human stimuli and their identity
+checked (stage 2), the human measure per image (stage 3), then one function per statistic
+(correlations, bootstrap over images, permutation, two-level bootstrap, noise ceilings, within
+category, mixed models), then :func:`~neurogrow.rt.summary.build_summary` and Holm's adjustment.
+Each statistic has its own random generator spawned from ``Options.seed`` (:data:`RNG_NAMES`), so
+adding or skipping one does not change the others.  Methods: ``docs/compare_rt.md``.
 """
 from __future__ import annotations
 
-import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from neurogrow.human import HumanData
-from neurogrow.rt.human_measures import Trials, per_image_table, quantize, resolve_measure, trial_table
-from neurogrow.rt.model_times import model_times_frame
-from neurogrow.rt.options import Options
+from neurogrow.rt.human_measures import Trials, match_to_human, per_image_table, quantize, resolve_measure, trial_table
+from neurogrow.rt.model_times import BASELINE_PREFIX, model_times_frame
+from neurogrow.rt.options import DEFAULT_WITHIN, Options
+from neurogrow.rt.resampling import image_resamples, two_level_resamples
+from neurogrow.rt.summary import (
+    STEP_BASELINE_DEFINITIONS,
+    baseline_summary,
+    build_summary,
+    excludes_zero,
+    holm_family,
+    json_ceiling,
+    json_float,
+    json_interval,
+    ratio_to_ceiling,
+    skipped_baseline,
+)
 
-__all__ = ["Result", "analyse", "build_summary", "per_category_table"]
+__all__ = ["Result", "analyse", "per_category_table", "stimulus_identity"]
 
-#: The generators spawned from ``Options.seed``, in spawn order.
-RNG_NAMES = ("boot", "perm", "two_level", "split", "ceiling", "partial_boot", "partial_perm")
+#: The generators spawned from ``Options.seed``, in spawn order (docs/compare_rt.md).
+RNG_NAMES = ("boot", "perm", "two_level", "split", "ceiling", "partial_boot", "partial_perm", "rank_boot", "rank_perm")
 STAGE_NAMES = ("correlations", "bootstrap", "permutation", "two-level bootstrap", "noise ceiling", "within category", "mixed model")
 
 
@@ -35,26 +48,6 @@ class Result:
     per_image: pd.DataFrame
     per_category: pd.DataFrame | None = None
     timings: dict = field(default_factory=dict)
-
-
-def json_float(x) -> float | None:
-    """JSON-safe float (None for None and non-finite values)."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
-
-
-def json_interval(ci) -> list:
-    """A CI as a JSON list of two floats or Nones."""
-    return [json_float(c) for c in ci]
-
-
-def ratio_to_ceiling(r, ceiling, sqrt: bool = False):
-    """``r / ceiling`` (or ``r / sqrt(ceiling)``), None where the ceiling is missing or not positive."""
-    if r is None or ceiling is None or not np.isfinite(ceiling) or ceiling <= 0:
-        return None
-    return json_float(r / (math.sqrt(ceiling) if sqrt else ceiling))
 
 
 class _Stages:
@@ -87,38 +80,45 @@ class _Stages:
 def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None = None, inputs: dict | None = None) -> Result:
     """Run the full comparison of model times with human data; nothing is written.
 
-    ``model_times`` has ``stimulus`` and ``model_time`` (see :func:`neurogrow.rt.load_model_times`).
+    ``model_times`` has ``stimulus`` and ``model_time`` (see :func:`neurogrow.rt.load_model_times`),
+    optionally ``sha256`` (checked against the human experiment's images) and ``baseline:<name>``
+    columns (compared with E[t]).
     """
     from neurogrow.stats.partial import group_codes
 
     options = options or Options()
     options.validate()
+    model_source = (inputs or {}).get("model_times", "model times")
     model_times = model_times_frame(model_times, options.model_time)
     measure = resolve_measure(human, options)
-    per_image, excluded = per_image_table(model_times, human, measure, options)
+    matched = match_to_human(model_times, human, options)
+    identity = stimulus_identity(matched, human, options, model_times.attrs, model_source)
+    per_image, excluded = per_image_table(matched, human, measure, options)
     has_cat = bool(per_image["category"].notna().all() and per_image["category"].nunique() > 1)
     codes = group_codes(per_image["category"].to_numpy())[0] if has_cat else None
     trials = trial_table(human, per_image, measure, options)
+    baselines, skipped = usable_baselines(per_image)
     rngs = dict(zip(RNG_NAMES, (np.random.default_rng(s) for s in np.random.SeedSequence(options.seed).spawn(len(RNG_NAMES)))))
     x = per_image["model_time"].to_numpy(float)
     y = per_image["human_measure"].to_numpy(float)
 
     stages = _Stages(STAGE_NAMES, options.progress)
     try:
-        stats = {"correlations": stages.run("correlations", point_correlations, x, y)}
-        stats["bootstrap"] = stages.run("bootstrap", image_bootstrap, x, y, options, rngs["boot"])
+        stats = {"correlations": stages.run("correlations", point_correlations, x, y, baselines)}
+        stats["bootstrap"] = stages.run("bootstrap", image_resamples, x, y, baselines, options.n_boot, rngs["boot"])
         stats["p_permutation"] = stages.run("permutation", permutation_p, x, y, options, rngs["perm"])
-        stats["two_level"] = stages.run("two-level bootstrap", two_level_bootstrap_ci, x, y, trials, options, rngs["two_level"])
-        halves, ceiling = stages.run("noise ceiling", noise_ceiling, human, per_image, trials, measure, options, rngs)
-        stats["ceiling"] = ceiling
-        stats["within"] = stages.run("within category", within_category, x, y, codes, per_image, halves, options, rngs)
-        stats["mixed"] = stages.run("mixed model", mixed_model, per_image, trials, has_cat, options)
+        stats["two_level"] = stages.run("two-level bootstrap", two_level_resamples, x, y, trials, baselines, codes, options.n_boot, rngs["two_level"])
+        halves, stats["ceiling"] = stages.run("noise ceiling", noise_ceiling, human, per_image, trials, measure, options, rngs)
+        stats["within"] = stages.run("within category", within_category, x, y, codes, per_image, halves, stats["two_level"], options, rngs)
+        stats["mixed"] = stages.run("mixed model", mixed_models, per_image, trials, has_cat, options)
     finally:
         stages.close()
+    stats["baselines"] = summarise_baselines(stats, baselines, skipped)
 
     per_image["model_time_resid"] = per_image.get("model_time_resid", np.nan)
     per_image["human_measure_resid"] = per_image.get("human_measure_resid", np.nan)
-    summary = build_summary(stats, human, per_image, excluded, trials, measure, has_cat, options, inputs)
+    summary = build_summary(stats, human, per_image, excluded, trials, measure, has_cat, options, inputs, identity)
+    holm_family({"run": summary})
     summary["timings_s"] = stages.timings
     cols = ["stimulus", "model_stimulus", "category", "model_time", "human_measure", "model_time_resid", "human_measure_resid"]
     per_image = per_image[cols + [c for c in per_image.columns if c not in cols]]
@@ -126,23 +126,54 @@ def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None
     return Result(summary=summary, per_image=per_image, per_category=per_category, timings=stages.timings)
 
 
+# --------------------------------------------------------------------------- inputs
+
+
+def stimulus_identity(matched: pd.DataFrame, human: HumanData, options: Options, attrs: dict, model_source: str) -> dict:
+    """Refuse times of other images than the humans saw; the identity record for summary.json."""
+    from neurogrow.human.identity import check_identity, check_recorded_source, human_stimulus_hashes
+
+    check_recorded_source(attrs, human.format, model_source)
+    proof = None
+    if human.has_trials or options.stimuli is not None:
+        proof = human_stimulus_hashes(human.source, options.stimuli, matched["stimulus"].tolist())
+    return check_identity(matched, proof, model_source)
+
+
+def usable_baselines(per_image: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Baselines with a finite, non-constant value on every image; the others with the reason."""
+    usable, skipped = {}, {}
+    for col in per_image.columns:
+        if not col.startswith(BASELINE_PREFIX):
+            continue
+        name = col[len(BASELINE_PREFIX) :]
+        z = pd.to_numeric(per_image[col], errors="coerce").to_numpy(float)
+        if not np.isfinite(z).all():
+            skipped[name] = f"{int((~np.isfinite(z)).sum())} of {len(z)} images have no value (e.g. an --exit-only times file)"
+        elif np.ptp(z) == 0:
+            skipped[name] = f"the same value ({z[0]:g}) for every image: its correlation is undefined"
+        else:
+            usable[name] = z
+    return usable, skipped
+
+
 # --------------------------------------------------------------------------- one function per statistic
 
 
-def point_correlations(x: np.ndarray, y: np.ndarray) -> dict:
-    """Spearman and Pearson with parametric p, straight from scipy on the values of per_image.csv."""
+def point_correlations(x: np.ndarray, y: np.ndarray, baselines: dict) -> dict:
+    """Spearman and Pearson with parametric p, straight from scipy on the values of per_image.csv;
+    per baseline its Spearman, the difference from E[t]'s and the partial Spearman of E[t] given it."""
     from scipy import stats as sps
+
+    from neurogrow.stats.paired import partial_spearman_given
 
     r_s, p_s = (float(v) for v in sps.spearmanr(x, y))
     r_p, p_p = (float(v) for v in sps.pearsonr(x, y))
-    return {"spearman": (r_s, p_s), "pearson": (r_p, p_p)}
-
-
-def image_bootstrap(x: np.ndarray, y: np.ndarray, options: Options, rng) -> dict:
-    """Bootstrap distributions of Spearman and Pearson over images."""
-    from neurogrow.stats import bootstrap_correlation
-
-    return bootstrap_correlation(x, y, options.n_boot, rng)
+    out = {"spearman": (r_s, p_s), "pearson": (r_p, p_p), "baselines": {}}
+    for name, z in baselines.items():
+        r_b = float(sps.spearmanr(z, y)[0])
+        out["baselines"][name] = {"spearman": r_b, "difference": r_s - r_b, "partial": partial_spearman_given(x, y, z)}
+    return out
 
 
 def permutation_p(x: np.ndarray, y: np.ndarray, options: Options, rng) -> float:
@@ -150,25 +181,6 @@ def permutation_p(x: np.ndarray, y: np.ndarray, options: Options, rng) -> float:
     from neurogrow.stats import permutation_pvalue
 
     return permutation_pvalue(x, y, options.n_perm, rng, "spearman")
-
-
-def two_level_bootstrap_ci(x: np.ndarray, y: np.ndarray, trials: Trials | None, options: Options, rng) -> dict | None:
-    """Bootstrap distributions over subjects and then images (per-trial data of >= 2 subjects)."""
-    from neurogrow.stats import two_level_bootstrap, weighted_correlation
-
-    if trials is None or trials.n_subjects < 2:
-        return None
-    table = trials.table
-    hint_y = np.argsort(y, kind="stable")
-
-    def statistic(v: np.ndarray, w: np.ndarray) -> dict:
-        yb = table.image_measure(v.T).T
-        ok = np.isfinite(yb)
-        w = np.where(ok, w, 0.0)
-        yb = np.where(ok, yb, 0.0)
-        return {m: weighted_correlation(x, yb, w, m, hint_y=hint_y) for m in ("spearman", "pearson")}
-
-    return two_level_bootstrap(statistic, trials.n_subjects, len(x), options.n_boot, rng)
 
 
 def noise_ceiling(human: HumanData, per_image: pd.DataFrame, trials: Trials | None, measure: str, options: Options, rngs: dict):
@@ -189,14 +201,16 @@ def noise_ceiling(human: HumanData, per_image: pd.DataFrame, trials: Trials | No
     return (a, b, unit), ceiling
 
 
-def within_category(x, y, codes, per_image: pd.DataFrame, halves, options: Options, rngs: dict) -> dict | None:
-    """Partial Spearman given category (mean-removed residuals), its CI, permutation p and ceiling.
+def within_category(x, y, codes, per_image: pd.DataFrame, halves, two: dict | None, options: Options, rngs: dict) -> dict | None:
+    """Both within-category correlations, each with its CIs, permutation p and own ceiling.
 
-    Adds the residuals to ``per_image`` (``model_time_resid``, ``human_measure_resid``).
+    ``mean_removed`` (the default): Spearman of the category-mean-removed values; ``rank_residual``:
+    Pearson of the category-centred ranks.  Adds the mean-removed residuals to ``per_image``.
     """
     from scipy import stats as sps
 
-    from neurogrow.stats import bootstrap_partial, ceiling_from_halves, partial_permutation_pvalue, percentile_ci, residualize
+    from neurogrow.stats import bootstrap_partial, ceiling_from_halves, image_bootstrap, partial_permutation_pvalue, percentile_ci, residualize
+    from neurogrow.stats.partial import partial_spearman_rank, rank_residual_permutation_pvalue, within_rows
 
     if codes is None:
         return None
@@ -204,28 +218,45 @@ def within_category(x, y, codes, per_image: pd.DataFrame, halves, options: Optio
     yr = quantize(residualize(y, codes))
     per_image["model_time_resid"] = xr
     per_image["human_measure_resid"] = yr
-    r_w = float(sps.spearmanr(xr, yr)[0])
-    boot_w = bootstrap_partial(x, y, codes, options.n_boot, rngs["partial_boot"])
-    p_w = partial_permutation_pvalue(x, y, codes, options.n_perm, rngs["partial_perm"])
-    ceiling_w = ceiling_from_halves(halves[0], halves[1], options.n_boot, rngs["ceiling"], codes, halves[2]) if halves else None
-    nc = ceiling_w.spearman_brown if ceiling_w else None
-    return {
-        "n_categories": int(per_image["category"].nunique()),
-        "spearman_partial": {
-            "r": json_float(r_w),
-            "ci95": json_interval(percentile_ci(boot_w)),
-            "p_permutation": json_float(p_w),
-            "relative_to_ceiling": ratio_to_ceiling(r_w, nc),
-            "disattenuated": ratio_to_ceiling(r_w, nc, sqrt=True),
+    methods = {
+        "mean_removed": {
+            "r": float(sps.spearmanr(xr, yr)[0]),
+            "boot": bootstrap_partial(x, y, codes, options.n_boot, rngs["partial_boot"]),
+            "p": partial_permutation_pvalue(x, y, codes, options.n_perm, rngs["partial_perm"]),
+            "method": "each variable minus the mean of its category; Spearman of the residuals; permutations within category",
         },
-        "noise_ceiling": _json_ceiling(ceiling_w.to_dict()) if ceiling_w else None,
-        "method": "each variable minus the mean of its category; Spearman of the residuals; permutations within category",
+        "rank_residual": {
+            "r": partial_spearman_rank(x, y, codes),
+            "boot": image_bootstrap(lambda w: within_rows(x, y, codes, w, "rank_residual"), len(x), options.n_boot, rngs["rank_boot"]),
+            "p": rank_residual_permutation_pvalue(x, y, codes, options.n_perm, rngs["rank_perm"]),
+            "method": "each variable ranked over all images minus its category's mean rank; Pearson of the rank residuals; "
+            "permutations within category",
+        },
     }
+    out = {"n_categories": int(per_image["category"].nunique()), "default": DEFAULT_WITHIN}
+    primary = "ci95_two_level" if two is not None else "ci95"
+    for name, m in methods.items():
+        ceiling = ceiling_from_halves(halves[0], halves[1], options.n_boot, rngs["ceiling"], codes, halves[2], within=name) if halves else None
+        nc = ceiling.spearman_brown if ceiling else None
+        partial = {
+            "r": json_float(m["r"]),
+            "ci95": json_interval(percentile_ci(m["boot"])),
+            "ci95_two_level": json_interval(percentile_ci(two[f"within/{name}"])) if two is not None else None,
+            "p_permutation": json_float(m["p"]),
+            "relative_to_ceiling": ratio_to_ceiling(m["r"], nc),
+            "disattenuated": ratio_to_ceiling(m["r"], nc, sqrt=True),
+        }
+        partial["significant"] = excludes_zero(partial[primary])
+        out[name] = {"spearman_partial": partial, "noise_ceiling": json_ceiling(ceiling.to_dict()) if ceiling else None, "method": m["method"]}
+    out.update(out[DEFAULT_WITHIN])
+    return out
 
 
-def mixed_model(per_image: pd.DataFrame, trials: Trials | None, has_cat: bool, options: Options) -> dict | None:
-    """Per-trial log RT ~ model time (+ category), random intercept per subject."""
+def mixed_models(per_image: pd.DataFrame, trials: Trials | None, has_cat: bool, options: Options) -> dict | None:
+    """Per-trial log RT ~ model time (+ category): crossed random intercepts for subject and image
+    (the default, reported at the top level), and the subject-only model beside it."""
     from neurogrow.stats import fit_mixed
+    from neurogrow.stats.mixed import fit_crossed
 
     if trials is None or not options.mixed_model or trials.n_subjects < 2:
         return None
@@ -233,10 +264,31 @@ def mixed_model(per_image: pd.DataFrame, trials: Trials | None, has_cat: bool, o
     mt = per_image["model_time"].to_numpy(float)[table.image]
     cats = per_image["category"].to_numpy()[table.image] if has_cat else None
     logrt = np.log(trials.used["rt"].to_numpy(float))
-    try:
-        return fit_mixed(logrt, mt, table.subject, cats)
-    except (np.linalg.LinAlgError, ValueError) as exc:
-        return {"coef": None, "ci95": [None, None], "p": None, "error": str(exc).splitlines()[0]}
+
+    def attempt(fit, *args) -> dict:
+        try:
+            return fit(*args)
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            return {"coef": None, "ci95": [None, None], "p": None, "error": str(exc).splitlines()[0]}
+
+    crossed = attempt(fit_crossed, logrt, mt, table.subject, table.image, cats)
+    crossed["random_effects"] = "crossed: subject and image"
+    crossed["subject_only"] = dict(attempt(fit_mixed, logrt, mt, table.subject, cats), random_effects="subject")
+    return crossed
+
+
+def summarise_baselines(stats: dict, baselines: dict, skipped: dict) -> dict:
+    """The ``baselines`` object of summary.json: the step baselines first, then --baseline files."""
+    out = {}
+    names = [n for n in STEP_BASELINE_DEFINITIONS if n in baselines or n in skipped]
+    names += [n for n in list(baselines) + list(skipped) if n not in names]
+    for name in names:
+        definition = STEP_BASELINE_DEFINITIONS.get(name, f"times of another model (--baseline {name})")
+        if name in skipped:
+            out[name] = skipped_baseline(definition, skipped[name])
+        else:
+            out[name] = baseline_summary(name, stats["correlations"]["baselines"][name], stats["bootstrap"], stats["two_level"], definition)
+    return out
 
 
 def per_category_table(per_image: pd.DataFrame) -> pd.DataFrame:
@@ -256,53 +308,3 @@ def per_category_table(per_image: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-# --------------------------------------------------------------------------- summary.json
-
-
-def _json_ceiling(d: dict) -> dict:
-    return {k: (json_float(v) if isinstance(v, float) else json_interval(v) if isinstance(v, list) else v) for k, v in d.items()}
-
-
-def build_summary(stats: dict, human: HumanData, per_image, excluded, trials, measure, has_cat, options, inputs) -> dict:
-    """The ``summary.json`` dict (without ``timings_s`` and ``files``); keys in ``docs/compare_rt.md``."""
-    from neurogrow import __version__
-    from neurogrow.stats import percentile_ci
-
-    (r_s, p_s), (r_p, p_p) = stats["correlations"]["spearman"], stats["correlations"]["pearson"]
-    boot, two, ceiling = stats["bootstrap"], stats["two_level"], stats["ceiling"]
-    nc = ceiling.spearman_brown if ceiling else None
-    return {
-        "neurogrow_version": __version__,
-        "created": pd.Timestamp.now(tz="UTC").isoformat(timespec="seconds"),
-        "inputs": dict(inputs or {}, human_format=human.format),
-        "options": {k: v for k, v in asdict(options).items() if k != "progress"},
-        "human_measure": measure,
-        "n_stimuli": int(len(per_image)),
-        "n_excluded": len(excluded),
-        "excluded_stimuli": excluded[:50],
-        "n_subjects": int(trials.n_subjects) if trials is not None else 0,
-        "n_trials": int(len(trials.table.value)) if trials is not None else None,
-        "n_categories": int(per_image["category"].nunique()) if has_cat else 0,
-        "spearman": {
-            "r": json_float(r_s),
-            "ci95": json_interval(percentile_ci(boot["spearman"])),
-            "ci95_two_level": json_interval(percentile_ci(two["spearman"])) if two is not None else None,
-            "p_permutation": json_float(stats["p_permutation"]),
-            "p_parametric": json_float(p_s),
-            "relative_to_ceiling": ratio_to_ceiling(r_s, nc),
-            "disattenuated": ratio_to_ceiling(r_s, nc, sqrt=True),
-        },
-        "pearson": {
-            "r": json_float(r_p),
-            "ci95": json_interval(percentile_ci(boot["pearson"])),
-            "ci95_two_level": json_interval(percentile_ci(two["pearson"])) if two is not None else None,
-            "p_parametric": json_float(p_p),
-        },
-        "noise_ceiling": _json_ceiling(ceiling.to_dict()) if ceiling else {"spearman_brown": None, "ci95": [None, None]},
-        "within_category": stats["within"]
-        or {"spearman_partial": None, "noise_ceiling": None, "note": "no categories in the data: within-category analysis skipped"},
-        "mixed_model": stats["mixed"] or {"coef": None, "ci95": [None, None], "p": None, "note": "needs per-trial data from at least 2 subjects"},
-        "notes": list(human.notes),
-    }

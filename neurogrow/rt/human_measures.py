@@ -17,7 +17,7 @@ from neurogrow.human import HumanData
 from neurogrow.rt.model_times import match_stimuli
 from neurogrow.rt.options import COUNT_MEASURES, MIN_IMAGES, TRIAL_MEASURES, Options
 
-__all__ = ["Trials", "image_measures", "per_image_table", "quantize", "resolve_measure", "trial_table"]
+__all__ = ["Trials", "image_measures", "match_to_human", "per_image_table", "quantize", "resolve_measure", "trial_table"]
 
 
 def resolve_measure(human: HumanData, options: Options) -> str:
@@ -78,14 +78,18 @@ def quantize(a: np.ndarray) -> np.ndarray:
     return np.array([float(format(v, ".12g")) for v in np.asarray(a, dtype=float)])
 
 
-def per_image_table(model_times: pd.DataFrame, human: HumanData, measure: str, options: Options) -> tuple[pd.DataFrame, list[str]]:
+def match_to_human(model_times: pd.DataFrame, human: HumanData, options: Options) -> pd.DataFrame:
+    """The model times matched to the human stimuli (:func:`~neurogrow.rt.model_times.match_stimuli`)."""
+    hint = " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')" if human.format.startswith("cifar10h") else ""
+    return match_stimuli(model_times, human.stimuli, options.allow_unmatched, hint)
+
+
+def per_image_table(matched: pd.DataFrame, human: HumanData, measure: str, options: Options) -> tuple[pd.DataFrame, list[str]]:
     """One row per matched image with a finite human measure, and the matched images without one.
 
     Columns: ``stimulus``, ``model_stimulus``, ``model_time``, ``category``, the image measures
     and ``human_measure`` (the chosen one); floats rounded by :func:`quantize`.
     """
-    hint = " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')" if human.format.startswith("cifar10h") else ""
-    matched = match_stimuli(model_times, human.stimuli, options.allow_unmatched, hint)
     img = image_measures(human, matched["stimulus"].tolist(), options.correct_only)
     per_image = matched.merge(img, on="stimulus", how="left", suffixes=("", "_human"))
     if per_image["category"].isna().all() and "model_category" in per_image.columns:

@@ -14,9 +14,125 @@ import pandas as pd
 from neurogrow.errors import DataError
 from neurogrow.human._common import line_of, parse_numbers, read_csv_text, stimulus_key
 
-__all__ = ["is_hdf5", "load_model_times", "match_stimuli", "model_times_frame"]
+__all__ = [
+    "BASELINE_PREFIX",
+    "STEP_BASELINES",
+    "add_baseline_file",
+    "is_hdf5",
+    "load_model_times",
+    "match_stimuli",
+    "model_times_frame",
+    "step_baselines",
+    "times_from_extract",
+]
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: Prefix of the model-times columns holding a baseline (``baseline:step1_entropy``).
+BASELINE_PREFIX = "baseline:"
+#: Baselines computed from the per-step class probabilities of the same times file.
+STEP_BASELINES = ("step1_uncertainty", "step1_entropy", "final_entropy", "confidence_step")
+#: Max class probability that defines the confidence step.
+CONFIDENCE_THRESHOLD = 0.5
+
+
+def _entropy(p: np.ndarray) -> np.ndarray:
+    """Entropy in nats over the last axis (0 log 0 = 0)."""
+    p = np.asarray(p, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        logp = np.log(np.where(p > 0, p, 1.0))
+    return -(p * logp).sum(axis=-1) + 0.0
+
+
+def step_baselines(probs: np.ndarray, exit_step: np.ndarray, threshold: float = CONFIDENCE_THRESHOLD) -> dict[str, np.ndarray]:
+    """The confidence baselines of a network from its per-step class probabilities (N, T, K).
+
+    ``step1_uncertainty`` = 1 - max_k p_1k; ``step1_entropy`` = entropy (nats) of p_1;
+    ``final_entropy`` = entropy of the answer, p at the exit step; ``confidence_step`` = first step
+    t (from 1) with max_k p_tk >= ``threshold``, T if none.  NaN where the probabilities needed
+    are unknown (``--exit-only`` files after an image's exit).
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    n, T, _ = p.shape
+    exit_idx = np.clip(np.asarray(exit_step, dtype=np.int64) - 1, 0, T - 1)
+    top = p.max(axis=2)
+    known = np.isfinite(top)
+    reached = (top >= threshold) & known
+    first = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, T).astype(float)
+    # undetermined when a step before the first confident one is unknown
+    unknown_before = np.array([not known[i, : int(first[i])].all() for i in range(n)], dtype=bool)
+    first[unknown_before] = np.nan
+    return {
+        "step1_uncertainty": 1.0 - top[:, 0],
+        "step1_entropy": _entropy(p[:, 0]),
+        "final_entropy": _entropy(p[np.arange(n), exit_idx]),
+        "confidence_step": first,
+    }
+
+
+def times_from_extract(result) -> pd.DataFrame:
+    """The model-times table of an :class:`~neurogrow.inference.extract.ExtractResult`, with its
+    step baselines and its recorded source (``attrs``), as :func:`load_model_times` reads it from a file."""
+    table = result.table.copy()
+    for name, values in step_baselines(result.step_probs, table["exit_step"].to_numpy()).items():
+        table[BASELINE_PREFIX + name] = values
+    table.attrs = dict(result.attrs)
+    return table
+
+
+def add_baseline_file(model: pd.DataFrame, spec: str, column: str = "expected_steps") -> pd.DataFrame:
+    """Add another model's times (``--baseline FILE[:COLUMN]``) as a ``baseline:<name>`` column.
+
+    ``FILE`` is an extract HDF5 file or a CSV (``stimulus`` and the column, default
+    ``expected_steps`` / ``model_time``); the name is the file's stem (plus ``:COLUMN`` when one is
+    given).  Every model stimulus must have a value, and where both files carry ``sha256`` the
+    images must be the same.
+    """
+    path, col = Path(spec), None
+    if not path.exists() and ":" in spec:
+        head, tail = spec.rsplit(":", 1)
+        path, col = Path(head), tail
+    name = path.stem + (f":{col}" if col else "")
+    source = f"--baseline {spec}"
+    if not path.is_file():
+        raise DataError(f"{source}: file not found; expected FILE[:COLUMN] with FILE an extract .h5 file or a CSV")
+    if is_hdf5(path):
+        from neurogrow.io import read_times
+
+        table = read_times(path)
+        if col is not None and col not in table.columns:
+            raise DataError(f"{source}: no column {col!r}; expected one of {', '.join(table.columns)}")
+        other = model_times_frame(table.rename(columns={col: "model_time"}) if col else table, column, str(path))
+    else:
+        df = read_csv_text(path)
+        use = col or ("model_time" if "model_time" in df.columns else column)
+        if use not in df.columns or "stimulus" not in df.columns:
+            raise DataError(f"{source}: expected columns stimulus and {use} (found: {', '.join(df.columns) or 'none'})")
+        values = parse_numbers(df[use], path, use)
+        other = pd.DataFrame({"stimulus": df["stimulus"].to_numpy(), "model_time": values})
+        if "sha256" in df.columns:
+            other["sha256"] = df["sha256"].str.strip().str.lower().to_numpy()
+    key = other["stimulus"].map(stimulus_key)
+    if key.duplicated().any():
+        raise DataError(f"{source}: stimulus file name {key[key.duplicated()].iloc[0]!r} appears twice; expected one row per stimulus")
+    other.index = key
+    mine = model["stimulus"].map(stimulus_key)
+    absent = ~mine.isin(other.index)
+    if absent.any():
+        raise DataError(f"{source}: {int(absent.sum())} of {len(model)} model stimuli have no time in it (first: {mine[absent].iloc[0]!r}); expected the same stimuli")
+    if "sha256" in model.columns and "sha256" in other.columns:
+        theirs = other.loc[mine, "sha256"].to_numpy()
+        differ = theirs != model["sha256"].to_numpy()
+        if differ.any():
+            i = int(np.flatnonzero(differ)[0])
+            raise DataError(
+                f"{source}: stimulus identity: {int(differ.sum())} of {len(model)} stimuli are other images than in the model times "
+                f"(first: {model['stimulus'].iloc[i]!r}); expected times on the same images"
+            )
+    name = name if BASELINE_PREFIX + name not in model.columns else f"{name}#{sum(c.startswith(BASELINE_PREFIX) for c in model.columns)}"
+    out = model.copy()
+    out[BASELINE_PREFIX + name] = other.loc[mine, "model_time"].to_numpy(float)
+    out.attrs = dict(model.attrs)
+    return out
 
 
 def is_hdf5(path: Path) -> bool:
@@ -58,6 +174,10 @@ def model_times_frame(table: pd.DataFrame, column: str = "expected_steps", sourc
         raise DataError(f"{source}: stimulus {out['stimulus'][dup].iloc[0]!r} appears more than once; expected one row per stimulus")
     if len(out) == 0:
         raise DataError(f"{source}: no stimuli; expected one row per stimulus")
+    for col in table.columns:
+        if col == "sha256" or col.startswith(BASELINE_PREFIX):
+            out[col] = table[col].to_numpy()
+    out.attrs = dict(table.attrs)
     return out
 
 
@@ -73,9 +193,13 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
     if path.is_dir():
         raise DataError(f"{path}: is a folder; expected model times (an extract .h5 file or a CSV stimulus,model_time)")
     if is_hdf5(path):
-        from neurogrow.io import read_times
+        from neurogrow.io import read_step_arrays, read_times
 
-        return model_times_frame(read_times(path), column, str(path))
+        table = read_times(path)
+        steps = read_step_arrays(path)
+        for name, values in step_baselines(steps.probs, table["exit_step"].to_numpy()).items():
+            table[BASELINE_PREFIX + name] = values
+        return model_times_frame(table, column, str(path))
     df = read_csv_text(path)
     if "model_time" not in df.columns and column in df.columns:  # e.g. read_times(...).to_csv()
         df = df.rename(columns={column: "model_time"})
@@ -102,6 +226,8 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
     table = pd.DataFrame({"stimulus": df["stimulus"].to_numpy(), "model_time": values})
     if "category" in df.columns and (df["category"] != "").all():
         table["category"] = df["category"].to_numpy()
+    if "sha256" in df.columns:
+        table["sha256"] = df["sha256"].str.strip().str.lower().to_numpy()
     return table
 
 
@@ -115,7 +241,8 @@ def match_stimuli(model: pd.DataFrame, human_stimuli: list[str], allow_unmatched
     """Match model stimuli to human stimulus keys by file name without folders.
 
     Returns one row per matched human stimulus: ``stimulus`` (the human key), ``model_stimulus``,
-    ``model_time`` (and ``model_category`` if the model table has categories).  Errors: no
+    ``model_time`` (and ``model_category`` if the model table has categories, ``sha256`` and the
+    ``baseline:<name>`` columns if it has them).  Errors: no
     overlap; a human stimulus matching several model stimuli (ambiguous); unless
     ``allow_unmatched``, a human stimulus with no model time or a model stimulus no human saw.
     """
@@ -154,4 +281,7 @@ def match_stimuli(model: pd.DataFrame, human_stimuli: list[str], allow_unmatched
     out = pd.DataFrame({"stimulus": m["key"].to_numpy(), "model_stimulus": m["stimulus"].to_numpy(), "model_time": m["model_time"].to_numpy()})
     if "category" in m.columns:
         out["model_category"] = m["category"].to_numpy()
+    for col in m.columns:
+        if col == "sha256" or col.startswith(BASELINE_PREFIX):
+            out[col] = m[col].to_numpy()
     return out.sort_values("stimulus", kind="stable").reset_index(drop=True)

@@ -5,7 +5,16 @@ from dataclasses import dataclass
 
 from neurogrow.errors import NeurogrowError
 
-__all__ = ["COUNT_MEASURES", "MEASURES", "MIN_IMAGES", "MODEL_TIME_COLUMNS", "Options", "TRIAL_MEASURES"]
+__all__ = [
+    "COUNT_MEASURES",
+    "DEFAULT_WITHIN",
+    "MEASURES",
+    "MIN_IMAGES",
+    "MODEL_TIME_COLUMNS",
+    "Options",
+    "SUMMARY_SCHEMA_VERSION",
+    "TRIAL_MEASURES",
+]
 
 TRIAL_MEASURES = ("mean_log_rt", "median_rt", "accuracy")
 COUNT_MEASURES = ("entropy", "accuracy")
@@ -13,6 +22,10 @@ MEASURES = ("mean_log_rt", "median_rt", "accuracy", "entropy")
 MODEL_TIME_COLUMNS = ("expected_steps", "exit_step")
 #: Fewest matched images with a human measure that the analysis accepts.
 MIN_IMAGES = 3
+#: Version of the layout of summary.json (docs/compare_rt.md).
+SUMMARY_SCHEMA_VERSION = "2.0"
+#: The within-category method whose numbers fill ``within_category.spearman_partial`` and ``noise_ceiling``.
+DEFAULT_WITHIN = "mean_removed"
 
 
 @dataclass
@@ -28,6 +41,8 @@ class Options:
     model_time: str = "expected_steps"  #: HDF5 input: expected_steps or exit_step
     allow_unmatched: bool = False
     mixed_model: bool = True
+    stimuli: str | None = None  #: the human experiment's images: a folder or a manifest CSV stimulus,sha256
+    baselines: tuple[str, ...] = ()  #: --baseline FILE[:COLUMN] specs (loaded by compare_rt)
     progress: bool | None = None  #: tqdm bar: None = only on a terminal
 
     def validate(self) -> None:

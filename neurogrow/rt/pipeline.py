@@ -7,7 +7,7 @@ from pathlib import Path
 from neurogrow.human import load_human
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.rt.analysis import Result, analyse
-from neurogrow.rt.model_times import load_model_times
+from neurogrow.rt.model_times import add_baseline_file, load_model_times
 from neurogrow.rt.options import Options
 
 __all__ = ["compare_rt", "write_outputs"]
@@ -21,12 +21,15 @@ def compare_rt(
     overwrite: bool = False,
     labels: str | os.PathLike | None = None,
 ) -> Result:
-    """Load both inputs, run :func:`~neurogrow.rt.analyse` and (if ``out_dir``) write the outputs."""
+    """Load both inputs (and the ``--baseline`` files of ``options``), run :func:`~neurogrow.rt.analyse`
+    and (if ``out_dir``) write the outputs."""
     options = options or Options()
     options.validate()
     if out_dir is not None:
         check_out_dir(out_dir, overwrite)
     times = load_model_times(model_times, options.model_time)
+    for spec in options.baselines:
+        times = add_baseline_file(times, spec, options.model_time)
     data = load_human(human, labels=labels)
     result = analyse(times, data, options, inputs={"model_times": str(model_times), "human": str(human)})
     if out_dir is not None:

@@ -1,4 +1,8 @@
-"""Linear mixed model of per-trial log RT: ``log_rt ~ model_time + C(category) + (1 | subject)``.
+"""Linear mixed models of per-trial log RT.
+
+:func:`fit_crossed` (the default of compare-rt): ``log_rt ~ model_time + C(category) + (1 | subject)
++ (1 | image)``, crossed random intercepts, by REML from sufficient statistics (below).
+:func:`fit_mixed` (reported beside it): ``log_rt ~ model_time + C(category) + (1 | subject)``.
 
 Fitted with :class:`statsmodels.regression.mixed_linear_model.MixedLM` (REML).  The model-time
 predictor is centred before fitting (the slope is unchanged; the fit is better conditioned), and
@@ -8,9 +12,9 @@ in one or two iterations instead of searching from its default start (about 5x f
 trials, and tighter: statsmodels' default start stops early on the flat variance direction).
 The reported estimates are statsmodels' either way.
 
-Caveat (stated in every report): the model has no random intercept for images, so the p-value of
-an image-level predictor such as model time is anti-conservative when images differ beyond what
-model time explains; the image-level Spearman with its bootstrap CI is the primary statistic.
+Caveat of the subject-only model: it has no random intercept for images, so the p-value of an
+image-level predictor such as model time is anti-conservative when images differ beyond what
+model time explains; the crossed model is the one to cite.
 """
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["fit_mixed", "reml_random_intercept"]
+__all__ = ["fit_crossed", "fit_mixed", "reml_random_intercept"]
 
 
 def reml_random_intercept(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, float]:
@@ -121,4 +125,143 @@ def fit_mixed(
         "converged": bool(getattr(res, "converged", True)),
         "method": "statsmodels MixedLM, REML (started at the profile-REML optimum)",
         "warnings": caught,
+    }
+
+
+# --------------------------------------------------------------------------- crossed random intercepts
+
+
+def _design(model_time: np.ndarray, category: np.ndarray | None) -> tuple[pd.DataFrame, str]:
+    """Fixed effects: intercept, centred model time, category dummies (first level dropped)."""
+    t = np.asarray(model_time, dtype=float)
+    cols = {"Intercept": np.ones(t.size), "model_time": t - t.mean()}
+    formula = "log_rt ~ model_time"
+    if category is not None:
+        cat = pd.Categorical(np.asarray(category).astype(str))
+        dummies = pd.get_dummies(cat, prefix="category", drop_first=True, dtype=float)
+        for c in dummies.columns:
+            cols[c] = dummies[c].to_numpy()
+        formula += " + C(category)"
+    return pd.DataFrame(cols), formula
+
+
+class _CrossedREML:
+    """Profile REML of ``y = X b + u_subject + u_image + e`` from sufficient statistics.
+
+    With ``H = I + Z G Z'`` (``G`` the variance ratios to the residual variance) the REML
+    log-likelihood, with the residual variance profiled out, needs only ``X'X, X'y, y'y`` and
+    ``Z'X, Z'y, Z'Z``; ``H^-1 = I - Z C^-1 Z'`` with ``C = G^-1 + Z'Z`` (Woodbury) and
+    ``|H| = |G| |C|``.  ``C`` is solved by eliminating the larger factor (its block of ``C`` is
+    diagonal) and a dense Cholesky of the smaller factor's Schur complement: one evaluation
+    costs O(a^2 d) for a subjects and d images, milliseconds at 10 x 1,280.
+    """
+
+    def __init__(self, y: np.ndarray, X: np.ndarray, subject: np.ndarray, image: np.ndarray):
+        import scipy.sparse as sps
+
+        s = pd.factorize(np.asarray(subject))[0]
+        i = pd.factorize(np.asarray(image))[0]
+        n_s, n_i = int(s.max()) + 1, int(i.max()) + 1
+        # the smaller factor is dense ("a"), the larger diagonal ("d")
+        self.swap = n_s > n_i
+        a, d = (i, s) if self.swap else (s, i)
+        self.na_levels, self.nd_levels = int(a.max()) + 1, int(d.max()) + 1
+        self.n, self.p = X.shape
+        R = np.column_stack([X, y])  # (n, p + 1)
+        self.RtR = R.T @ R
+        Za = sps.csr_matrix((np.ones(self.n), (a, np.arange(self.n))), shape=(self.na_levels, self.n))
+        Zd = sps.csr_matrix((np.ones(self.n), (d, np.arange(self.n))), shape=(self.nd_levels, self.n))
+        self.ZaR = np.asarray(Za @ R)
+        self.ZdR = np.asarray(Zd @ R)
+        self.count_a = np.asarray(Za.sum(axis=1)).ravel()
+        self.count_d = np.asarray(Zd.sum(axis=1)).ravel()
+        self.N = (Za @ Zd.T).tocsr()  # (a, d) trial counts
+
+    def ratios(self, theta: np.ndarray) -> tuple[float, float]:
+        """(subject, image) variance ratios from log ratios ``theta`` = (log g_subject, log g_image)."""
+        return float(np.exp(theta[0])), float(np.exp(theta[1]))
+
+    def parts(self, theta: np.ndarray):
+        g_s, g_i = self.ratios(theta)
+        g_a, g_d = (g_i, g_s) if self.swap else (g_s, g_i)
+        Dd = 1.0 / g_d + self.count_d
+        ND = self.N.multiply(1.0 / Dd[None, :]).tocsr()
+        M = np.diag(1.0 / g_a + self.count_a) - np.asarray((ND @ self.N.T).todense())
+        L = np.linalg.cholesky(M)
+        rhs_a = self.ZaR - ND @ self.ZdR
+        ya = np.linalg.solve(L.T, np.linalg.solve(L, rhs_a))
+        yd = (self.ZdR - self.N.T @ ya) / Dd[:, None]
+        RHR = self.RtR - (self.ZaR.T @ ya + self.ZdR.T @ yd)  # R' H^-1 R
+        logdet_H = self.na_levels * math.log(g_a) + self.nd_levels * math.log(g_d) + float(np.log(Dd).sum()) + 2.0 * float(np.log(np.diag(L)).sum())
+        p = self.p
+        XHX, XHy, yHy = RHR[:p, :p], RHR[:p, p], float(RHR[p, p])
+        beta = np.linalg.solve(XHX, XHy)
+        Q = yHy - float(XHy @ beta)
+        return beta, Q, XHX, logdet_H
+
+    def objective(self, theta: np.ndarray) -> float:
+        """-2 x REML log-likelihood (up to a constant), residual variance profiled out."""
+        try:
+            _, Q, XHX, logdet_H = self.parts(theta)
+        except np.linalg.LinAlgError:
+            return np.inf
+        if Q <= 0:
+            return np.inf
+        return (self.n - self.p) * math.log(Q) + logdet_H + float(np.linalg.slogdet(XHX)[1])
+
+
+#: Bounds of the log variance ratios in the REML search (exp(-20) is a variance ratio of 2e-9: zero).
+LOG_RATIO_BOUNDS = (-20.0, 8.0)
+
+
+def fit_crossed(
+    log_rt: np.ndarray,
+    model_time: np.ndarray,
+    subject: np.ndarray,
+    image: np.ndarray,
+    category: np.ndarray | None = None,
+) -> dict:
+    """``log_rt ~ model_time (+ C(category)) + (1 | subject) + (1 | image)`` by REML.
+
+    The model statsmodels fits as ``MixedLM`` with one group and variance components for subject
+    and image (tested to agree), computed from sufficient statistics (:class:`_CrossedREML`):
+    seconds instead of hours at 12,800 trials.  The variance ratios are found by L-BFGS-B on
+    their logs from a grid start; the slope's standard error is ``sqrt(s2 [(X'H^-1 X)^-1]_tt)``,
+    its CI and p-value Wald (normal), as statsmodels reports them.
+    """
+    from scipy.optimize import minimize
+    from scipy.stats import norm
+
+    y = np.asarray(log_rt, dtype=float)
+    exog, formula = _design(model_time, category)
+    formula += " + (1 | subject) + (1 | image)"
+    X = exog.to_numpy()
+    reml = _CrossedREML(y, X, subject, image)
+    grid = [np.array([a, b]) for a in (-6.0, -2.0, 0.0) for b in (-6.0, -2.0, 0.0)]
+    start = min(grid, key=reml.objective)
+    res = minimize(reml.objective, start, method="L-BFGS-B", bounds=[LOG_RATIO_BOUNDS] * 2, options={"ftol": 1e-12, "gtol": 1e-8})
+    beta, Q, XHX, _ = reml.parts(res.x)
+    n, p = X.shape
+    s2 = Q / (n - p)
+    cov = s2 * np.linalg.inv(XHX)
+    k = list(exog.columns).index("model_time")
+    coef, se = float(beta[k]), float(math.sqrt(cov[k, k]))
+    z = norm.ppf(0.975)
+    g_s, g_i = reml.ratios(res.x)
+    return {
+        "coef": coef,
+        "se": se,
+        "ci95": [coef - z * se, coef + z * se],
+        "p": float(2 * norm.sf(abs(coef / se))),
+        "n_trials": int(n),
+        "n_subjects": int(len(np.unique(np.asarray(subject)))),
+        "n_images": int(len(np.unique(np.asarray(image)))),
+        "formula": formula,
+        "subject_sd": float(math.sqrt(g_s * s2)),
+        "image_sd": float(math.sqrt(g_i * s2)),
+        "residual_sd": float(math.sqrt(s2)),
+        "converged": bool(res.success),
+        "method": "REML, crossed random intercepts from sufficient statistics (neurogrow.stats.mixed.fit_crossed; "
+        "equals statsmodels MixedLM with variance components for subject and image)",
+        "warnings": [] if res.success else [str(res.message)],
     }

@@ -7,7 +7,9 @@ halves over images (images measured in both halves) is corrected with Spearman-B
 Counts data (CIFAR-10H): each image's responses are split at random into two halves instead.
 
 Within category: before correlating, each half's per-image values have their category's mean
-removed (see :mod:`neurogrow.stats.partial`).
+removed (``mean_removed``: Spearman of the residuals), or are ranked and have their category's
+mean rank removed (``rank_residual``: Pearson of the rank residuals); see
+:mod:`neurogrow.stats.partial`.
 
 Uncertainty: ``ci95`` is a percentile bootstrap over images, where the bootstrap samples are
 spread evenly over the splits (sample ``b`` uses split ``floor(b * n_splits / n_boot)``), so it includes both image sampling and split-to-split variability;
@@ -24,7 +26,7 @@ import numpy as np
 from neurogrow.stats.aggregate import TrialTable
 from neurogrow.stats.bootstrap import iter_counts, percentile_ci
 from neurogrow.stats.correlation import weighted_correlation
-from neurogrow.stats.partial import residualize
+from neurogrow.stats.partial import residualize, within_rows
 from neurogrow.stats.ranks import chunk_rows
 
 __all__ = [
@@ -156,7 +158,7 @@ def split_half_counts(
 
 
 def _half_corr(
-    a: np.ndarray, b: np.ndarray, w: np.ndarray, codes: np.ndarray | None, same_halves: bool = False
+    a: np.ndarray, b: np.ndarray, w: np.ndarray, codes: np.ndarray | None, same_halves: bool = False, within: str = "mean_removed"
 ) -> np.ndarray:
     """Row-wise Spearman between halves ``a`` and ``b`` (B, N) with weights ``w`` (B, N).
 
@@ -171,6 +173,8 @@ def _half_corr(
         if same_halves:
             return weighted_correlation(a[0], b[0], w, "spearman")
         return weighted_correlation(a, b, w, "spearman")
+    if within == "rank_residual":
+        return within_rows(a, b, codes, w, within)
     ha = hb = None
     if same_halves:
         ha = np.argsort(residualize(a[0], codes, w[:1] > 0)[0], kind="stable")
@@ -187,17 +191,19 @@ def ceiling_from_halves(
     rng: np.random.Generator,
     codes: np.ndarray | None = None,
     unit: str = "subjects",
+    within: str = "mean_removed",
 ) -> NoiseCeiling:
     """Spearman-Brown corrected split-half ceiling from (n_splits, N) half measures ``a``, ``b``.
 
-    With ``codes`` (integer category per image) each half is first residualised on category.
+    With ``codes`` (integer category per image) each half is first residualised on category, by
+    ``within`` (``mean_removed`` or ``rank_residual``, see :mod:`neurogrow.stats.partial`).
     """
     n_splits, n = a.shape
     r_half = np.empty(n_splits)
     chunk = chunk_rows(n)
     for s in range(0, n_splits, chunk):
         rows = slice(s, min(n_splits, s + chunk))
-        r_half[rows] = _half_corr(a[rows], b[rows], np.ones_like(a[rows]), codes)
+        r_half[rows] = _half_corr(a[rows], b[rows], np.ones_like(a[rows]), codes, within=within)
     sb = spearman_brown(r_half)
     boot = np.full(n_boot, np.nan)
     split_of = (np.arange(n_boot) * n_splits) // max(n_boot, 1)  # contiguous blocks of resamples per split
@@ -206,7 +212,7 @@ def ceiling_from_halves(
         for s in np.unique(split):  # resamples that share a split share the sorting work
             sel = np.flatnonzero(split == s)
             k = sel.size
-            r = _half_corr(np.broadcast_to(a[s], (k, n)), np.broadcast_to(b[s], (k, n)), w[sel], codes, same_halves=True)
+            r = _half_corr(np.broadcast_to(a[s], (k, n)), np.broadcast_to(b[s], (k, n)), w[sel], codes, same_halves=True, within=within)
             boot[rows.start + sel] = spearman_brown(r)
     finite = sb[np.isfinite(sb)]
     return NoiseCeiling(
