@@ -1,6 +1,6 @@
 """Early-exit inference: stop computing an image once its halting probability says so.
 
-The exit rule is the one of :meth:`neurogrow.model.LatticeOutput.exit_step`: an image exits at
+The exit rule is the one of :func:`neurogrow.model.halting.exit_step`: an image exits at
 the first step t (counted from 1) where its cumulative halting probability
 ``sum_{s<=t} pi(s | x)`` reaches the threshold (0.5 by default), and at step T at the latest;
 its answer is the class logits of that step. With adaptive halting the cumulative probability
@@ -25,12 +25,11 @@ import torch
 
 from neurogrow.errors import NeurogrowError
 from neurogrow.inference.flops import flops_per_step, flops_spent
+from neurogrow.model import halting as halting_rule
+from neurogrow.model.halting import check_threshold
 from neurogrow.model.lattice import LatticeRCNN
 
 __all__ = ["InferenceResult", "check_threshold", "run_early_exit", "run_full_length"]
-
-#: Tolerance of the threshold comparison, as in :func:`neurogrow.model.halting.exit_step`.
-_THRESHOLD_TOL = 1e-6
 
 
 @dataclass
@@ -89,21 +88,9 @@ class InferenceResult:
     @property
     def expected_steps(self) -> torch.Tensor:
         """E_pi[t] (steps from 1) per image, shape (B,); NaN where pi is not known for every step."""
-        steps = torch.arange(1, self.halting.shape[1] + 1, dtype=self.halting.dtype, device=self.halting.device)
         known = ~torch.isnan(self.halting).any(dim=1)
-        value = torch.nan_to_num(self.halting, nan=0.0) @ steps
+        value = halting_rule.expected_steps(torch.nan_to_num(self.halting, nan=0.0))
         return torch.where(known, value, torch.full_like(value, float("nan")))
-
-
-def check_threshold(threshold: float) -> float:
-    """Return ``threshold`` as a float if it is in (0, 1]; raise :class:`NeurogrowError` otherwise."""
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise NeurogrowError(f"threshold {threshold!r}: expected a number in (0, 1]") from None
-    if not 0.0 < value <= 1.0:
-        raise NeurogrowError(f"threshold {threshold!r}: expected a cumulative halting probability in (0, 1]")
-    return value
 
 
 def _check_input(model: LatticeRCNN, x: torch.Tensor) -> None:
@@ -214,7 +201,7 @@ def run_early_exit(
                     halting[rows, t] = pi_t
                 cumulative[rows] += pi_t
                 running = exit_step[rows] == 0
-                exits = running & ((cumulative[rows] >= threshold - _THRESHOLD_TOL) | (t == T - 1))
+                exits = running & (halting_rule.reached_threshold(cumulative[rows], threshold) | (t == T - 1))
                 if exits.any():
                     exit_step[rows[exits]] = t + 1
                     logits[rows[exits]] = out[exits, :-1].float()

@@ -26,7 +26,6 @@ import os
 import re
 import shlex
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
@@ -35,6 +34,8 @@ import numpy as np
 import pandas as pd
 
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.model import halting as halting_rule
+from neurogrow.outputs import atomic_path
 
 __all__ = [
     "SCHEMA",
@@ -95,17 +96,12 @@ def parse_activation_name(name: str) -> tuple[str, int]:
     return m.group("layer"), int(m.group("step"))
 
 
-def halting_summary(halting: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """Expected steps E[t] and exit step (first t with cumulative pi >= threshold), steps counted from 1."""
+def halting_summary(halting: np.ndarray, threshold: float = halting_rule.DEFAULT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Expected steps E[t] and exit step (the rule of :mod:`neurogrow.model.halting`), steps counted from 1."""
     h = np.asarray(halting, dtype=float)
     if h.ndim != 2:
         raise NeurogrowError(f"halting: shape {h.shape}; expected (stimuli, steps)")
-    steps = np.arange(1, h.shape[1] + 1)
-    expected = h @ steps
-    cum = np.cumsum(h, axis=1)
-    reached = cum >= threshold - 1e-9
-    exit_step = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, h.shape[1])
-    return expected, exit_step.astype(np.int32)
+    return halting_rule.expected_steps(h), halting_rule.exit_step(h, threshold)
 
 
 def _as_str_list(values, what: str) -> list[str]:
@@ -212,10 +208,7 @@ def write_times(
     for key, val in attrs.items():
         root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         with h5py.File(tmp, "w") as f:
             for key, val in root_attrs.items():
                 f.attrs[key] = val
@@ -251,11 +244,6 @@ def write_times(
                     )
                     ds.attrs["layer"] = layer
                     ds.attrs["step"] = step
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return path
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from neurogrow.model.halting import expected_steps
 from neurogrow.model.lattice import LatticeRCNN
 
 BREADTH_NORMS = ("l1", "l2")
@@ -77,8 +78,7 @@ def depth_cost(model: LatticeRCNN) -> torch.Tensor:
 
 def time_cost(halting: torch.Tensor) -> torch.Tensor:
     """C_T = E_pi[t] (steps from 1), averaged over the batch."""
-    steps = torch.arange(1, halting.shape[1] + 1, device=halting.device, dtype=halting.dtype)
-    return (halting @ steps).mean()
+    return expected_steps(halting).mean()
 
 
 def differentiable_costs(model: LatticeRCNN, costs: CostConfig) -> torch.Tensor:

@@ -27,6 +27,7 @@ import numpy as np
 
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
+from neurogrow.model.halting import check_threshold
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.rsa.compare import COMPARATORS, Evaluation, evaluate, paired_difference
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
@@ -87,8 +88,7 @@ class Options:
             raise NeurogrowError(f"--per-class {self.per_class}: expected a number of images per class (0: all)")
         if self.min_per_class < 2:
             raise NeurogrowError(f"--min-per-class {self.min_per_class}: expected at least 2 stimuli per class")
-        if not 0.0 < self.threshold <= 1.0:
-            raise NeurogrowError(f"--threshold {self.threshold}: expected a cumulative probability in (0, 1]")
+        check_threshold(self.threshold, "--threshold")
         if self.batch_size < 1:
             raise NeurogrowError(f"--batch-size {self.batch_size}: expected a positive integer")
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from neurogrow.errors import DataError
+from neurogrow.outputs import write_text
 from neurogrow.sweep.spec import Run
 from neurogrow.sweep.task import ERROR_FILE
 from neurogrow.train.loop import CONFIG, FINAL_MODEL, METRICS
@@ -117,13 +116,5 @@ def _finite(value: Any) -> Any:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` atomically (:func:`neurogrow.outputs.write_text`)."""
+    write_text(path, text)

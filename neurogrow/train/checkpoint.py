@@ -8,8 +8,6 @@ window, weights, class names and a summary of how it was trained.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import torch
 from neurogrow.errors import CheckpointError
 from neurogrow.model.config import ModelConfig
 from neurogrow.model.lattice import LatticeRCNN
+from neurogrow.outputs import atomic_path
 
 CHECKPOINT_FORMAT = "neurogrow-checkpoint"
 MODEL_FORMAT = "neurogrow-model"
@@ -25,19 +24,9 @@ FORMAT_VERSION = 1
 
 
 def atomic_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, then rename over ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """``torch.save`` atomically and durably (:func:`neurogrow.outputs.atomic_path`)."""
+    with atomic_path(path, fsync=True) as tmp:
+        torch.save(obj, tmp)
 
 
 def _load(path: str | Path, expected_format: str) -> dict:
