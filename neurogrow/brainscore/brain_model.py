@@ -37,13 +37,12 @@ from brainscore_core.supported_data_standards.brainio.assemblies import Behavior
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
 from PIL import Image
-from tqdm import tqdm
 
 from neurogrow.brainscore.labels import choice_classes
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.io import activation_name
-from neurogrow.model.inputs import to_input
+from neurogrow.inference.forward import run_forward
 
 __all__ = [
     "REACTION_TIME_TASK",
@@ -232,23 +231,18 @@ class NeurogrowBrainModel(BrainModel):
         """
         cfg = self.model.config
         images = load_images(paths, cfg.image_size, cfg.in_channels)
-        device = next(self.model.parameters()).device
-        parts: dict[str, list] = {"probs": [], "halting": [], "expected_steps": [], "exit_step": []}
-        feats: list[list[np.ndarray]] = [[] for _ in self.layers]
-        batches = range(0, len(images), self.batch_size)
-        for start in tqdm(batches, desc=f"{self.identifier} forward", unit="batch", leave=False, disable=None):
-            x = to_input(torch.from_numpy(images[start : start + self.batch_size]).to(device), cfg)
-            out = self.model(x, return_features=features)
-            parts["probs"].append(out.mixture_probs().cpu().numpy())
-            parts["halting"].append(out.halting.cpu().numpy())
-            parts["expected_steps"].append(out.expected_steps.cpu().numpy())
-            parts["exit_step"].append(out.exit_step().cpu().numpy())
-            if features:
-                for l in range(len(self.layers)):
-                    feats[l].append(torch.stack([out.features[t][l] for t in range(len(out.features))], 1).cpu().numpy())
-        result = {k: np.concatenate(v) for k, v in parts.items()}
+        run = run_forward(
+            self.model, images, mode="full-length", activations=features, batch_size=self.batch_size,
+            progress=None, desc=f"{self.identifier} forward",
+        )
+        result: dict = {
+            "probs": run.mixture_probs,
+            "halting": run.halting,
+            "expected_steps": run.expected_steps.astype(np.float32),
+            "exit_step": run.exit_step,
+        }
         if features:
-            result["features"] = [np.concatenate(f) for f in feats]
+            result["features"] = [run.layer_features(layer) for layer in range(len(self.layers))]
         return result
 
     # ---------------------------------------------------------------------- outputs

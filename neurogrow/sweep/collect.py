@@ -95,8 +95,8 @@ def write_results(records: list[dict], out: str | Path) -> tuple[Path, Path]:
         [{k: _cell(record.get(k)) for k in columns} for record in records], columns=list(columns)
     )
     csv_path, json_path = out / RESULTS_CSV, out / RESULTS_JSON
-    write_text_atomic(csv_path, table.to_csv(index=False))
-    write_text_atomic(json_path, json.dumps([_finite(r) for r in records], indent=1) + "\n")
+    write_text(csv_path, table.to_csv(index=False))
+    write_text(json_path, json.dumps([_finite(r) for r in records], indent=1) + "\n")
     return csv_path, json_path
 
 
@@ -113,8 +113,3 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return value
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` atomically (:func:`neurogrow.outputs.write_text`)."""
-    write_text(path, text)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
 from neurogrow.model.lattice import LatticeRCNN
-from neurogrow.train.checkpoint import file_checksum, load_model_file
+from neurogrow.model.files import file_checksum, load_model_file
 
 ZOO_DIR = Path(__file__).resolve().parent
 
