@@ -76,6 +76,10 @@ def load_cifar10h_trials(path: str | Path) -> HumanData:
         category = df["true_category"].where(df["true_category"] != "", None).to_numpy(dtype=object)
     else:
         category = np.full(len(df), None, dtype=object)
+    if "chosen_label" in df.columns:
+        response = df["chosen_label"].where(df["chosen_label"] != "", None).to_numpy(dtype=object)
+    else:
+        response = np.full(len(df), None, dtype=object)
     trials = pd.DataFrame(
         {
             "subject": df["annotator_id"].to_numpy(),
@@ -84,6 +88,7 @@ def load_cifar10h_trials(path: str | Path) -> HumanData:
             "responded": responded,
             "correct": correct.to_numpy(),
             "category": category,
+            "response": response,
         }
     )
     check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))

@@ -1,6 +1,7 @@
 """Loader for the per-subject trial CSVs of Geirhos et al. (2019).
 
-Columns: ``subj, session, trial, rt, object_response, category, condition, imagename``.
+Columns: ``subj, session, trial, rt, object_response, category, condition, imagename``
+(``object_response``, lower-cased, is the trial's ``response``).
 ``rt`` is seconds from the icon grid's onset to the click; a trial without a response has
 ``object_response == "na"`` and an empty/NaN ``rt`` (a legitimate non-response, kept with
 ``responded = False``).  The stimulus is the part of ``imagename`` after the 6th underscore
@@ -71,6 +72,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
             "responded": responded,
             "correct": correct.to_numpy(),
             "category": df["category"].to_numpy(),
+            "response": np.where(responded, resp.to_numpy(dtype=object), None),
             "_file": str(path),
             "_line": [line_of(i) for i in df.index],
         }

@@ -63,6 +63,7 @@ def load_long_csv(path: str | Path) -> HumanData:
             raise DataError(f"{path}: line {line_of(df.index[i])}: column category is empty; expected a value on every row")
     else:
         category = pd.Series(None, index=df.index, dtype=object)
+    response = df["response"].to_numpy(dtype=object) if "response" in df.columns else np.full(len(df), None, dtype=object)
     trials = pd.DataFrame(
         {
             "subject": df["subject"].to_numpy(),
@@ -71,6 +72,7 @@ def load_long_csv(path: str | Path) -> HumanData:
             "responded": responded,
             "correct": correct.astype("boolean").to_numpy(),
             "category": category.to_numpy(dtype=object),
+            "response": np.where(responded, response, None),
         }
     )
     check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))

@@ -163,29 +163,6 @@ def cifar10h_rdms(
     )
 
 
-def _geirhos_responses(path: Path, trials: pd.DataFrame) -> np.ndarray:
-    """``object_response`` of every row of ``trials`` (as loaded by :func:`neurogrow.human.load_geirhos`)."""
-    from neurogrow.human._common import read_csv_text
-    from neurogrow.human.geirhos import stimulus_from_imagename
-
-    files = sorted(p for p in path.glob("*.csv") if p.is_file()) if path.is_dir() else [path]
-    parts = []
-    for f in files:
-        df = read_csv_text(f)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "subject": df["subj"].to_numpy(),
-                    "stimulus": df["imagename"].map(stimulus_from_imagename).to_numpy(),
-                    "response": df["object_response"].str.lower().to_numpy(),
-                }
-            )
-        )
-    raw = pd.concat(parts, ignore_index=True)
-    merged = trials[["subject", "stimulus"]].merge(raw, on=["subject", "stimulus"], how="left", validate="one_to_one")
-    return merged["response"].to_numpy(dtype=object)
-
-
 def geirhos_rdms(path: str | Path) -> HumanRDMs:
     """Human RDMs from a folder of Geirhos et al. (2019) trial CSVs: one per subject, and pooled.
 
@@ -201,10 +178,9 @@ def geirhos_rdms(path: str | Path) -> HumanRDMs:
     from neurogrow.human import load_geirhos
 
     path = Path(path)
-    human = load_geirhos(path)
-    trials = human.trials.copy()
-    trials["response"] = _geirhos_responses(path, trials)
-    trials = trials[trials["responded"].to_numpy()]
+    human = load_geirhos(path)  # every trial column, the response too (neurogrow.human)
+    assert human.trials is not None  # a per-trial format
+    trials = human.trials[human.trials["responded"].to_numpy()]
     classes = sorted(trials["category"].unique())
     index = {c: i for i, c in enumerate(classes)}
     bad = ~trials["response"].isin(classes)
