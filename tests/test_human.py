@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,11 +10,10 @@ import pytest
 from neurogrow.errors import DataError
 from neurogrow.human import HumanData, detect_format, load_human
 
-ROOT = Path(__file__).resolve().parents[1]
-HUMAN = ROOT / "human_data"
-EDGES = HUMAN / "geirhos2019" / "raw-data" / "edge-experiment"
-SILHOUETTES = HUMAN / "geirhos2019" / "raw-data" / "silhouette-filled-experiment"
-SHARED_LABELS = ROOT.parent / "shared" / "data" / "cifar10-jpeg" / "cifar10_test_labels.npy"
+from conftest import EDGES, SHARED_CIFAR, SILHOUETTES
+from conftest import HUMAN_DATA as HUMAN
+
+SHARED_LABELS = SHARED_CIFAR / "cifar10_test_labels.npy"
 
 GEIRHOS_HEADER = "subj,session,trial,rt,object_response,category,condition,imagename"
 
@@ -94,7 +92,7 @@ def test_geirhos_missing_column(tmp_path):
     d.mkdir()
     (d / "s1.csv").write_text("subj,rt,object_response,imagename\nsubject-01,0.8,oven,0001_edg_s01_0_oven_00_oven10.png\n")
     # no 'category' and no long-format columns: the folder loader names the missing column
-    with pytest.raises(DataError, match="missing column.*category") as exc:
+    with pytest.raises(DataError, match=r"missing column.*category") as exc:
         load_human(d)
     _one_line_error(exc)
 

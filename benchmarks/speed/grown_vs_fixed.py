@@ -36,7 +36,7 @@ import torch
 from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     add_device_args,
     code_state,
     count_flops,
@@ -49,13 +49,13 @@ from common import (  # noqa: E402
     write_json,
 )
 
-from neurogrow.data import load_dataset  # noqa: E402
-from neurogrow.errors import NeurogrowError  # noqa: E402
-from neurogrow.inference import flops_per_step, run_early_exit  # noqa: E402
-from neurogrow.model.blt import PlainBLT  # noqa: E402
-from neurogrow.model.inputs import to_input  # noqa: E402
-from neurogrow.train import evaluate, load_config  # noqa: E402
-from neurogrow.zoo import ZOO_DIR, load_model, model_info  # noqa: E402
+from neurogrow.data import load_dataset
+from neurogrow.errors import NeurogrowError
+from neurogrow.inference import flops_per_step, run_early_exit
+from neurogrow.model.blt import PlainBLT
+from neurogrow.model.inputs import to_input
+from neurogrow.train import evaluate, load_config
+from neurogrow.zoo import ZOO_DIR, load_model, model_info
 
 FLOPS_GOAL = 0.5
 ACCURACY_GOAL = 0.01

@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     add_device_args,
     code_state,
     hardware,
@@ -45,13 +45,13 @@ from common import (  # noqa: E402
     write_json,
 )
 
-from neurogrow.errors import NeurogrowError  # noqa: E402
-from neurogrow.model.blt import PlainBLT, blt_loss  # noqa: E402
-from neurogrow.model.costs import differentiable_costs, proximal_step, time_cost  # noqa: E402
-from neurogrow.model.growth import make_optimizer, update_window  # noqa: E402
-from neurogrow.train import load_config  # noqa: E402
-from neurogrow.train.loop import _task_loss  # noqa: E402
-from neurogrow.zoo import ZOO_DIR, load_model, model_info  # noqa: E402
+from neurogrow.errors import NeurogrowError
+from neurogrow.model.blt import PlainBLT, blt_loss
+from neurogrow.model.costs import differentiable_costs, proximal_step, time_cost
+from neurogrow.model.growth import make_optimizer, update_window
+from neurogrow.train import load_config
+from neurogrow.train.loop import _task_loss
+from neurogrow.zoo import ZOO_DIR, load_model, model_info
 
 GOAL = 1.15
 QUIET_FACTOR = 1.3  # a repeat is "quiet" when its plain BLT step is within this factor of the fastest one

@@ -41,8 +41,8 @@ from PIL import Image
 from neurogrow.brainscore.labels import choice_classes
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
 from neurogrow.errors import DataError, NeurogrowError
-from neurogrow.io import activation_name
 from neurogrow.inference.forward import run_forward
+from neurogrow.io import activation_name
 
 __all__ = [
     "REACTION_TIME_TASK",
@@ -66,7 +66,7 @@ _MODES = {1: "L", 3: "RGB"}
 
 def layer_names(num_layers: int) -> list[str]:
     """``layer1`` ... ``layerL``: the names of a model's layers, bottom first."""
-    return [f"layer{l + 1}" for l in range(num_layers)]
+    return [f"layer{layer_index + 1}" for layer_index in range(num_layers)]
 
 
 def region_layer_map(num_layers: int) -> dict[str, str]:
@@ -303,7 +303,7 @@ class NeurogrowBrainModel(BrainModel):
         """Pooled IT-layer state at the last step, (N, C)."""
         return run["features"][self.layers.index(self.region_layer_map["IT"])][:, -1]
 
-    def _fit_readout(self, fitting_stimuli) -> "_Readout":
+    def _fit_readout(self, fitting_stimuli) -> _Readout:
         if not isinstance(fitting_stimuli, StimulusSet) or "image_label" not in fitting_stimuli.columns:
             raise NeurogrowError(
                 "probabilities task: fitting_stimuli must be a StimulusSet with an image_label column "
@@ -323,7 +323,7 @@ class _Readout:
         self.labels = labels
 
     @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray) -> "_Readout":
+    def fit(cls, features: np.ndarray, labels: np.ndarray) -> _Readout:
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
 

@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
 
     from neurogrow.data import load_dataset, occlude
     from neurogrow.errors import NeurogrowError
-    from neurogrow.outputs import write_json
     from neurogrow.inference import evaluate
     from neurogrow.model.halting import check_threshold
+    from neurogrow.outputs import write_json
     from neurogrow.zoo import load_model
 
     if args.json and Path(args.json).exists() and not args.overwrite:

@@ -36,7 +36,11 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
         uint8 array with the dimensions given in the header.
     """
     try:
-        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+        if path.suffix == ".gz":
+            with gzip.open(path) as fh:
+                raw = fh.read()
+        else:
+            raw = path.read_bytes()
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot read ({exc}); expected an idx file") from None
     ndim = magic & 0xFF

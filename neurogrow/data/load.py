@@ -1,6 +1,7 @@
 """``load_dataset``: one entry point for every named dataset."""
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from neurogrow.data.cifar10 import load_cifar10_jpeg
@@ -48,10 +49,8 @@ def load_dataset(
         ds = load_cifar10_jpeg(split, root if root is not None else default_data_root(), cache_dir)
     elif name == "cifar10-python":
         if root is None:
-            try:
+            with contextlib.suppress(DataError):
                 root = default_data_root()
-            except DataError:
-                pass
         ds = load_cifar10_python(split, root, cache_dir)
     elif name == "fashion-mnist":
         ds = load_fashion_mnist(split, root)

@@ -20,15 +20,15 @@ from neurogrow.human.geirhos import is_geirhos_header, load_geirhos
 from neurogrow.human.long_csv import is_long_header, load_long_csv
 
 __all__ = [
-    "HumanData",
-    "TRIAL_COLUMNS",
     "IMAGE_COLUMNS",
+    "TRIAL_COLUMNS",
+    "HumanData",
     "detect_format",
-    "load_human",
-    "load_geirhos",
-    "load_long_csv",
-    "load_cifar10h_trials",
     "load_cifar10h_counts",
+    "load_cifar10h_trials",
+    "load_geirhos",
+    "load_human",
+    "load_long_csv",
 ]
 
 FORMATS = ("geirhos2019", "long_csv", "cifar10h_trials", "cifar10h_counts")

@@ -187,8 +187,8 @@ def run_early_exit(
                 step_logits[rows, t] = out[:, :-1].float()
                 steps_run[rows] = t + 1
                 if features is not None:
-                    for l, p in enumerate(pooled):
-                        features[t][l][rows] = p.float()
+                    for layer_index, p in enumerate(pooled):
+                        features[t][layer_index][rows] = p.float()
                 if fixed_pi is not None:
                     pi_t = fixed_pi[t].expand(len(rows))
                 elif t == T - 1:  # the last step takes the remaining mass

@@ -26,7 +26,7 @@ import os
 import re
 import shlex
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,14 +43,14 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "TIME_COLUMNS",
     "StepArrays",
+    "activation_name",
     "halting_summary",
-    "write_times",
-    "read_times",
-    "read_step_arrays",
+    "parse_activation_name",
     "read_activations",
     "read_attrs",
-    "activation_name",
-    "parse_activation_name",
+    "read_step_arrays",
+    "read_times",
+    "write_times",
 ]
 
 SCHEMA = "neurogrow.times"
@@ -198,7 +198,7 @@ def write_times(
         "neurogrow_version": __version__,
         "model_name": str(attrs.pop("model_name", "unknown")),
         "model_checksum": str(attrs.pop("model_checksum", "unknown")),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": str(attrs.pop("command_line", shlex.join(sys.argv))),
         "exit_threshold": threshold,
         "n_stimuli": n,
@@ -208,42 +208,41 @@ def write_times(
     for key, val in attrs.items():
         root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
 
-    with atomic_path(path) as tmp:
-        with h5py.File(tmp, "w") as f:
-            for key, val in root_attrs.items():
-                f.attrs[key] = val
-            sdt = _str_dtype()
-            f.create_dataset("stimulus", data=np.array(_as_str_list(table["stimulus"], "stimulus"), dtype=object), dtype=sdt)
-            f.create_dataset("label", data=np.array(label, dtype=object), dtype=sdt)
-            f.create_dataset("expected_steps", data=np.asarray(expected, dtype=np.float64))
-            f.create_dataset("exit_step", data=np.asarray(exit_step, dtype=np.int32))
-            f.create_dataset("prediction", data=np.array(prediction, dtype=object), dtype=sdt)
-            f.create_dataset("correct", data=correct)
-            f.create_dataset("class_names", data=np.array(class_names, dtype=object), dtype=sdt)
-            chunk_n = max(1, min(n, 1024))
-            f.create_dataset("probs", data=probs, chunks=(chunk_n, t_steps, k) if n else None, compression="gzip" if n else None)
-            f.create_dataset("halting", data=halt, chunks=(chunk_n, t_steps) if n else None, compression="gzip" if n else None)
-            extra_cols = [c for c in table.columns if c not in TIME_COLUMNS]
-            if extra_cols:
-                g = f.create_group("extra")
-                for c in extra_cols:
-                    col = table[c]
-                    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-                        g.create_dataset(c, data=col.to_numpy(dtype=float))
-                    else:
-                        g.create_dataset(c, data=np.array(_as_str_list(col, c), dtype=object), dtype=sdt)
-            if activations:
-                g = f.create_group("activations")
-                for name, arr in activations.items():
-                    a = np.asarray(arr, dtype=np.float32)
-                    layer, step = parse_activation_name(name)
-                    rows = max(1, min(n, (1 << 18) // max(1, a.shape[1])))  # about 1 MiB per chunk
-                    ds = g.create_dataset(
-                        name, data=a, chunks=(rows, max(1, a.shape[1])) if a.size else None,
-                        compression="gzip" if a.size else None,
-                    )
-                    ds.attrs["layer"] = layer
-                    ds.attrs["step"] = step
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for key, val in root_attrs.items():
+            f.attrs[key] = val
+        sdt = _str_dtype()
+        f.create_dataset("stimulus", data=np.array(_as_str_list(table["stimulus"], "stimulus"), dtype=object), dtype=sdt)
+        f.create_dataset("label", data=np.array(label, dtype=object), dtype=sdt)
+        f.create_dataset("expected_steps", data=np.asarray(expected, dtype=np.float64))
+        f.create_dataset("exit_step", data=np.asarray(exit_step, dtype=np.int32))
+        f.create_dataset("prediction", data=np.array(prediction, dtype=object), dtype=sdt)
+        f.create_dataset("correct", data=correct)
+        f.create_dataset("class_names", data=np.array(class_names, dtype=object), dtype=sdt)
+        chunk_n = max(1, min(n, 1024))
+        f.create_dataset("probs", data=probs, chunks=(chunk_n, t_steps, k) if n else None, compression="gzip" if n else None)
+        f.create_dataset("halting", data=halt, chunks=(chunk_n, t_steps) if n else None, compression="gzip" if n else None)
+        extra_cols = [c for c in table.columns if c not in TIME_COLUMNS]
+        if extra_cols:
+            g = f.create_group("extra")
+            for c in extra_cols:
+                col = table[c]
+                if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                    g.create_dataset(c, data=col.to_numpy(dtype=float))
+                else:
+                    g.create_dataset(c, data=np.array(_as_str_list(col, c), dtype=object), dtype=sdt)
+        if activations:
+            g = f.create_group("activations")
+            for name, arr in activations.items():
+                a = np.asarray(arr, dtype=np.float32)
+                layer, step = parse_activation_name(name)
+                rows = max(1, min(n, (1 << 18) // max(1, a.shape[1])))  # about 1 MiB per chunk
+                ds = g.create_dataset(
+                    name, data=a, chunks=(rows, max(1, a.shape[1])) if a.size else None,
+                    compression="gzip" if a.size else None,
+                )
+                ds.attrs["layer"] = layer
+                ds.attrs["step"] = step
     return path
 
 

@@ -71,8 +71,8 @@ def breadth_cost(model: LatticeRCNN, costs: CostConfig) -> torch.Tensor:
 def depth_cost(model: LatticeRCNN) -> torch.Tensor:
     """C_D of the current window."""
     total = model.readout_bias.new_zeros(())
-    for l, layer in enumerate(model.layers, start=1):
-        total = total + l * layer.depth_gate.abs()
+    for layer_index, layer in enumerate(model.layers, start=1):
+        total = total + layer_index * layer.depth_gate.abs()
     return total
 
 
@@ -103,5 +103,5 @@ def proximal_step(model: LatticeRCNN, costs: CostConfig, lr: float) -> None:
             beta = breadth_weights(layer.channels, costs.rank_slope, layer.gate.device)
             soft_threshold_(layer.gate, lr * costs.breadth_price * beta)
     if costs.depth_price > 0:
-        for l, layer in enumerate(model.layers, start=1):
-            soft_threshold_(layer.depth_gate, lr * costs.depth_price * l)
+        for layer_index, layer in enumerate(model.layers, start=1):
+            soft_threshold_(layer.depth_gate, lr * costs.depth_price * layer_index)

@@ -172,8 +172,8 @@ class LatticeRCNN(nn.Module):
         self.config = config
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         self.layers = nn.ModuleList()
-        for l, ch in enumerate(config.channels):
-            self.layers.append(self.make_layer(l, ch, generator=gen))
+        for layer_index, ch in enumerate(config.channels):
+            self.layers.append(self.make_layer(layer_index, ch, generator=gen))
         bias = torch.zeros(config.num_classes + 1)
         bias[-1] = config.halt_bias
         self.readout_bias = nn.Parameter(bias)
@@ -281,24 +281,24 @@ class LatticeRCNN(nn.Module):
         pad = self.config.kernel_size // 2
         res = self.resolutions()
         new_state: list[torch.Tensor] = []
-        for l, layer in enumerate(self.layers):
-            if l == 0:
+        for layer_index, layer in enumerate(self.layers):
+            if layer_index == 0:
                 if image_drive is None:
                     image_drive = F.conv2d(x, layer.w_bottom_up, padding=pad)
                 z = image_drive
             else:
-                below = new_state[l - 1]
-                if res[l] != res[l - 1]:
+                below = new_state[layer_index - 1]
+                if res[layer_index] != res[layer_index - 1]:
                     below = F.max_pool2d(below, 2)
                 z = F.conv2d(below, layer.w_bottom_up, padding=pad)
             if t > 0:
                 if layer.w_lateral is not None:
-                    z = z + F.conv2d(state[l], layer.w_lateral, padding=pad)
-                if l + 1 < self.num_layers and self.layers[l + 1].w_top_down is not None:
-                    above = self.layers[l + 1]
+                    z = z + F.conv2d(state[layer_index], layer.w_lateral, padding=pad)
+                if layer_index + 1 < self.num_layers and self.layers[layer_index + 1].w_top_down is not None:
+                    above = self.layers[layer_index + 1]
                     # the depth gate scales the (small) kernel rather than the feature map
-                    td = F.conv2d(state[l + 1], above.depth_gate * above.w_top_down, padding=pad)
-                    if res[l + 1] != res[l]:
+                    td = F.conv2d(state[layer_index + 1], above.depth_gate * above.w_top_down, padding=pad)
+                    if res[layer_index + 1] != res[layer_index]:
                         td = F.interpolate(td, size=z.shape[-2:], mode="nearest")
                     z = z + td
             new_state.append(layer.activate(z, t))

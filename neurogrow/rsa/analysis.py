@@ -20,7 +20,7 @@ import os
 import shlex
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -380,7 +380,7 @@ def analyse(
     primary = options.comparators[0]
     summary = {
         "neurogrow_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": shlex.join(sys.argv),
         "inputs": dict(inputs or {}),
         "model": {

@@ -21,9 +21,9 @@ from neurogrow.errors import DataError, NeurogrowError
 
 __all__ = [
     "BOOTSTRAP_OVER",
-    "bootstrap_samples",
     "COMPARATORS",
     "Evaluation",
+    "bootstrap_samples",
     "check_classes",
     "evaluate",
     "noise_ceiling",

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from neurogrow.errors import DataError
 from neurogrow.rsa.confusion import confusion_counts, confusion_rdms
@@ -222,7 +221,7 @@ def geirhos_rdms(path: str | Path) -> HumanRDMs:
         source=str(path),
         unit="subject",
         n_stimuli=len(stim_class),
-        n_responses=int(len(trials)),
+        n_responses=len(trials),
         stimulus_class=stim_class,
         notes=notes,
     )

@@ -279,11 +279,11 @@ def build_summary(stats: dict, human: HumanData, per_image, excluded, trials, me
         "inputs": dict(inputs or {}, human_format=human.format),
         "options": {k: v for k, v in asdict(options).items() if k != "progress"},
         "human_measure": measure,
-        "n_stimuli": int(len(per_image)),
+        "n_stimuli": len(per_image),
         "n_excluded": len(excluded),
         "excluded_stimuli": excluded[:50],
         "n_subjects": int(trials.n_subjects) if trials is not None else 0,
-        "n_trials": int(len(trials.table.value)) if trials is not None else None,
+        "n_trials": len(trials.table.value) if trials is not None else None,
         "n_categories": int(per_image["category"].nunique()) if has_cat else 0,
         "spearman": {
             "r": json_float(r_s),

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from neurogrow.errors import NeurogrowError
 
-__all__ = ["COUNT_MEASURES", "MEASURES", "MIN_IMAGES", "MODEL_TIME_COLUMNS", "Options", "TRIAL_MEASURES"]
+__all__ = ["COUNT_MEASURES", "MEASURES", "MIN_IMAGES", "MODEL_TIME_COLUMNS", "TRIAL_MEASURES", "Options"]
 
 TRIAL_MEASURES = ("mean_log_rt", "median_rt", "accuracy")
 COUNT_MEASURES = ("entropy", "accuracy")

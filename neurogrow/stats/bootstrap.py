@@ -6,17 +6,17 @@ counts instead of copies of the data.  Samples are produced in chunks of rows to
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
 from neurogrow.stats.ranks import chunk_rows
 
 __all__ = [
-    "multinomial_counts",
-    "iter_counts",
-    "percentile_ci",
     "image_bootstrap",
+    "iter_counts",
+    "multinomial_counts",
+    "percentile_ci",
     "two_level_bootstrap",
 ]
 

@@ -29,12 +29,12 @@ from neurogrow.stats.ranks import chunk_rows
 
 __all__ = [
     "NoiseCeiling",
-    "spearman_brown",
-    "subject_splits",
-    "split_half_trials",
-    "split_half_counts",
-    "counts_measure",
     "ceiling_from_halves",
+    "counts_measure",
+    "spearman_brown",
+    "split_half_counts",
+    "split_half_trials",
+    "subject_splits",
 ]
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from neurogrow.stats.bootstrap import image_bootstrap
 from neurogrow.stats.correlation import permutation_pvalue, spearman, weighted_correlation
 
-__all__ = ["group_codes", "residualize", "partial_spearman", "bootstrap_partial", "partial_permutation_pvalue"]
+__all__ = ["bootstrap_partial", "group_codes", "partial_permutation_pvalue", "partial_spearman", "residualize"]
 
 
 def group_codes(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
