@@ -135,6 +135,31 @@ def _validate(table: pd.DataFrame, probs: np.ndarray, halting: np.ndarray, class
             raise NeurogrowError(f"write_times: activations {name!r} has shape {np.shape(arr)}; expected ({n}, channels)")
 
 
+def _stimulus_columns(table: pd.DataFrame, probs: np.ndarray, halt: np.ndarray, class_names: list[str], threshold: float):
+    """The per-stimulus datasets: expected steps, exit step, prediction, label and correct (-1 unknown),
+    from ``table`` where it has them, else computed from the halting distribution and probabilities."""
+    n = len(table)
+    exp, ext = halting_summary(halt, threshold)
+    expected = table["expected_steps"].to_numpy(float) if "expected_steps" in table else exp
+    exit_step = table["exit_step"].to_numpy(np.int32) if "exit_step" in table else ext
+    if "prediction" in table:
+        prediction = _as_str_list(table["prediction"], "prediction")
+    else:
+        final = (halt[:, :, None] * probs).sum(axis=1)
+        prediction = [class_names[i] for i in final.argmax(axis=1)] if n else []
+    if "label" in table:
+        labels = [class_names[int(v)] if isinstance(v, (int, np.integer)) else v for v in table["label"]]
+        label = _as_str_list(labels, "label")
+    else:
+        label = [""] * n
+    if "correct" in table:
+        corr = pd.array(table["correct"], dtype="boolean")
+        correct = np.where(corr.isna(), -1, corr.fillna(False).astype(int)).astype(np.int8)
+    else:
+        correct = np.array([-1 if lab == "" else int(lab == pred) for lab, pred in zip(label, prediction)], dtype=np.int8)
+    return expected, exit_step, prediction, label, correct
+
+
 def write_times(
     path: str | os.PathLike,
     table: pd.DataFrame,
@@ -171,24 +196,7 @@ def write_times(
     n, t_steps, k = probs.shape
 
     table = table.reset_index(drop=True)
-    exp, ext = halting_summary(halt, threshold)
-    expected = table["expected_steps"].to_numpy(float) if "expected_steps" in table else exp
-    exit_step = table["exit_step"].to_numpy(np.int32) if "exit_step" in table else ext
-    if "prediction" in table:
-        prediction = _as_str_list(table["prediction"], "prediction")
-    else:
-        final = (halt[:, :, None] * probs).sum(axis=1)
-        prediction = [class_names[i] for i in final.argmax(axis=1)] if n else []
-    if "label" in table:
-        labels = [class_names[int(v)] if isinstance(v, (int, np.integer)) else v for v in table["label"]]
-        label = _as_str_list(labels, "label")
-    else:
-        label = [""] * n
-    if "correct" in table:
-        corr = pd.array(table["correct"], dtype="boolean")
-        correct = np.where(corr.isna(), -1, corr.fillna(False).astype(int)).astype(np.int8)
-    else:
-        correct = np.array([-1 if lab == "" else int(lab == pred) for lab, pred in zip(label, prediction)], dtype=np.int8)
+    expected, exit_step, prediction, label, correct = _stimulus_columns(table, probs, halt, class_names, threshold)
 
     from neurogrow import __version__
 
