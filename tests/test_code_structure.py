@@ -144,3 +144,21 @@ def test_version_comes_from_one_place():
     cff = re.search(r"^version:\s*\"?([^\"\n]+)\"?\s*$", (ROOT / "CITATION.cff").read_text(), re.M)
     assert cff is not None, "CITATION.cff has no version: line"
     assert cff.group(1).strip() == version
+
+
+def test_every_path_named_in_the_cli_help_exists(capsys, monkeypatch):
+    """``--help`` texts name files of the repository (e.g. ``neurogrow/zoo/...``): they must exist."""
+    from neurogrow.cli import main
+
+    monkeypatch.setenv("COLUMNS", "10000")  # no line wrapping inside paths
+
+    names = ["train", "evaluate", "extract", "compare-rt", "compare-rsa", "sweep", "models", "brainscore"]
+    missing = []
+    for name in names:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        for path in re.findall(r"\b(?:neurogrow|benchmarks|human_data|docs)/[\w./-]*", text):
+            if not (ROOT / path.rstrip(".")).exists():
+                missing.append(f"{name}: {path}")
+    assert not missing, f"--help names paths that do not exist: {missing}"

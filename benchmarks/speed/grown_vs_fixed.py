@@ -5,7 +5,7 @@ window it was allowed, in inference FLOPs and wall time per image, at matched ac
   image run only to its exit step (cumulative halting probability >= 0.5) with
   :func:`neurogrow.inference.run_early_exit`; FLOPs per image from
   :func:`neurogrow.inference.flops_per_step` summed to the exit step.
-* Largest window: :class:`neurogrow.model.blt.PlainBLT` of the largest window the grown
+* Largest window: :class:`neurogrow.model.blt.BaselineBLT` of the largest window the grown
   model's config allowed (``max_channels`` channels in each of ``max_layers`` layers,
   ``max_steps`` steps), run to its last step. No trained one exists (training it needs a
   GPU), so its FLOPs and wall time are measured with untrained weights and its accuracy
@@ -52,7 +52,7 @@ from common import (
 from neurogrow.data import load_dataset
 from neurogrow.errors import NeurogrowError
 from neurogrow.inference import flops_per_step, run_early_exit
-from neurogrow.model.blt import PlainBLT
+from neurogrow.model.blt import BaselineBLT
 from neurogrow.model.inputs import to_input
 from neurogrow.train import evaluate, load_config
 from neurogrow.zoo import ZOO_DIR, load_model, model_info
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     grown = load_model(args.grown, device=str(device))
     reference = load_model(args.reference, device=str(device))
     window = largest_window(args.grown)
-    largest = PlainBLT(  # the grown model's architecture at the largest window
+    largest = BaselineBLT(  # the grown model's architecture at the largest window
         window,
         image_size=grown.config.image_size,
         in_channels=grown.config.in_channels,

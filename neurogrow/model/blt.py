@@ -1,4 +1,8 @@
-"""A plain BLT recurrent convolutional network: the baseline without the lattice machinery.
+"""The benchmarks' baseline BLT recurrent convolutional network, without the lattice machinery.
+
+:class:`BaselineBLT` (called ``PlainBLT`` before 0.2) is only a speed and training baseline; the
+shipped ``blt-cifar10-plain`` model is a :class:`~neurogrow.model.lattice.LatticeRCNN` trained
+without breadth or depth prices, not this class.
 
 The same recurrent topology as :class:`~neurogrow.model.lattice.LatticeRCNN` (bottom-up,
 lateral and top-down 3x3 convolutions, max-pooling between layers down to
@@ -22,8 +26,8 @@ from neurogrow.errors import ConfigError
 from neurogrow.model.lattice import LatticeRCNN, layer_resolutions
 
 
-class PlainBLT(nn.Module):
-    """A BLT RCNN of a fixed window.
+class BaselineBLT(nn.Module):
+    """A BLT RCNN of a fixed window, built from standard modules (the benchmarks' baseline).
 
     Parameters
     ----------
@@ -81,7 +85,7 @@ class PlainBLT(nn.Module):
         self.readout = nn.Linear(channels[-1], num_classes)
 
     @classmethod
-    def from_lattice_window(cls, model: LatticeRCNN) -> PlainBLT:
+    def from_lattice_window(cls, model: LatticeRCNN) -> BaselineBLT:
         """A freshly initialised plain BLT of a lattice model's current window and architecture."""
         cfg = model.config
         return cls(
