@@ -165,12 +165,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         largest_fwd = largest
 
-    def exit_runner(model, xs, sf):
-        def go():
+    def exit_runner(model, xs, step_flops):
+        def run_all():
             with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 for x in xs:
-                    run_early_exit(model, x, args.threshold, step_flops=sf)
-        return go
+                    run_early_exit(model, x, args.threshold, step_flops=step_flops)
+        return run_all
 
     def largest_run():
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):

@@ -289,10 +289,10 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
 def format_table(summary: dict) -> str:
     """A short console table: per comparator the best layer/step, the noise ceiling and the halting answer."""
 
-    def num(v):
+    def number(v):
         return "n/a" if v is None else f"{v:.3f}"
 
-    def ci(c):
+    def interval(c):
         return "" if not c or c[0] is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
 
     s = summary
@@ -304,7 +304,7 @@ def format_table(summary: dict) -> str:
     for m in s["comparators"]:
         b, nc = s["best"][m], s["noise_ceiling"][m]
         where = f"{b['layer']} t{b['step']}"
-        lines.append(f"{m:12s}{where:>16s}{num(b['similarity']):>12s}  {ci(b['ci95']):<18s}{num(nc['lower']):>10s}{num(nc['upper']):>10s}")
+        lines.append(f"{m:12s}{where:>16s}{number(b['similarity']):>12s}  {interval(b['ci95']):<18s}{number(nc['lower']):>10s}{number(nc['upper']):>10s}")
     lines.append(f"halting step ({s['halting_question']['comparator']}): {s['halting_question']['answer']}")
     return "\n".join(lines)
 
