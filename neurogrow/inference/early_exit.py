@@ -18,6 +18,7 @@ rounding of the smaller batches).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -179,11 +180,12 @@ def run_early_exit(
                 halting[:] = fixed_pi
             rows = torch.arange(B, device=device)  # image index of each row of the running batch
             xb, drive = x, None
-            state: list[torch.Tensor | None] = [None] * model.num_layers
+            state: Sequence[torch.Tensor | None] = [None] * model.num_layers
             for t in range(T):
                 if len(rows) == 0:
                     break
-                state, out, pooled, drive = model.step(xb, state, t, drive)
+                computed, out, pooled, drive = model.step(xb, state, t, drive)
+                state = computed
                 step_logits[rows, t] = out[:, :-1].float()
                 steps_run[rows] = t + 1
                 if features is not None:
@@ -211,7 +213,7 @@ def run_early_exit(
                         # advanced indexing, not index_select: the latter is many times slower
                         # on CPU with several threads when the cores are shared
                         xb, drive = xb[keep], drive[keep]
-                        state = [s[keep] for s in state]
+                        state = [s[keep] for s in computed]
     finally:
         model.train(was_training)
     flops = _flops(model, step_flops, exit_step)

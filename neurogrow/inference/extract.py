@@ -193,7 +193,7 @@ def _targets(data: ImageDataset, class_names: list[str], mapping: dict[str, str 
     labels, targets = [], []
     for lab in data.labels:
         name = data.class_names[lab] if lab >= 0 else None
-        target = mapping.get(name, name if name in class_names else None)
+        target = None if name is None else mapping.get(name, name if name in class_names else None)
         labels.append(name)
         targets.append(class_names.index(target) if target is not None else None)
     return labels, targets

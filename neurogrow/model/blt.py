@@ -18,6 +18,8 @@ and reused at every step, since the image does not change.
 """
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -142,7 +144,8 @@ class BaselineBLT(nn.Module):
                         if self.resolution[layer_index + 1] != self.resolution[layer_index]:
                             td = F.interpolate(td, size=z.shape[-2:], mode="nearest")
                         z = z + td
-                new_state.append(F.relu(self.norms[layer_index][t](z)))
+                norms = cast(nn.ModuleList, self.norms[layer_index])  # one BatchNorm2d per step
+                new_state.append(F.relu(norms[t](z)))
             state = new_state
             logits.append(self.readout(state[-1].mean(dim=(2, 3))))
         return torch.stack(logits, dim=1)
