@@ -116,10 +116,10 @@ def load_images(paths: list[Path], image_size: int, channels: int) -> np.ndarray
         if not path.is_file():
             raise DataError(f"{path}: stimulus file not found; every stimulus of the stimulus set must exist")
         try:
-            with Image.open(path) as img:
-                img = img.convert(_MODES[channels])
+            with Image.open(path) as opened:
+                img = opened.convert(_MODES[channels])
                 if img.size != (image_size, image_size):
-                    img = img.resize((image_size, image_size), Image.BILINEAR)
+                    img = img.resize((image_size, image_size), Image.Resampling.BILINEAR)
                 arr = np.asarray(img, dtype=np.uint8)
         except OSError as exc:
             raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
@@ -153,7 +153,7 @@ class NeurogrowBrainModel(BrainModel):
         self._task = BrainModel.Task.passive
         self._choice_classes: list[int | None] | None = None
         self._choice_labels: list[str] | None = None
-        self._readout = None
+        self._readout: _Readout | None = None
         self._region: str | None = None
         self._time_bins: list[tuple[float, float]] | None = None
 
@@ -247,6 +247,7 @@ class NeurogrowBrainModel(BrainModel):
 
     # ---------------------------------------------------------------------- outputs
     def _recordings(self, paths: list[Path], coords: dict) -> NeuroidAssembly:
+        assert self._region is not None and self._time_bins is not None  # set by start_recording
         layer = self._layer_of(self._region)
         index = self.layers.index(layer)
         feats = self.run(paths, features=True)["features"][index]  # (N, T, C)
@@ -271,6 +272,7 @@ class NeurogrowBrainModel(BrainModel):
         return assembly
 
     def _labels(self, probs: np.ndarray, coords: dict) -> BehavioralAssembly:
+        assert self._choice_classes is not None and self._choice_labels is not None  # set by start_task
         classes = self._choice_classes
         scores = np.stack([probs[:, c] if c is not None else np.full(len(probs), -np.inf) for c in classes], 1)
         choices = [self._choice_labels[i] for i in scores.argmax(axis=1)]

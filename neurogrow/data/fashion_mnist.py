@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,7 @@ def _find(dirs: list[Path], stem: str) -> Path:
     )
 
 
-def load_fashion_mnist(split: str = "train", root: str | Path | None = None) -> ImageDataset:
+def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = None) -> ImageDataset:
     """Load Fashion-MNIST from idx files.
 
     Parameters

@@ -19,10 +19,10 @@ def _is_image(path: Path) -> bool:
 
 def _read(path: Path, mode: str, size: int | None) -> np.ndarray:
     try:
-        with Image.open(path) as img:
-            img = img.convert(mode)
+        with Image.open(path) as opened:
+            img = opened.convert(mode)
             if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.BILINEAR)
+                img = img.resize((size, size), Image.Resampling.BILINEAR)
             arr = np.asarray(img, dtype=np.uint8)
     except OSError as exc:
         raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 from neurogrow.data.cifar10 import load_cifar10_jpeg
@@ -18,7 +19,7 @@ DATASET_NAMES = ("cifar10", "cifar10-python", "fashion-mnist")
 def load_dataset(
     name: str,
     split: str = "train",
-    root: str | Path | None = None,
+    root: str | os.PathLike | None = None,
     classes=None,
     cache_dir: str | Path | None = None,
 ) -> ImageDataset:

@@ -9,6 +9,7 @@ Columns: ``subj, session, trial, rt, object_response, category, condition, image
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -72,7 +73,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
             "responded": responded,
             "correct": correct.to_numpy(),
             "category": df["category"].to_numpy(),
-            "response": np.where(responded, resp.to_numpy(dtype=object), None),
+            "response": [r if ok else None for r, ok in zip(resp.to_numpy(dtype=object), responded)],
             "_file": str(path),
             "_line": [line_of(i) for i in df.index],
         }
@@ -80,7 +81,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
     return out
 
 
-def load_geirhos(path: str | Path) -> HumanData:
+def load_geirhos(path: str | os.PathLike) -> HumanData:
     """Load a folder of Geirhos et al. (2019) subject CSVs (or one such CSV)."""
     path = Path(path)
     if path.is_dir():

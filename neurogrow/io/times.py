@@ -28,7 +28,7 @@ import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -286,7 +286,8 @@ def _strings(ds) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in ds[()]]
 
 
-def _need(f, key: str, path) -> object:
+def _need(f, key: str, path) -> Any:
+    """Dataset ``key`` of an open times file (an ``h5py.Dataset``); DataError if missing."""
     if key not in f:
         raise DataError(f"{path}: dataset /{key} is missing; expected it in schema {SCHEMA_VERSION}")
     return f[key]

@@ -21,6 +21,7 @@ import sys
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +41,9 @@ from neurogrow.rsa.model_rdms import (
     model_confusion_rdms,
     pattern_rdms,
 )
+
+if TYPE_CHECKING:
+    from rsatoolbox.rdm import RDMs
 
 __all__ = [
     "Options",
@@ -94,7 +98,7 @@ class Result:
     """What :func:`analyse` computes."""
 
     summary: dict
-    model_rdms: object
+    model_rdms: RDMs
     human: HumanRDMs
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
 
@@ -209,7 +213,7 @@ def _summary(
     kind = _rdm_descriptor(rdms, "kind")
     primary = options.comparators[0]
     question = results["halting_question"]
-    summary = {
+    summary: dict[str, Any] = {
         "neurogrow_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": shlex.join(sys.argv),
@@ -279,7 +283,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
         files = ["summary.json", "report.md", "model_rdms.hdf5", "human_rdms.hdf5"]
         files += write_heatmaps(result.summary, tmp)
         result.model_rdms.save(str(tmp / "model_rdms.hdf5"), file_type="hdf5")
-        concat([result.human.rdms, result.human.pooled]).save(str(tmp / "human_rdms.hdf5"), file_type="hdf5")
+        concat([result.human.rdms, result.human.pooled]).save(  # type: ignore[arg-type]  # a list works too
+            str(tmp / "human_rdms.hdf5"), file_type="hdf5")
         summary = dict(result.summary, files=files)
         (tmp / "summary.json").write_text(summary_json(summary))
         write_report(summary, tmp / "report.md")

@@ -14,13 +14,18 @@ into several RDMs so that rsatoolbox can estimate a noise ceiling and bootstrap 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from neurogrow.errors import DataError
 from neurogrow.rsa.confusion import confusion_counts, confusion_rdms
+
+if TYPE_CHECKING:
+    from rsatoolbox.rdm import RDMs
 
 __all__ = ["HumanRDMs", "cifar10h_rdms", "geirhos_rdms", "load_human_rdms", "split_counts"]
 
@@ -49,8 +54,8 @@ class HumanRDMs:
         CIFAR-10H: the test-set index as text).
     """
 
-    rdms: object
-    pooled: object
+    rdms: RDMs
+    pooled: RDMs
     format: str
     source: str
     unit: str
@@ -227,7 +232,7 @@ def geirhos_rdms(path: str | Path) -> HumanRDMs:
     )
 
 
-def cifar10_test_labels(data_root: str | Path | None = None) -> np.ndarray:
+def cifar10_test_labels(data_root: str | os.PathLike | None = None) -> np.ndarray:
     """The CIFAR-10 test labels in test-set order (from :func:`neurogrow.data.load_dataset`)."""
     from neurogrow.data import load_dataset
 
@@ -235,11 +240,11 @@ def cifar10_test_labels(data_root: str | Path | None = None) -> np.ndarray:
 
 
 def load_human_rdms(
-    path: str | Path,
-    labels: str | Path | None = None,
+    path: str | os.PathLike,
+    labels: str | os.PathLike | None = None,
     n_splits: int = 10,
     seed: int = 0,
-    data_root: str | Path | None = None,
+    data_root: str | os.PathLike | None = None,
 ) -> HumanRDMs:
     """Human RDMs from a Geirhos et al. (2019) trial folder or a CIFAR-10H counts ``.npy``.
 
@@ -278,9 +283,10 @@ def load_human_rdms(
     else:
         data = load_cifar10h_counts(path)
         true = cifar10_test_labels(data_root)
-        if true.shape[0] != data.counts.shape[0]:
+        if data.counts is not None and true.shape[0] != data.counts.shape[0]:
             raise DataError(
                 f"{path}: {data.counts.shape[0]} images but the CIFAR-10 test set has {true.shape[0]}; "
                 "pass --labels with one true label per row of the counts"
             )
+    assert data.counts is not None and data.class_names is not None and true is not None  # the counts format
     return cifar10h_rdms(data.counts, true, data.class_names, n_splits=n_splits, seed=seed, source=str(path))

@@ -273,7 +273,7 @@ def pattern_rdms(patterns: ModelPatterns, classes: list[str], distance: str = "c
                 )
             rdm.rdm_descriptors.update({"layer": [layer], "step": [step], "kind": ["pattern"], "name": [name]})
             out.append(rdm)
-    return concat(out)
+    return concat(out)  # type: ignore[arg-type]  # rsatoolbox concatenates a list of RDMs too
 
 
 def model_confusion_rdms(patterns: ModelPatterns, classes: list[str]):
