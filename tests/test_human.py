@@ -71,6 +71,23 @@ def test_geirhos_non_response_is_not_an_error(tmp_path):
     assert h.trials["responded"].tolist() == [True, False]
 
 
+def test_geirhos_keeps_the_response_of_every_trial(tmp_path):
+    """RSA's confusions read the response from here: lower-cased, None without a response."""
+    rows = [*GOOD, "subject-01,1,3,0.9,Dog,cat,0,0003_edg_s01_0_cat_00_cat2.png"]
+    t = load_human(_geirhos_dir(tmp_path, rows)).trials
+    assert t["response"].tolist() == ["oven", None, "dog"]
+
+
+def test_shipped_geirhos_responses_match_the_files():
+    """The response column is object_response of the trial CSVs, row by row."""
+    import pandas as pd
+
+    t = load_human(EDGES).trials
+    raw = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(EDGES.glob("*.csv"))], ignore_index=True)
+    expected = [r.lower() if r.lower() != "na" else None for r in raw["object_response"]]
+    assert t["response"].tolist() == expected
+
+
 @pytest.mark.parametrize(
     "bad_row, match",
     [
@@ -128,6 +145,7 @@ def test_long_csv_response_column_marks_non_responses(tmp_path):
     p = _long(tmp_path, "subject,stimulus,rt,response\ns1,a.png,0.8,cat\ns1,b.png,,na\n")
     t = load_human(p).trials
     assert t["responded"].tolist() == [True, False]
+    assert t["response"].tolist() == ["cat", None]
 
 
 @pytest.mark.parametrize(
