@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export BS_INSTALL_DEPENDENCIES := no
 export RESULTCACHING_DISABLE := 1
 
-.PHONY: setup demo test test-slow clean
+.PHONY: setup demo lint test test-slow clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,15 @@ setup: $(VENV)/.installed
 demo: setup
 	$(VENV)/bin/neurogrow compare-rt --demo --out demo_results --overwrite
 
-test: setup
+lint: setup
+	$(VENV)/bin/ruff check neurogrow tests benchmarks
+	$(VENV)/bin/mypy
+
+test: setup lint
 	$(PY) -m pytest -q
 
 test-slow: setup
 	$(PY) -m pytest -q -m slow
 
 clean:
-	rm -rf $(VENV) demo_results .pytest_cache
+	rm -rf $(VENV) demo_results .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,6 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from neurogrow.zoo import list_models, load_model  # noqa: E402
+from neurogrow.zoo import list_models, load_model
 
 __all__ = ["__version__", "list_models", "load_model"]

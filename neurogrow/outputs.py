@@ -1,4 +1,9 @@
-"""Writing result folders atomically: checks, JSON without NaN, temporary folder then rename."""
+"""Writing results atomically: checks, JSON without NaN, temporary file or folder then rename.
+
+:func:`atomic_path` is the one atomic file write of the package: every file written by
+neurogrow (times files, checkpoints, model files, JSON and CSV results, data caches) goes
+through it, and :func:`atomic_output_dir` does the same for whole result folders.
+"""
 from __future__ import annotations
 
 import json
@@ -84,11 +89,52 @@ def atomic_output_dir(out_dir: str | os.PathLike, overwrite: bool = False) -> It
         raise
 
 
-def write_json(path: str | os.PathLike, data: dict) -> Path:
-    """Write ``data`` as indented JSON atomically: a temporary file beside ``path``, then a rename."""
+def _default_file_mode() -> int:
+    """Permissions of a new file under the current umask (``mkstemp`` alone gives 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@contextmanager
+def atomic_path(path: str | os.PathLike, fsync: bool = False) -> Iterator[Path]:
+    """Yield a temporary file beside ``path``; on success it is renamed over ``path``.
+
+    The caller writes the temporary file (by path, or by opening it). On any error it is
+    removed and an existing ``path`` is untouched; a reader never sees a half-written file.
+    The folder of ``path`` is created if needed; the file gets the umask's usual permissions.
+
+    Parameters
+    ----------
+    path
+        Destination file.
+    fsync
+        Flush the file to disk before the rename (checkpoints and model files).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
-    return path
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        os.chmod(tmp, _default_file_mode())
+        yield tmp
+        if fsync:
+            with open(tmp, "rb") as fh:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (see :func:`atomic_path`)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    return Path(path)
+
+
+def write_json(path: str | os.PathLike, data: dict) -> Path:
+    """Write ``data`` as indented JSON atomically: a temporary file beside ``path``, then a rename."""
+    return write_text(path, json.dumps(data, indent=2) + "\n")

@@ -4,11 +4,11 @@ import torch
 
 from neurogrow.errors import ConfigError
 from neurogrow.model import LatticeRCNN, ModelConfig
-from neurogrow.model.blt import PlainBLT, blt_loss
+from neurogrow.model.blt import BaselineBLT, blt_loss
 
 
 def test_forward_shapes_per_step_logits():
-    net = PlainBLT({"channels": [4, 8, 8], "steps": 3}, image_size=16, num_classes=5)
+    net = BaselineBLT({"channels": [4, 8, 8], "steps": 3}, image_size=16, num_classes=5)
     out = net(torch.randn(2, 3, 16, 16))
     assert out.shape == (2, 3, 5)
     assert net(torch.randn(2, 3, 16, 16), steps=2).shape == (2, 2, 5)
@@ -18,7 +18,7 @@ def test_forward_shapes_per_step_logits():
 
 
 def test_no_gates_costs_or_halting():
-    net = PlainBLT({"channels": [4, 8], "steps": 2}, image_size=8)
+    net = BaselineBLT({"channels": [4, 8], "steps": 2}, image_size=8)
     names = [n for n, _ in net.named_parameters()]
     assert not any("gate" in n or "halt" in n or "time" in n for n in names)
     # one BatchNorm per layer and step, a top-down conv into every layer but the top
@@ -28,8 +28,8 @@ def test_no_gates_costs_or_halting():
 
 def test_recurrence_changes_later_steps():
     torch.manual_seed(0)
-    net = PlainBLT({"channels": [4, 8], "steps": 3}, image_size=8).eval()
-    ff = PlainBLT({"channels": [4, 8], "steps": 3}, image_size=8, lateral=False, top_down=False).eval()
+    net = BaselineBLT({"channels": [4, 8], "steps": 3}, image_size=8).eval()
+    ff = BaselineBLT({"channels": [4, 8], "steps": 3}, image_size=8, lateral=False, top_down=False).eval()
     ff.load_state_dict({k: v for k, v in net.state_dict().items() if k in ff.state_dict()})
     x = torch.randn(2, 3, 8, 8)
     a, b = net(x), ff(x)
@@ -40,7 +40,7 @@ def test_recurrence_changes_later_steps():
 def test_from_lattice_window_matches_channels_and_steps():
     cfg = ModelConfig(channels=[5, 7, 9], steps=3, max_steps=4, image_size=16, num_classes=4)
     lattice = LatticeRCNN(cfg, seed=0)
-    net = PlainBLT.from_lattice_window(lattice)
+    net = BaselineBLT.from_lattice_window(lattice)
     assert net.window == lattice.window
     assert [c.out_channels for c in net.bottom_up] == [5, 7, 9]
     assert net.resolution == lattice.resolutions()
@@ -49,14 +49,14 @@ def test_from_lattice_window_matches_channels_and_steps():
 
 def test_bad_window_raises():
     with pytest.raises(ConfigError, match="channels"):
-        PlainBLT({"channels": [], "steps": 2})
+        BaselineBLT({"channels": [], "steps": 2})
     with pytest.raises(ConfigError, match="steps"):
-        PlainBLT({"channels": [4], "steps": 0})
+        BaselineBLT({"channels": [4], "steps": 0})
 
 
 def test_training_steps_decrease_loss():
     torch.manual_seed(0)
-    net = PlainBLT({"channels": [4, 8], "steps": 2}, image_size=8, num_classes=3)
+    net = BaselineBLT({"channels": [4, 8], "steps": 2}, image_size=8, num_classes=3)
     y = torch.arange(32) % 3
     x = torch.randn(32, 3, 8, 8) + torch.eye(3)[y].view(32, 3, 1, 1)  # class k brightens channel k
     opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)

@@ -8,20 +8,21 @@ import os
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 os.environ.setdefault("RESULTCACHING_DISABLE", "1")
 
-import json  # noqa: E402
-from pathlib import Path  # noqa: E402
+import json
 
-import pytest  # noqa: E402
+import pytest
 
-from neurogrow.brainscore.benchmarks.geirhos2019_rt.test import *  # noqa: E402,F401,F403
-from neurogrow.brainscore.benchmarks.geirhos2019_rt.test import CIFAR10  # noqa: E402
-from neurogrow.brainscore.models.neurogrow_blt_cifar10.test import *  # noqa: E402,F401,F403
-from neurogrow.cli import main  # noqa: E402
-from neurogrow.model import ModelConfig  # noqa: E402
-from neurogrow.model.lattice import LatticeRCNN  # noqa: E402
-from neurogrow.train.checkpoint import save_model  # noqa: E402
+from neurogrow.brainscore.benchmarks.geirhos2019_rt.test import *  # noqa: F403
+from neurogrow.brainscore.benchmarks.geirhos2019_rt.test import CIFAR10
+from neurogrow.brainscore.models.neurogrow_blt_cifar10.test import *  # noqa: F403
+from neurogrow.cli import main
+from neurogrow.model import ModelConfig
+from neurogrow.model.files import save_model
+from neurogrow.model.lattice import LatticeRCNN
 
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "brainscore" / "geirhos2019_rt.json"
+from conftest import RESULTS as RESULTS_DIR
+
+RESULTS = RESULTS_DIR / "brainscore" / "geirhos2019_rt.json"
 
 
 @pytest.fixture(scope="module")

@@ -13,14 +13,12 @@ import pytest
 from scipy import stats as sps
 
 from neurogrow.cli import main
-from neurogrow.rt import Options, analyse, load_model_times
 from neurogrow.human import load_human
+from neurogrow.rt import Options, analyse, load_model_times
 
-ROOT = Path(__file__).resolve().parents[1]
-GEIRHOS = ROOT / "human_data" / "geirhos2019"
-EDGES = GEIRHOS / "raw-data" / "edge-experiment"
-SILHOUETTES = GEIRHOS / "raw-data" / "silhouette-filled-experiment"
-COUNTS = ROOT / "human_data" / "cifar10h" / "cifar10h-counts.npy"
+from conftest import CIFAR10H_COUNTS as COUNTS
+from conftest import EDGES, GEIRHOS, SILHOUETTES
+
 FAST = ["--n-boot", "200", "--n-perm", "500"]
 
 
@@ -339,7 +337,7 @@ def test_bad_input_exit_code_2_one_line_no_output(capsys, tmp_path, name):
     mt, human = _case(tmp_path, name)
     out = tmp_path / "results" / "out"
     extra = ["--correct-only"] if name == "correct-only without correctness" else []
-    rc, stdout, err = _run(capsys, mt, human, "--out", out, *FAST, *extra)
+    rc, _stdout, err = _run(capsys, mt, human, "--out", out, *FAST, *extra)
     assert rc == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1, err

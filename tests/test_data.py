@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
 
 from neurogrow.data import (
@@ -13,17 +12,17 @@ from neurogrow.data import (
     FASHION_MNIST_CLASSES,
     ImageDataset,
     default_data_root,
+    fashion_mnist,
     load_dataset,
     load_image_folder,
+    paths,
     select_classes,
 )
-from neurogrow.data import fashion_mnist, paths
 from neurogrow.errors import DataError
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEUROGROW_CACHE", str(tmp_path / "default-cache"))
+def _isolated(private_cache, monkeypatch):
     monkeypatch.setattr(fashion_mnist, "SYSTEM_DIRS", ())
 
 
@@ -133,7 +132,7 @@ def fmnist_files(folder: Path, split: str, n: int, gz: bool, seed: int = 0):
 
 def test_fashion_mnist_reads_plain_and_gzipped_idx(tmp_path):
     train_x, train_y = fmnist_files(tmp_path / "fashion-mnist", "train", 5, gz=True)
-    test_x, test_y = fmnist_files(tmp_path, "test", 3, gz=False, seed=1)
+    test_x, _test_y = fmnist_files(tmp_path, "test", 3, gz=False, seed=1)
     train = load_dataset("fashion-mnist", "train", root=tmp_path)
     test = load_dataset("fashion-mnist", "test", root=tmp_path)
     assert train.images.shape == (5, 28, 28, 1) and np.array_equal(train.images[..., 0], train_x)

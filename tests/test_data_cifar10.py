@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from neurogrow.data import CIFAR10_CLASSES, load_dataset
-from neurogrow.data import cifar10_python
+from neurogrow.data import CIFAR10_CLASSES, cifar10_python, load_dataset
 from neurogrow.errors import DataError
 
-REAL_CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10-jpeg"
+from conftest import SHARED_CIFAR as REAL_CIFAR
 
 # (split, class, file number): the fill value encodes the image, so the order can be checked
 TRAIN = [("train", "cat", 0), ("train", "cat", 1), ("train", "airplane", 0), ("train", "truck", 0)]
@@ -28,9 +27,7 @@ TEST = [("test", "cat", 0), ("test", "cat", 1), ("test", "ship", 0), ("test", "a
 TEST_INDEX = ["test/cat/0000.jpg", "test/ship/0000.jpg", "test/cat/0001.jpg", "test/airplane/0000.jpg"]
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("NEUROGROW_CACHE", str(tmp_path / "default-cache"))
+pytestmark = pytest.mark.usefixtures("private_cache")
 
 
 def fill_value(cls: str, k: int) -> int:
@@ -76,7 +73,7 @@ def tiny_root(tmp_path):
 
 
 def means(ds) -> list[int]:
-    return [int(round(m)) for m in ds.images.reshape(len(ds), -1).mean(1)]
+    return [round(m) for m in ds.images.reshape(len(ds), -1).mean(1)]
 
 
 def test_train_split_is_ordered_by_class_then_file(tiny_root, tmp_path):
@@ -151,7 +148,7 @@ def test_readme_at_top_level_is_ignored(tmp_path):
 
 def test_images_of_another_size_are_rejected(tmp_path):
     tar = make_tarball(tmp_path / "cifar10-jpeg.tar.gz", {**tiny_members(), "train/dog/0000.jpg": jpeg_bytes(50, 16)})
-    with pytest.raises(DataError, match="train/dog/0000.jpg' has shape"):
+    with pytest.raises(DataError, match=r"train/dog/0000.jpg' has shape"):
         load_dataset("cifar10", root=tar, cache_dir=tmp_path / "c")
 
 
@@ -331,7 +328,7 @@ def test_python_tarball_with_wrong_hash_raises_data_error(tmp_path, local_server
     monkeypatch.setattr(cifar10_python, "CIFAR10_PYTHON_HASH", "md5:" + "0" * 32)
     empty_root = tmp_path / "empty"
     empty_root.mkdir()
-    with pytest.raises(DataError, match="cannot fetch .*cifar-10-python.tar.gz.*expected a file with hash md5:0000"):
+    with pytest.raises(DataError, match=r"cannot fetch .*cifar-10-python.tar.gz.*expected a file with hash md5:0000"):
         load_dataset("cifar10-python", "train", root=empty_root, cache_dir=tmp_path / "dl")
     assert not (tmp_path / "dl" / "cifar-10-python.tar.gz").exists()
 

@@ -110,9 +110,9 @@ def test_features_up_to_the_exit():
     assert len(early.features) == model.steps and len(early.features[0]) == model.num_layers
     for t in range(model.steps):
         ran = early.exit_step > t
-        for l in range(model.num_layers):
-            torch.testing.assert_close(early.features[t][l][ran], full.features[t][l][ran], atol=1e-5, rtol=1e-5)
-            assert torch.isnan(early.features[t][l][~ran]).all()
+        for layer_index in range(model.num_layers):
+            torch.testing.assert_close(early.features[t][layer_index][ran], full.features[t][layer_index][ran], atol=1e-5, rtol=1e-5)
+            assert torch.isnan(early.features[t][layer_index][~ran]).all()
 
 
 def test_fixed_time_exits_together():

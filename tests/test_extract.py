@@ -14,8 +14,8 @@ import neurogrow.inference.extract as extract_module
 from neurogrow.cli import main
 from neurogrow.data import CIFAR10_CLASSES, ImageDataset
 from neurogrow.errors import DataError, NeurogrowError
-from neurogrow.inference.extract import GEIRHOS16_TO_CIFAR10, extract_times, load_class_map, write_extract
 from neurogrow.inference import flops_per_step
+from neurogrow.inference.extract import GEIRHOS16_TO_CIFAR10, extract_times, load_class_map, write_extract
 from neurogrow.io import read_activations, read_attrs, read_step_arrays, read_times
 from neurogrow.model import LatticeRCNN, ModelConfig
 
@@ -168,11 +168,11 @@ def test_write_round_trip(tmp_path):
     assert df["stimulus"].tolist() == res.table["stimulus"].tolist()
     np.testing.assert_array_equal(df["flops"], res.table["flops"])
     assert df["correct"].isna().tolist() == res.table["correct"].isna().tolist()
-    probs, halting, names = read_step_arrays(path)
+    probs, _halting, names = read_step_arrays(path)
     np.testing.assert_array_equal(probs, res.step_probs)
     assert names == list(CIFAR10_CLASSES)
     acts = read_activations(path)
-    assert sorted(acts) == sorted(f"layer{l}-t{t}" for l in (1, 2) for t in range(1, 5))
+    assert sorted(acts) == sorted(f"layer{layer_index}-t{t}" for layer_index in (1, 2) for t in range(1, 5))
     assert acts["layer2-t3"].shape == (7, 6)
     attrs = read_attrs(path)
     assert attrs["mode"] == "early-exit" and attrs["exit_threshold"] == 0.5

@@ -17,7 +17,7 @@ from neurogrow.train import load_config, train
 
 def trained_model(seed=0, **kw):
     """A small model after a few optimizer steps, so BN statistics and momentum are non-trivial."""
-    cfg = dict(channels=[6, 8, 8], max_channels=16, max_layers=4, steps=3, max_steps=5, image_size=16, num_classes=4)
+    cfg = {"channels": [6, 8, 8], "max_channels": 16, "max_layers": 4, "steps": 3, "max_steps": 5, "image_size": 16, "num_classes": 4}
     cfg.update(kw)
     model = LatticeRCNN(ModelConfig(**cfg), seed=seed)
     opt = make_optimizer(model, lr=0.05, momentum=0.9, weight_decay=5e-4)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -11,11 +10,10 @@ import pytest
 from neurogrow.errors import DataError
 from neurogrow.human import HumanData, detect_format, load_human
 
-ROOT = Path(__file__).resolve().parents[1]
-HUMAN = ROOT / "human_data"
-EDGES = HUMAN / "geirhos2019" / "raw-data" / "edge-experiment"
-SILHOUETTES = HUMAN / "geirhos2019" / "raw-data" / "silhouette-filled-experiment"
-SHARED_LABELS = ROOT.parent / "shared" / "data" / "cifar10-jpeg" / "cifar10_test_labels.npy"
+from conftest import EDGES, SHARED_CIFAR, SILHOUETTES
+from conftest import HUMAN_DATA as HUMAN
+
+SHARED_LABELS = SHARED_CIFAR / "cifar10_test_labels.npy"
 
 GEIRHOS_HEADER = "subj,session,trial,rt,object_response,category,condition,imagename"
 
@@ -73,6 +71,23 @@ def test_geirhos_non_response_is_not_an_error(tmp_path):
     assert h.trials["responded"].tolist() == [True, False]
 
 
+def test_geirhos_keeps_the_response_of_every_trial(tmp_path):
+    """RSA's confusions read the response from here: lower-cased, None without a response."""
+    rows = [*GOOD, "subject-01,1,3,0.9,Dog,cat,0,0003_edg_s01_0_cat_00_cat2.png"]
+    t = load_human(_geirhos_dir(tmp_path, rows)).trials
+    assert t["response"].tolist() == ["oven", None, "dog"]
+
+
+def test_shipped_geirhos_responses_match_the_files():
+    """The response column is object_response of the trial CSVs, row by row."""
+    import pandas as pd
+
+    t = load_human(EDGES).trials
+    raw = pd.concat([pd.read_csv(f, dtype=str, keep_default_na=False) for f in sorted(EDGES.glob("*.csv"))], ignore_index=True)
+    expected = [r.lower() if r.lower() != "na" else None for r in raw["object_response"]]
+    assert t["response"].tolist() == expected
+
+
 @pytest.mark.parametrize(
     "bad_row, match",
     [
@@ -94,7 +109,7 @@ def test_geirhos_missing_column(tmp_path):
     d.mkdir()
     (d / "s1.csv").write_text("subj,rt,object_response,imagename\nsubject-01,0.8,oven,0001_edg_s01_0_oven_00_oven10.png\n")
     # no 'category' and no long-format columns: the folder loader names the missing column
-    with pytest.raises(DataError, match="missing column.*category") as exc:
+    with pytest.raises(DataError, match=r"missing column.*category") as exc:
         load_human(d)
     _one_line_error(exc)
 
@@ -130,6 +145,7 @@ def test_long_csv_response_column_marks_non_responses(tmp_path):
     p = _long(tmp_path, "subject,stimulus,rt,response\ns1,a.png,0.8,cat\ns1,b.png,,na\n")
     t = load_human(p).trials
     assert t["responded"].tolist() == [True, False]
+    assert t["response"].tolist() == ["cat", None]
 
 
 @pytest.mark.parametrize(

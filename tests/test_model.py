@@ -8,7 +8,7 @@ from neurogrow.model.lattice import layer_resolutions
 
 
 def small_config(**kw):
-    base = dict(channels=[4, 6, 8], max_channels=16, max_layers=4, steps=3, max_steps=5, image_size=16, num_classes=5)
+    base = {"channels": [4, 6, 8], "max_channels": 16, "max_layers": 4, "steps": 3, "max_steps": 5, "image_size": 16, "num_classes": 5}
     base.update(kw)
     return ModelConfig(**base)
 

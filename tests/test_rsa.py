@@ -30,8 +30,8 @@ from neurogrow.rsa.compare import bootstrap_samples
 from neurogrow.rsa.human_rdms import split_counts
 from neurogrow.rsa.model_rdms import halting_patterns
 
-ROOT = Path(__file__).resolve().parents[1]
-EDGES = ROOT / "human_data" / "geirhos2019" / "raw-data" / "edge-experiment"
+from conftest import EDGES
+
 CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
@@ -246,9 +246,9 @@ def _h5(tmp_path: Path, labels: np.ndarray, idx: np.ndarray, activations: bool =
     halting = rng.dirichlet(np.ones(t), size=n)
     acts = None
     if activations:
-        centres = {l: rng.normal(size=(10, c)) for l, c in ((1, 4), (2, 6))}
-        acts = {activation_name(f"layer{l}", s): centres[l][labels[idx]] * s + rng.normal(size=(n, centres[l].shape[1]))
-                for l in (1, 2) for s in range(1, t + 1)}
+        centres = {layer_index: rng.normal(size=(10, c)) for layer_index, c in ((1, 4), (2, 6))}
+        acts = {activation_name(f"layer{layer_index}", s): centres[layer_index][labels[idx]] * s + rng.normal(size=(n, centres[layer_index].shape[1]))
+                for layer_index in (1, 2) for s in range(1, t + 1)}
     table = pd.DataFrame({"stimulus": [str(i) for i in idx], "label": [CIFAR10[labels[i]] for i in idx]})
     return write_times(tmp_path / name, table, probs, halting, CIFAR10, attrs={"model_name": "toy"}, activations=acts)
 
@@ -263,7 +263,7 @@ def test_h5_end_to_end(tmp_path, capsys):
     counts, labels_file, labels = _counts_and_labels(tmp_path)
     h5 = _h5(tmp_path, labels, np.arange(labels.size))
     out = tmp_path / "out"
-    rc, stdout, err = _run(capsys, h5, counts, "--labels", labels_file, "--out", out, "--n-boot", 20, "--n-splits", 3)
+    rc, _stdout, err = _run(capsys, h5, counts, "--labels", labels_file, "--out", out, "--n-boot", 20, "--n-splits", 3)
     assert rc == 0, err
     s = json.loads((out / "summary.json").read_text())
     assert s["n_classes"] == 10 and s["n_stimuli"] == 60 and s["comparators"] == ["spearman", "cosine_cov", "corr_cov"]
@@ -298,7 +298,7 @@ def test_h5_end_to_end(tmp_path, capsys):
 
 
 def _one_line_error(capsys, *args) -> str:
-    rc, out, err = _run(capsys, *args)
+    rc, _out, err = _run(capsys, *args)
     assert rc == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
@@ -335,7 +335,7 @@ def test_stimuli_not_in_human_data_is_one_line_error(tmp_path, capsys):
 
 
 def test_bad_options_are_one_line_errors(tmp_path, capsys):
-    counts, labels_file, _ = _counts_and_labels(tmp_path)
+    counts, _labels_file, _ = _counts_and_labels(tmp_path)
     err = _one_line_error(capsys, "x.h5", counts, "--out", tmp_path / "o", "--comparators", "spearman,nope")
     assert "unknown comparator 'nope'" in err
     err = _one_line_error(capsys, "x.h5", counts, "--out", tmp_path / "o", "--n-boot", 3)
@@ -359,7 +359,7 @@ def test_analyse_single_step_model_has_no_halting_question():
 
 def test_shipped_model_on_geirhos_edges(tmp_path, capsys):
     out = tmp_path / "edges"
-    rc, stdout, err = _run(capsys, "blt-cifar10-adaptive", EDGES, "--out", out, "--n-boot", 10, "--comparators", "spearman")
+    rc, _stdout, err = _run(capsys, "blt-cifar10-adaptive", EDGES, "--out", out, "--n-boot", 10, "--comparators", "spearman")
     assert rc == 0, err
     s = json.loads((out / "summary.json").read_text())
     assert s["n_classes"] == 16 and s["n_stimuli"] == 160 and s["human"]["n_rdms"] == 10

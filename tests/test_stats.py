@@ -1,8 +1,6 @@
 """neurogrow.stats: correlations, bootstrap, permutations, noise ceilings, partial Spearman, mixed model."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -32,8 +30,9 @@ from neurogrow.stats.correlation import group_permutations
 from neurogrow.stats.mixed import reml_random_intercept
 from neurogrow.stats.partial import group_codes
 
-ROOT = Path(__file__).resolve().parents[1]
-GEIRHOS = ROOT / "human_data" / "geirhos2019" / "raw-data"
+from conftest import GEIRHOS as GEIRHOS_DATA
+
+GEIRHOS = GEIRHOS_DATA / "raw-data"
 
 
 def test_point_correlations_equal_scipy():

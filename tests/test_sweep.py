@@ -3,17 +3,20 @@ import json
 import os
 import pickle
 import stat
+from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
 
 from neurogrow.cli import main
-from neurogrow.errors import ConfigError
+from neurogrow.errors import ConfigError, DataError
 from neurogrow.sweep import SlurmOptions, load_sweep, plan, run_status
 from neurogrow.sweep.executors import parse_gigabytes, parse_minutes
 from neurogrow.sweep.task import ERROR_FILE, RunTask
 from neurogrow.train import loop, train
+
+from conftest import ROOT
+
 
 class Killed(Exception):
     pass
@@ -101,14 +104,6 @@ def test_bad_sweep_files_name_the_file_and_key(tmp_path, body, message):
 
 
 # ------------------------------------------------------------------- local runs
-@pytest.fixture
-def one_thread(monkeypatch):
-    """Tiny models train fastest on one thread, and the test machine is shared."""
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")  # read by the sweep's worker processes
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_local_sweep_resumes_skips_finished_runs_and_collects_a_table(tmp_path, monkeypatch, capsys, one_thread):
@@ -145,7 +140,7 @@ def test_local_sweep_resumes_skips_finished_runs_and_collects_a_table(tmp_path, 
     assert list(table["costs.time_price"]) == [0.0, 0.0, 0.05, 0.05] and list(table["seed"]) == [0, 1, 0, 1]
     assert (table["status"] == "done").all() and (table["epochs"] == 2).all()
     assert table["test_accuracy"].between(0, 1).all()
-    assert json.loads(table["window_channels"][0]) == json.load(open(out / "results.json"))[0]["window_channels"]
+    assert json.loads(table["window_channels"][0]) == json.loads((out / "results.json").read_text())[0]["window_channels"]
     saved = json.loads((out / "sweep.json").read_text())
     assert saved["name"] == "tiny" and saved["runs"] == [r.id for r in runs]
 
@@ -162,7 +157,7 @@ def test_a_failing_run_leaves_its_traceback_and_is_retried(tmp_path):
     sweep = write_sweep(tmp_path, "[fixed]\ndata.dataset = 'cifar10'\ndata.root = '/nonexistent/data'\n")
     out = tmp_path / "out"
     (run,) = load_sweep(sweep).runs()
-    with pytest.raises(Exception):
+    with pytest.raises(DataError):
         RunTask(run.id, run.config.to_dict(), run.directory(out))()
     assert run_status(run.directory(out)) == "failed"
     assert "Traceback" in (run.directory(out) / ERROR_FILE).read_text()
@@ -216,7 +211,7 @@ def test_slurm_submission_carries_the_resources_and_the_runs(tmp_path, fake_slur
     assert main(args) == 0
     assert "submitted 4 runs as Slurm job 4242" in capsys.readouterr().out
     (submission,) = fake_slurm.read_text().splitlines()
-    script = open(submission).read()  # the sbatch file submitit wrote and kept
+    script = Path(submission).read_text()  # the sbatch file submitit wrote and kept
     for line in (
         "#SBATCH --partition=gpu",  # the flag wins over the sweep file's [slurm] table
         "#SBATCH --gpus-per-node=2",
@@ -287,9 +282,8 @@ def test_a_job_with_two_tasks_trains_its_run_data_parallel(tmp_path, one_thread)
 
 
 def test_the_example_sweep_file_expands(tmp_path):
-    from pathlib import Path
 
-    spec = load_sweep(Path(__file__).parent.parent / "benchmarks" / "sweeps" / "example.toml")
+    spec = load_sweep(ROOT / "benchmarks" / "sweeps" / "example.toml")
     runs = spec.runs()
     assert len(runs) == len(spec.seeds) * len(next(iter(spec.grid.values())))
     assert SlurmOptions.from_mapping(spec.slurm, "example").gpus_per_node == 1

@@ -6,8 +6,7 @@ import torch
 
 from neurogrow.cli import main
 from neurogrow.errors import CheckpointError, ConfigError
-from neurogrow.train import load_config, train
-from neurogrow.train import loop
+from neurogrow.train import load_config, loop, train
 from neurogrow.train.checkpoint import load_checkpoint, load_model_file
 
 TINY = [
@@ -78,7 +77,7 @@ def test_seeded_runs_are_reproducible(tmp_path):
 
 def test_resuming_with_a_different_config_is_refused(tmp_path):
     train(load_config(None, TINY[:-1] + ["optim.epochs=1"]), tmp_path / "run", progress=False)
-    with pytest.raises(ConfigError, match="optim.lr"):
+    with pytest.raises(ConfigError, match=r"optim.lr"):
         train(load_config(None, TINY[:-1] + ["optim.epochs=1", "optim.lr=0.5"]), tmp_path / "run", resume=True)
 
 

@@ -1,6 +1,5 @@
 """The shipped models: listing, loading, size, window, and (slow) their CIFAR-10 test accuracy."""
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -11,7 +10,7 @@ from neurogrow.errors import NeurogrowError
 from neurogrow.train.config import load_config
 from neurogrow.zoo import ZOO_DIR, model_info
 
-SHARED_CIFAR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "cifar10-jpeg"
+from conftest import RESULTS, SHARED_CIFAR
 
 
 def test_list_models_names_the_default_first():
@@ -63,7 +62,7 @@ def test_shipped_model_accuracy_on_all_cifar10_test_images_matches_the_readme(tm
     out = tmp_path / "eval.json"
     assert main(["evaluate", "blt-cifar10-adaptive", "--data-root", str(SHARED_CIFAR), "--json", str(out)]) == 0
     measured = json.loads(out.read_text())
-    recorded = json.loads((Path(__file__).resolve().parents[1] / "benchmarks/results/zoo/blt-cifar10-adaptive.json").read_text())
+    recorded = json.loads((RESULTS / "zoo" / "blt-cifar10-adaptive.json").read_text())
     assert measured["n"] == 10000
     assert abs(measured["accuracy"] - recorded["accuracy"]) < 0.005
     assert measured["accuracy"] >= 0.80

@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--n-perm", type=int, default=10000)
     args = parser.parse_args()
     t0 = time.time()
-    options = dict(n_boot=args.n_boot, n_perm=args.n_perm, seed=0, progress=False)
+    options = {"n_boot": args.n_boot, "n_perm": args.n_perm, "seed": 0, "progress": False}
     humans = {name: load_human(GEIRHOS / trials) for name, (_, trials) in EXPERIMENTS.items()}
     cifar10h = load_human(ROOT / "human_data" / "cifar10h" / "cifar10h-counts.npy")
     results = {}

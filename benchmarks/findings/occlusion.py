@@ -12,6 +12,7 @@ model spends the same steps on every input by construction, so it needs no run h
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 
 import numpy as np
@@ -74,13 +75,13 @@ def main() -> None:
         levels[f"{int(level * 100)}%"] = entry
     diffs = [levels[f"{int(lv * 100)}%"]["expected_steps_paired_difference"] for lv in LEVELS[1:]]
     positive = all(d["ci95"][0] > 0 for d in diffs)
-    increasing = all(a["mean"] < b["mean"] for a, b in zip(diffs, diffs[1:]))
+    increasing = all(a["mean"] < b["mean"] for a, b in itertools.pairwise(diffs))
     verdict = "reproduced" if positive and increasing else "partly" if positive or any(d["ci95"][0] > 0 for d in diffs) else "not reproduced"
     results = {
         "finding": "more steps on occluded inputs",
         "verdict": verdict,
         "model": "blt-cifar10-adaptive",
-        "n_images": int(len(base)),
+        "n_images": len(base),
         "occluder": "grey (128) rectangles covering the given fraction of pixels, seeded per image id (seed 0)",
         "levels": levels,
         "more_steps_at_every_level": positive,

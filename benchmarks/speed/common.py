@@ -15,13 +15,13 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from neurogrow.outputs import write_json  # noqa: F401  (re-exported for the scripts)
-from torch.utils.flop_counter import FlopCounterMode
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "speed"

@@ -5,7 +5,7 @@ window it was allowed, in inference FLOPs and wall time per image, at matched ac
   image run only to its exit step (cumulative halting probability >= 0.5) with
   :func:`neurogrow.inference.run_early_exit`; FLOPs per image from
   :func:`neurogrow.inference.flops_per_step` summed to the exit step.
-* Largest window: :class:`neurogrow.model.blt.PlainBLT` of the largest window the grown
+* Largest window: :class:`neurogrow.model.blt.BaselineBLT` of the largest window the grown
   model's config allowed (``max_channels`` channels in each of ``max_layers`` layers,
   ``max_steps`` steps), run to its last step. No trained one exists (training it needs a
   GPU), so its FLOPs and wall time are measured with untrained weights and its accuracy
@@ -36,7 +36,7 @@ import torch
 from tqdm.auto import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     add_device_args,
     code_state,
     count_flops,
@@ -49,13 +49,13 @@ from common import (  # noqa: E402
     write_json,
 )
 
-from neurogrow.data import load_dataset  # noqa: E402
-from neurogrow.errors import NeurogrowError  # noqa: E402
-from neurogrow.inference import flops_per_step, run_early_exit  # noqa: E402
-from neurogrow.model.blt import PlainBLT  # noqa: E402
-from neurogrow.model.inputs import to_input  # noqa: E402
-from neurogrow.train import evaluate, load_config  # noqa: E402
-from neurogrow.zoo import ZOO_DIR, load_model, model_info  # noqa: E402
+from neurogrow.data import load_dataset
+from neurogrow.errors import NeurogrowError
+from neurogrow.inference import flops_per_step, run_early_exit
+from neurogrow.model.blt import BaselineBLT
+from neurogrow.model.inputs import to_input
+from neurogrow.train import evaluate, load_config
+from neurogrow.zoo import ZOO_DIR, load_model, model_info
 
 FLOPS_GOAL = 0.5
 ACCURACY_GOAL = 0.01
@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
     grown = load_model(args.grown, device=str(device))
     reference = load_model(args.reference, device=str(device))
     window = largest_window(args.grown)
-    largest = PlainBLT(  # the grown model's architecture at the largest window
+    largest = BaselineBLT(  # the grown model's architecture at the largest window
         window,
         image_size=grown.config.image_size,
         in_channels=grown.config.in_channels,
@@ -165,12 +165,12 @@ def run(args: argparse.Namespace) -> int:
     else:
         largest_fwd = largest
 
-    def exit_runner(model, xs, sf):
-        def go():
+    def exit_runner(model, xs, step_flops):
+        def run_all():
             with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 for x in xs:
-                    run_early_exit(model, x, args.threshold, step_flops=sf)
-        return go
+                    run_early_exit(model, x, args.threshold, step_flops=step_flops)
+        return run_all
 
     def largest_run():
         with torch.no_grad(), torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):

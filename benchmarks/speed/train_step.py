@@ -6,7 +6,7 @@ in training mode, trained with the real training code path of
 :meth:`neurogrow.train.Trainer.run`: forward over T steps, halting-weighted task loss
 (``_task_loss``), time cost, differentiable gate costs, backward, SGD step
 (``make_optimizer``), proximal step of the L1 gate costs and the halting-mass signal
-read for time growth. The baseline is :class:`neurogrow.model.blt.PlainBLT` of the
+read for time growth. The baseline is :class:`neurogrow.model.blt.BaselineBLT` of the
 same window (standard ``nn.Conv2d``/``nn.BatchNorm2d``, top-layer readout, mean
 per-step cross-entropy, SGD with the same hyperparameters) without gates, costs or
 halting. Both see the same batch of normalised images. Each step is split into
@@ -32,7 +32,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from common import (
     add_device_args,
     code_state,
     hardware,
@@ -45,13 +45,13 @@ from common import (  # noqa: E402
     write_json,
 )
 
-from neurogrow.errors import NeurogrowError  # noqa: E402
-from neurogrow.model.blt import PlainBLT, blt_loss  # noqa: E402
-from neurogrow.model.costs import differentiable_costs, proximal_step, time_cost  # noqa: E402
-from neurogrow.model.growth import make_optimizer, update_window  # noqa: E402
-from neurogrow.train import load_config  # noqa: E402
-from neurogrow.train.loop import _task_loss  # noqa: E402
-from neurogrow.zoo import ZOO_DIR, load_model, model_info  # noqa: E402
+from neurogrow.errors import NeurogrowError
+from neurogrow.model.blt import BaselineBLT, blt_loss
+from neurogrow.model.costs import differentiable_costs, proximal_step, time_cost
+from neurogrow.model.growth import make_optimizer, update_window
+from neurogrow.train import load_config
+from neurogrow.train.loop import _task_loss
+from neurogrow.zoo import ZOO_DIR, load_model, model_info
 
 GOAL = 1.15
 QUIET_FACTOR = 1.3  # a repeat is "quiet" when its plain BLT step is within this factor of the fastest one
@@ -118,7 +118,7 @@ def op_differences(lattice: dict, plain: dict, top: int = 20) -> list[dict]:
     return rows[:top]
 
 
-def plain_optimizer(model: PlainBLT, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
+def plain_optimizer(model: BaselineBLT, lr: float, momentum: float, weight_decay: float) -> torch.optim.SGD:
     """SGD with Nesterov momentum; weight decay on convolution and readout weights only."""
     decay = [p for p in model.parameters() if p.dim() > 1]
     rest = [p for p in model.parameters() if p.dim() <= 1]
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     torch.manual_seed(0)
     lattice = load_model(args.model, device=str(device)).train()
     lattice_opt = make_optimizer(lattice, lr, o.momentum, o.weight_decay)
-    blt = PlainBLT.from_lattice_window(lattice).to(device).train()
+    blt = BaselineBLT.from_lattice_window(lattice).to(device).train()
     blt_opt = plain_optimizer(blt, lr, o.momentum, o.weight_decay)
     lattice_fwd = torch.compile(lattice) if args.compile else lattice
     blt_fwd = torch.compile(blt) if args.compile else blt

@@ -20,9 +20,9 @@ os.environ.setdefault("RESULTCACHING_DISABLE", "1")
 
 with warnings.catch_warnings():  # brainscore_core's Score class warns about xarray __slots__ on import
     warnings.filterwarnings("ignore", message=".*should explicitly define __slots__", category=FutureWarning)
-    import brainscore_vision  # noqa: E402,F401
+    import brainscore_vision  # noqa: F401
 
-from neurogrow.brainscore.registry import (  # noqa: E402
+from neurogrow.brainscore.registry import (
     benchmark_ids,
     brain_model,
     load_benchmark,

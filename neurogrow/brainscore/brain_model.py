@@ -37,13 +37,12 @@ from brainscore_core.supported_data_standards.brainio.assemblies import Behavior
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
 from PIL import Image
-from tqdm import tqdm
 
 from neurogrow.brainscore.labels import choice_classes
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.inference.forward import run_forward
 from neurogrow.io import activation_name
-from neurogrow.model.inputs import to_input
 
 __all__ = [
     "REACTION_TIME_TASK",
@@ -67,7 +66,7 @@ _MODES = {1: "L", 3: "RGB"}
 
 def layer_names(num_layers: int) -> list[str]:
     """``layer1`` ... ``layerL``: the names of a model's layers, bottom first."""
-    return [f"layer{l + 1}" for l in range(num_layers)]
+    return [f"layer{layer_index + 1}" for layer_index in range(num_layers)]
 
 
 def region_layer_map(num_layers: int) -> dict[str, str]:
@@ -117,10 +116,10 @@ def load_images(paths: list[Path], image_size: int, channels: int) -> np.ndarray
         if not path.is_file():
             raise DataError(f"{path}: stimulus file not found; every stimulus of the stimulus set must exist")
         try:
-            with Image.open(path) as img:
-                img = img.convert(_MODES[channels])
+            with Image.open(path) as opened:
+                img = opened.convert(_MODES[channels])
                 if img.size != (image_size, image_size):
-                    img = img.resize((image_size, image_size), Image.BILINEAR)
+                    img = img.resize((image_size, image_size), Image.Resampling.BILINEAR)
                 arr = np.asarray(img, dtype=np.uint8)
         except OSError as exc:
             raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
@@ -154,7 +153,7 @@ class NeurogrowBrainModel(BrainModel):
         self._task = BrainModel.Task.passive
         self._choice_classes: list[int | None] | None = None
         self._choice_labels: list[str] | None = None
-        self._readout = None
+        self._readout: _Readout | None = None
         self._region: str | None = None
         self._time_bins: list[tuple[float, float]] | None = None
 
@@ -232,27 +231,23 @@ class NeurogrowBrainModel(BrainModel):
         """
         cfg = self.model.config
         images = load_images(paths, cfg.image_size, cfg.in_channels)
-        device = next(self.model.parameters()).device
-        parts: dict[str, list] = {"probs": [], "halting": [], "expected_steps": [], "exit_step": []}
-        feats: list[list[np.ndarray]] = [[] for _ in self.layers]
-        batches = range(0, len(images), self.batch_size)
-        for start in tqdm(batches, desc=f"{self.identifier} forward", unit="batch", leave=False, disable=None):
-            x = to_input(torch.from_numpy(images[start : start + self.batch_size]).to(device), cfg)
-            out = self.model(x, return_features=features)
-            parts["probs"].append(out.mixture_probs().cpu().numpy())
-            parts["halting"].append(out.halting.cpu().numpy())
-            parts["expected_steps"].append(out.expected_steps.cpu().numpy())
-            parts["exit_step"].append(out.exit_step().cpu().numpy())
-            if features:
-                for l in range(len(self.layers)):
-                    feats[l].append(torch.stack([out.features[t][l] for t in range(len(out.features))], 1).cpu().numpy())
-        result = {k: np.concatenate(v) for k, v in parts.items()}
+        run = run_forward(
+            self.model, images, mode="full-length", activations=features, batch_size=self.batch_size,
+            progress=None, desc=f"{self.identifier} forward",
+        )
+        result: dict = {
+            "probs": run.mixture_probs,
+            "halting": run.halting,
+            "expected_steps": run.expected_steps.astype(np.float32),
+            "exit_step": run.exit_step,
+        }
         if features:
-            result["features"] = [np.concatenate(f) for f in feats]
+            result["features"] = [run.layer_features(layer) for layer in range(len(self.layers))]
         return result
 
     # ---------------------------------------------------------------------- outputs
     def _recordings(self, paths: list[Path], coords: dict) -> NeuroidAssembly:
+        assert self._region is not None and self._time_bins is not None  # set by start_recording
         layer = self._layer_of(self._region)
         index = self.layers.index(layer)
         feats = self.run(paths, features=True)["features"][index]  # (N, T, C)
@@ -277,6 +272,7 @@ class NeurogrowBrainModel(BrainModel):
         return assembly
 
     def _labels(self, probs: np.ndarray, coords: dict) -> BehavioralAssembly:
+        assert self._choice_classes is not None and self._choice_labels is not None  # set by start_task
         classes = self._choice_classes
         scores = np.stack([probs[:, c] if c is not None else np.full(len(probs), -np.inf) for c in classes], 1)
         choices = [self._choice_labels[i] for i in scores.argmax(axis=1)]
@@ -309,7 +305,7 @@ class NeurogrowBrainModel(BrainModel):
         """Pooled IT-layer state at the last step, (N, C)."""
         return run["features"][self.layers.index(self.region_layer_map["IT"])][:, -1]
 
-    def _fit_readout(self, fitting_stimuli) -> "_Readout":
+    def _fit_readout(self, fitting_stimuli) -> _Readout:
         if not isinstance(fitting_stimuli, StimulusSet) or "image_label" not in fitting_stimuli.columns:
             raise NeurogrowError(
                 "probabilities task: fitting_stimuli must be a StimulusSet with an image_label column "
@@ -329,7 +325,7 @@ class _Readout:
         self.labels = labels
 
     @classmethod
-    def fit(cls, features: np.ndarray, labels: np.ndarray) -> "_Readout":
+    def fit(cls, features: np.ndarray, labels: np.ndarray) -> _Readout:
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
 

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
 
 __all__ = [
-    "model_identifier",
-    "model_ids",
     "benchmark_ids",
     "brain_model",
-    "load_model",
     "load_benchmark",
+    "load_model",
+    "model_identifier",
+    "model_ids",
     "score",
 ]
 
@@ -29,7 +29,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parent
 _KINDS = {"models": "model_registry", "benchmarks": "benchmark_registry"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _registrations(kind: str) -> dict[str, str]:
     """identifier -> plugin folder, for ``models`` or ``benchmarks``."""
     pattern = re.compile(rf"^{_KINDS[kind]}\[['\"]([^'\"]+)['\"]\]", re.MULTILINE)

@@ -69,7 +69,7 @@ def result_dict(score) -> dict:
     else:
         out.update({"raw": _number(raw), "ceiling": _number(ceiling), "ceiling_ci95": ceiling.attrs.get("ci95")})
     if "per_image" in score.attrs:
-        out["n_images"] = int(len(score.attrs["per_image"]))
+        out["n_images"] = len(score.attrs["per_image"])
     if "note" in score.attrs:
         out["note"] = score.attrs["note"]
     return out

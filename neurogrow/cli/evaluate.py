@@ -31,12 +31,14 @@ def run(args: argparse.Namespace) -> int:
 
     from neurogrow.data import load_dataset, occlude
     from neurogrow.errors import NeurogrowError
+    from neurogrow.inference import evaluate
+    from neurogrow.model.halting import check_threshold
     from neurogrow.outputs import write_json
-    from neurogrow.train import evaluate
     from neurogrow.zoo import load_model
 
     if args.json and Path(args.json).exists() and not args.overwrite:
         raise NeurogrowError(f"{args.json} exists; pass --overwrite to replace it")
+    check_threshold(args.threshold, "--threshold")
     if not 0.0 <= args.occlusion < 1.0:
         raise NeurogrowError(f"--occlusion must be in [0, 1), got {args.occlusion}")
     model = load_model(args.model)

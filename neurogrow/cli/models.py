@@ -15,7 +15,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from neurogrow.train.checkpoint import load_model_file
+    from neurogrow.model.files import load_model_file
     from neurogrow.zoo import ZOO_DIR, default_model, list_models, model_info
 
     for name in list_models():

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         progress=not args.quiet,
     )
     if outcome.submitted:
-        jobs = sorted(set(job.split("_")[0] for job in outcome.submitted.values()))
+        jobs = sorted({job.split("_")[0] for job in outcome.submitted.values()})
         print(
             f"submitted {len(outcome.submitted)} runs as Slurm job {', '.join(jobs)} (logs in {out / 'slurm'}); "
             f"collect later with: neurogrow sweep {args.sweep_file} --out {out} --collect"

@@ -13,7 +13,12 @@ def add_parser(subparsers) -> None:
         description="Train a lattice RCNN. Metrics go to RUN_DIR/metrics.jsonl, a checkpoint to "
         "RUN_DIR/checkpoint.pt after every epoch, the trained model to RUN_DIR/model.pt.",
     )
-    p.add_argument("--config", metavar="FILE", help="TOML or YAML config (see neurogrow/configs/)")
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="TOML or YAML config, e.g. neurogrow/zoo/blt-cifar10-adaptive.toml (the shipped models' "
+        "configs are in neurogrow/zoo/); without it, the defaults of neurogrow.train.TrainConfig",
+    )
     p.add_argument(
         "--set",
         metavar="KEY=VALUE",

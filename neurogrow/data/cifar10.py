@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import tarfile
 import time
 import zipfile
@@ -15,6 +16,7 @@ from tqdm import tqdm
 
 from neurogrow.data.cache import default_cache_dir, save_npz_atomic, source_key
 from neurogrow.data.dataset import ImageDataset
+from neurogrow.data.paths import default_data_root
 from neurogrow.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ _LAYOUT = (
 CACHE_VERSION = 1
 
 
-def find_cifar10_tarball(root: str | Path) -> Path:
+def find_cifar10_tarball(root: str | os.PathLike) -> Path:
     """Locate ``cifar10-jpeg.tar.gz`` from a data root, its ``cifar10-jpeg`` folder, or the file itself.
 
     Parameters
@@ -90,7 +92,10 @@ def _decode_tarball(tar_path: Path) -> dict[str, np.ndarray]:
                     if place is None:
                         continue
                     split, label, name = place
-                    data = tar.extractfile(member).read()
+                    member_file = tar.extractfile(member)
+                    if member_file is None:
+                        continue
+                    data = member_file.read()
                     try:
                         with Image.open(io.BytesIO(data)) as img:
                             arr = np.asarray(img.convert("RGB"), dtype=np.uint8)
@@ -169,7 +174,7 @@ def _test_order(csv_path: Path, paths: list[str], labels: np.ndarray) -> np.ndar
     return order
 
 
-def load_cifar10_jpeg(split: str = "train", root: str | Path | None = None, cache_dir: str | Path | None = None) -> ImageDataset:
+def load_cifar10_jpeg(split: str = "train", root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> ImageDataset:
     """Load CIFAR-10 from ``cifar10-jpeg.tar.gz``, decoding it once into a cache.
 
     Parameters
@@ -192,7 +197,7 @@ def load_cifar10_jpeg(split: str = "train", root: str | Path | None = None, cach
     """
     if split not in SPLITS:
         raise DataError(f"cifar10: split {split!r}; expected one of {SPLITS}")
-    tar_path = find_cifar10_tarball(root)
+    tar_path = find_cifar10_tarball(root if root is not None else default_data_root())
     cache = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     images, labels, paths = _cached_split(tar_path, split, cache)
     ids = paths

@@ -1,6 +1,7 @@
 """CIFAR-10 from the official pickled ``cifar-10-python.tar.gz``, read locally or fetched with pooch."""
 from __future__ import annotations
 
+import os
 import pickle
 import tarfile
 from pathlib import Path
@@ -21,7 +22,7 @@ _MEMBERS = {"train": _TRAIN_BATCHES, "test": ("test_batch",)}
 _LAYOUT = "expected cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta} (pickled dicts)"
 
 
-def find_or_fetch_cifar10_python(root: str | Path | None, cache_dir: str | Path | None) -> Path:
+def find_or_fetch_cifar10_python(root: str | os.PathLike | None, cache_dir: str | os.PathLike | None) -> Path:
     """Return the local ``cifar-10-python.tar.gz`` under ``root``, or download it into the cache.
 
     Parameters
@@ -62,7 +63,9 @@ def _read_members(tar_path: Path, wanted: tuple[str, ...]) -> dict[str, dict]:
             for member in tar:
                 base = member.name.rsplit("/", 1)[-1]
                 if member.isfile() and base in wanted:
-                    out[base] = pickle.loads(tar.extractfile(member).read(), encoding="bytes")
+                    member_file = tar.extractfile(member)
+                    if member_file is not None:
+                        out[base] = pickle.loads(member_file.read(), encoding="bytes")
     except (tarfile.TarError, EOFError, OSError, pickle.UnpicklingError) as exc:
         raise DataError(f"{tar_path}: cannot read ({exc}); {_LAYOUT}") from None
     missing = [w for w in wanted if w not in out]
@@ -71,7 +74,7 @@ def _read_members(tar_path: Path, wanted: tuple[str, ...]) -> dict[str, dict]:
     return out
 
 
-def load_cifar10_python(split: str = "train", root: str | Path | None = None, cache_dir: str | Path | None = None) -> ImageDataset:
+def load_cifar10_python(split: str = "train", root: str | os.PathLike | None = None, cache_dir: str | os.PathLike | None = None) -> ImageDataset:
     """Load CIFAR-10 from the official pickled tarball.
 
     Parameters
@@ -99,7 +102,7 @@ def load_cifar10_python(split: str = "train", root: str | Path | None = None, ca
     names = [n.decode() if isinstance(n, bytes) else str(n) for n in members["batches.meta"].get(b"label_names", [])]
     if names != list(CIFAR10_CLASSES):
         raise DataError(f"{tar_path}: batches.meta label_names {names}; expected {list(CIFAR10_CLASSES)}")
-    images, labels = [], []
+    images, label_parts = [], []
     for batch in _MEMBERS[split]:
         d = members[batch]
         data = np.asarray(d.get(b"data"))
@@ -110,8 +113,8 @@ def load_cifar10_python(split: str = "train", root: str | Path | None = None, ca
                 "expected uint8 data of shape (N, 3072) and N labels"
             )
         images.append(data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1))
-        labels.append(lab)
-    labels = np.concatenate(labels)
+        label_parts.append(lab)
+    labels = np.concatenate(label_parts)
     if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
         raise DataError(f"{tar_path}: labels outside 0..{len(CIFAR10_CLASSES) - 1}")
     n = len(labels)

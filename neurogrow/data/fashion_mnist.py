@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gzip
+import os
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,11 @@ def read_idx(path: Path, magic: int) -> np.ndarray:
         uint8 array with the dimensions given in the header.
     """
     try:
-        raw = gzip.open(path).read() if path.suffix == ".gz" else path.read_bytes()
+        if path.suffix == ".gz":
+            with gzip.open(path) as fh:
+                raw = fh.read()
+        else:
+            raw = path.read_bytes()
     except (OSError, EOFError) as exc:
         raise DataError(f"{path}: cannot read ({exc}); expected an idx file") from None
     ndim = magic & 0xFF
@@ -63,7 +68,7 @@ def _find(dirs: list[Path], stem: str) -> Path:
     )
 
 
-def load_fashion_mnist(split: str = "train", root: str | Path | None = None) -> ImageDataset:
+def load_fashion_mnist(split: str = "train", root: str | os.PathLike | None = None) -> ImageDataset:
     """Load Fashion-MNIST from idx files.
 
     Parameters

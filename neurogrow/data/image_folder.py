@@ -39,7 +39,7 @@ def _read(path: Path, mode: str, size: int | None) -> tuple[np.ndarray, str]:
         with Image.open(io.BytesIO(data)) as img:
             img = img.convert(mode)
             if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.BILINEAR)
+                img = img.resize((size, size), Image.Resampling.BILINEAR)
             arr = np.asarray(img, dtype=np.uint8)
     except OSError as exc:
         raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None

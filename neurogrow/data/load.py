@@ -1,6 +1,8 @@
 """``load_dataset``: one entry point for every named dataset."""
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 from neurogrow.data.cifar10 import load_cifar10_jpeg
@@ -17,7 +19,7 @@ DATASET_NAMES = ("cifar10", "cifar10-python", "fashion-mnist")
 def load_dataset(
     name: str,
     split: str = "train",
-    root: str | Path | None = None,
+    root: str | os.PathLike | None = None,
     classes=None,
     cache_dir: str | Path | None = None,
 ) -> ImageDataset:
@@ -48,10 +50,8 @@ def load_dataset(
         ds = load_cifar10_jpeg(split, root if root is not None else default_data_root(), cache_dir)
     elif name == "cifar10-python":
         if root is None:
-            try:
+            with contextlib.suppress(DataError):
                 root = default_data_root()
-            except DataError:
-                pass
         ds = load_cifar10_python(split, root, cache_dir)
     elif name == "fashion-mnist":
         ds = load_fashion_mnist(split, root)

@@ -41,7 +41,7 @@ def occluder_mask(height: int, width: int, image_id: str, fraction: float, seed:
     np.ndarray
         bool array of shape (height, width).
     """
-    target = int(round(fraction * height * width))
+    target = round(fraction * height * width)
     mask = np.zeros((height, width), dtype=bool)
     rng = _rng_for(seed, image_id)
     lo = np.array([max(1, height // 8), max(1, width // 8)])

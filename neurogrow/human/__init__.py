@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from neurogrow.errors import DataError
@@ -20,21 +21,21 @@ from neurogrow.human.geirhos import is_geirhos_header, load_geirhos
 from neurogrow.human.long_csv import is_long_header, load_long_csv
 
 __all__ = [
-    "HumanData",
-    "TRIAL_COLUMNS",
     "IMAGE_COLUMNS",
+    "TRIAL_COLUMNS",
+    "HumanData",
     "detect_format",
-    "load_human",
-    "load_geirhos",
-    "load_long_csv",
-    "load_cifar10h_trials",
     "load_cifar10h_counts",
+    "load_cifar10h_trials",
+    "load_geirhos",
+    "load_human",
+    "load_long_csv",
 ]
 
 FORMATS = ("geirhos2019", "long_csv", "cifar10h_trials", "cifar10h_counts")
 
 
-def detect_format(path: str | Path) -> str:
+def detect_format(path: str | os.PathLike) -> str:
     """Name of the human-data format of ``path`` (one of :data:`FORMATS`)."""
     path = Path(path)
     if path.is_dir():
@@ -64,7 +65,7 @@ def detect_format(path: str | Path) -> str:
     )
 
 
-def load_human(path: str | Path, labels: str | Path | None = None) -> HumanData:
+def load_human(path: str | os.PathLike, labels: str | os.PathLike | None = None) -> HumanData:
     """Load human data from ``path``, detecting its format (``labels``: CIFAR-10H counts only)."""
     fmt = detect_format(path)
     if fmt == "geirhos2019":

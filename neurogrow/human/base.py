@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 #: Columns of :attr:`HumanData.trials`.
-TRIAL_COLUMNS = ["subject", "stimulus", "rt", "responded", "correct", "category"]
+TRIAL_COLUMNS = ["subject", "stimulus", "rt", "responded", "correct", "category", "response"]
 #: Columns of :attr:`HumanData.images` (per-image data, counts format only).
 IMAGE_COLUMNS = ["stimulus", "category", "n_responses", "accuracy", "entropy"]
 
@@ -20,7 +20,10 @@ class HumanData:
     row per trial with columns ``subject`` (str), ``stimulus`` (str: the file name without folders,
     or the CIFAR-10 test-set index as text), ``rt`` (float seconds; NaN when there was no
     response), ``responded`` (bool), ``correct`` (nullable boolean; <NA> when unknown or no
-    response) and ``category`` (str or None: the true class of the stimulus).
+    response), ``category`` (str or None: the true class of the stimulus) and ``response`` (str
+    or None: the answer given, where the format records it; None on a trial without response).
+    The analyses read every trial column from here (RT analysis, RSA confusions, Brain-Score),
+    never the files again.
 
     The counts format (``cifar10h_counts``) has no subjects and no RTs: :attr:`images` holds one
     row per image with ``stimulus``, ``category`` (reference class), ``n_responses``,

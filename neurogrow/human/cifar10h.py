@@ -16,6 +16,7 @@ plurality response (it agrees with the CIFAR-10 label on 99.2 % of images), and 
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -42,7 +43,7 @@ def is_cifar10h_header(columns: list[str]) -> bool:
     return set(REQUIRED) <= set(columns)
 
 
-def load_cifar10h_trials(path: str | Path) -> HumanData:
+def load_cifar10h_trials(path: str | os.PathLike) -> HumanData:
     """Load the CIFAR-10H per-trial CSV (reaction times in ms -> seconds, attention checks dropped)."""
     path = Path(path)
     df = read_csv_text(path)
@@ -76,6 +77,10 @@ def load_cifar10h_trials(path: str | Path) -> HumanData:
         category = df["true_category"].where(df["true_category"] != "", None).to_numpy(dtype=object)
     else:
         category = np.full(len(df), None, dtype=object)
+    if "chosen_label" in df.columns:
+        response = df["chosen_label"].where(df["chosen_label"] != "", None).to_numpy(dtype=object)
+    else:
+        response = np.full(len(df), None, dtype=object)
     trials = pd.DataFrame(
         {
             "subject": df["annotator_id"].to_numpy(),
@@ -84,6 +89,7 @@ def load_cifar10h_trials(path: str | Path) -> HumanData:
             "responded": responded,
             "correct": correct.to_numpy(),
             "category": category,
+            "response": response,
         }
     )
     check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))
@@ -113,7 +119,7 @@ def _load_labels(path: Path, n: int, k: int) -> np.ndarray:
     return labels.astype(np.intp)
 
 
-def load_cifar10h_counts(path: str | Path, labels: str | Path | None = None) -> HumanData:
+def load_cifar10h_counts(path: str | os.PathLike, labels: str | os.PathLike | None = None) -> HumanData:
     """Load CIFAR-10H counts (N, K): per-image accuracy and entropy as difficulty measures."""
     path = Path(path)
     try:

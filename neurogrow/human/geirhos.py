@@ -1,6 +1,7 @@
 """Loader for the per-subject trial CSVs of Geirhos et al. (2019).
 
-Columns: ``subj, session, trial, rt, object_response, category, condition, imagename``.
+Columns: ``subj, session, trial, rt, object_response, category, condition, imagename``
+(``object_response``, lower-cased, is the trial's ``response``).
 ``rt`` is seconds from the icon grid's onset to the click; a trial without a response has
 ``object_response == "na"`` and an empty/NaN ``rt`` (a legitimate non-response, kept with
 ``responded = False``).  The stimulus is the part of ``imagename`` after the 6th underscore
@@ -8,6 +9,7 @@ Columns: ``subj, session, trial, rt, object_response, category, condition, image
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +73,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
             "responded": responded,
             "correct": correct.to_numpy(),
             "category": df["category"].to_numpy(),
+            "response": [r if ok else None for r, ok in zip(resp.to_numpy(dtype=object), responded)],
             "_file": str(path),
             "_line": [line_of(i) for i in df.index],
         }
@@ -78,7 +81,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
     return out
 
 
-def load_geirhos(path: str | Path) -> HumanData:
+def load_geirhos(path: str | os.PathLike) -> HumanData:
     """Load a folder of Geirhos et al. (2019) subject CSVs (or one such CSV)."""
     path = Path(path)
     if path.is_dir():

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,7 @@ def is_long_header(columns: list[str]) -> bool:
     return set(REQUIRED) <= set(columns)
 
 
-def load_long_csv(path: str | Path) -> HumanData:
+def load_long_csv(path: str | os.PathLike) -> HumanData:
     """Load a long-format per-trial CSV."""
     path = Path(path)
     df = read_csv_text(path)
@@ -63,6 +64,7 @@ def load_long_csv(path: str | Path) -> HumanData:
             raise DataError(f"{path}: line {line_of(df.index[i])}: column category is empty; expected a value on every row")
     else:
         category = pd.Series(None, index=df.index, dtype=object)
+    response = df["response"].to_numpy(dtype=object) if "response" in df.columns else np.full(len(df), None, dtype=object)
     trials = pd.DataFrame(
         {
             "subject": df["subject"].to_numpy(),
@@ -71,6 +73,7 @@ def load_long_csv(path: str | Path) -> HumanData:
             "responded": responded,
             "correct": correct.astype("boolean").to_numpy(),
             "category": category.to_numpy(dtype=object),
+            "response": [r if ok else None for r, ok in zip(response, responded)],
         }
     )
     check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))

@@ -1,6 +1,6 @@
 """Early-exit inference: stop computing an image once its halting probability says so.
 
-The exit rule is the one of :meth:`neurogrow.model.LatticeOutput.exit_step`: an image exits at
+The exit rule is the one of :func:`neurogrow.model.halting.exit_step`: an image exits at
 the first step t (counted from 1) where its cumulative halting probability
 ``sum_{s<=t} pi(s | x)`` reaches the threshold (0.5 by default), and at step T at the latest;
 its answer is the class logits of that step. With adaptive halting the cumulative probability
@@ -18,6 +18,7 @@ rounding of the smaller batches).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,12 +26,11 @@ import torch
 
 from neurogrow.errors import NeurogrowError
 from neurogrow.inference.flops import flops_per_step, flops_spent
+from neurogrow.model import halting as halting_rule
+from neurogrow.model.halting import check_threshold
 from neurogrow.model.lattice import LatticeRCNN
 
 __all__ = ["InferenceResult", "check_threshold", "run_early_exit", "run_full_length"]
-
-#: Tolerance of the threshold comparison, as in :func:`neurogrow.model.halting.exit_step`.
-_THRESHOLD_TOL = 1e-6
 
 
 @dataclass
@@ -89,21 +89,9 @@ class InferenceResult:
     @property
     def expected_steps(self) -> torch.Tensor:
         """E_pi[t] (steps from 1) per image, shape (B,); NaN where pi is not known for every step."""
-        steps = torch.arange(1, self.halting.shape[1] + 1, dtype=self.halting.dtype, device=self.halting.device)
         known = ~torch.isnan(self.halting).any(dim=1)
-        value = torch.nan_to_num(self.halting, nan=0.0) @ steps
+        value = halting_rule.expected_steps(torch.nan_to_num(self.halting, nan=0.0))
         return torch.where(known, value, torch.full_like(value, float("nan")))
-
-
-def check_threshold(threshold: float) -> float:
-    """Return ``threshold`` as a float if it is in (0, 1]; raise :class:`NeurogrowError` otherwise."""
-    try:
-        value = float(threshold)
-    except (TypeError, ValueError):
-        raise NeurogrowError(f"threshold {threshold!r}: expected a number in (0, 1]") from None
-    if not 0.0 < value <= 1.0:
-        raise NeurogrowError(f"threshold {threshold!r}: expected a cumulative halting probability in (0, 1]")
-    return value
 
 
 def _check_input(model: LatticeRCNN, x: torch.Tensor) -> None:
@@ -192,16 +180,17 @@ def run_early_exit(
                 halting[:] = fixed_pi
             rows = torch.arange(B, device=device)  # image index of each row of the running batch
             xb, drive = x, None
-            state: list[torch.Tensor | None] = [None] * model.num_layers
+            state: Sequence[torch.Tensor | None] = [None] * model.num_layers
             for t in range(T):
                 if len(rows) == 0:
                     break
-                state, out, pooled, drive = model.step(xb, state, t, drive)
+                computed, out, pooled, drive = model.step(xb, state, t, drive)
+                state = computed
                 step_logits[rows, t] = out[:, :-1].float()
                 steps_run[rows] = t + 1
                 if features is not None:
-                    for l, p in enumerate(pooled):
-                        features[t][l][rows] = p.float()
+                    for layer_index, p in enumerate(pooled):
+                        features[t][layer_index][rows] = p.float()
                 if fixed_pi is not None:
                     pi_t = fixed_pi[t].expand(len(rows))
                 elif t == T - 1:  # the last step takes the remaining mass
@@ -214,7 +203,7 @@ def run_early_exit(
                     halting[rows, t] = pi_t
                 cumulative[rows] += pi_t
                 running = exit_step[rows] == 0
-                exits = running & ((cumulative[rows] >= threshold - _THRESHOLD_TOL) | (t == T - 1))
+                exits = running & (halting_rule.reached_threshold(cumulative[rows], threshold) | (t == T - 1))
                 if exits.any():
                     exit_step[rows[exits]] = t + 1
                     logits[rows[exits]] = out[exits, :-1].float()
@@ -224,7 +213,7 @@ def run_early_exit(
                         # advanced indexing, not index_select: the latter is many times slower
                         # on CPU with several threads when the cores are shared
                         xb, drive = xb[keep], drive[keep]
-                        state = [s[keep] for s in state]
+                        state = [s[keep] for s in computed]
     finally:
         model.train(was_training)
     flops = _flops(model, step_flops, exit_step)

@@ -48,15 +48,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
 from neurogrow.data import ImageDataset, load_dataset, load_image_folder, occlude
 from neurogrow.data.image_folder import sha256_bytes
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human._common import read_csv_text
-from neurogrow.inference import check_threshold, flops_per_step, run_early_exit, run_full_length
-from neurogrow.io import activation_name, write_times
-from neurogrow.model.inputs import to_input
+from neurogrow.inference import check_threshold
+from neurogrow.inference.forward import MODES, run_forward
+from neurogrow.io import write_times
 from neurogrow.model.lattice import LatticeRCNN
 
 __all__ = [
@@ -68,9 +67,6 @@ __all__ = [
     "load_class_map",
     "write_extract",
 ]
-
-#: Extraction modes (the ``mode`` root attribute of a times file).
-MODES = ("early-exit", "full-length", "exit-only")
 
 #: The 16 categories of Geirhos et al. (2019) and their CIFAR-10 class, where CIFAR-10 has one.
 GEIRHOS16_TO_CIFAR10: dict[str, str | None] = {
@@ -211,7 +207,7 @@ def _targets(data: ImageDataset, class_names: list[str], mapping: dict[str, str 
     labels, targets = [], []
     for lab in data.labels:
         name = data.class_names[lab] if lab >= 0 else None
-        target = mapping[name] if name in mapping else (name if name in class_names else None)
+        target = None if name is None else mapping.get(name, name if name in class_names else None)
         labels.append(name)
         targets.append(class_names.index(target) if target is not None else None)
     return labels, targets
@@ -275,8 +271,6 @@ def extract_times(
     -------
     ExtractResult
     """
-    from tqdm.auto import tqdm
-
     if full_length and exit_only:
         raise NeurogrowError("--full-length and --exit-only exclude each other; pass at most one")
     if not 0.0 <= float(occlusion) < 1.0:
@@ -291,58 +285,31 @@ def extract_times(
     labels, targets = _targets(data, class_names, mapping)
     mode = "full-length" if full_length else "exit-only" if exit_only else "early-exit"
 
-    step_flops = flops_per_step(model)
-    device = next(model.parameters()).device
-    n, T = len(data), model.steps
-    parts: dict[str, list] = {k: [] for k in ("probs", "halting", "expected", "exit", "pred", "flops")}
-    feats: list[list[list[np.ndarray]]] = [[[] for _ in range(model.num_layers)] for _ in range(T)]
-    with tqdm(total=n, desc=f"extract {data.name}", unit="img", disable=not progress, leave=False) as bar:
-        for start in range(0, n, int(batch_size)):
-            batch = torch.from_numpy(images[start : start + int(batch_size)]).to(device)
-            x = to_input(batch, model.config)
-            if full_length:
-                res = run_full_length(model, x, threshold, return_features=activations, step_flops=step_flops)
-            else:
-                res = run_early_exit(model, x, threshold, return_features=activations, complete=not exit_only, step_flops=step_flops)
-            parts["probs"].append(res.step_probs.cpu().numpy().astype(np.float32))
-            parts["halting"].append(res.halting.cpu().numpy().astype(np.float32))
-            parts["expected"].append(res.expected_steps.double().cpu().numpy())
-            parts["exit"].append(res.exit_step.cpu().numpy())
-            parts["pred"].append(res.prediction.cpu().numpy())
-            parts["flops"].append(res.flops.cpu().numpy())
-            if activations:
-                for t in range(T):
-                    for l in range(model.num_layers):
-                        feats[t][l].append(res.features[t][l].cpu().numpy().astype(np.float32))
-            bar.update(len(batch))
-
-    pred = np.concatenate(parts["pred"])
+    run = run_forward(
+        model, images, threshold=threshold, mode=mode, activations=activations, batch_size=batch_size,
+        progress=progress, desc=f"extract {data.name}",
+    )
+    pred = run.prediction
     correct = pd.array([None if tgt is None else bool(p == tgt) for p, tgt in zip(pred, targets)], dtype="boolean")
     table = pd.DataFrame(
         {
             "stimulus": [str(i) for i in data.ids],
             "label": pd.Series(labels, dtype=object),
-            "expected_steps": np.concatenate(parts["expected"]),
-            "exit_step": np.concatenate(parts["exit"]).astype(np.int64),
+            "expected_steps": run.expected_steps,
+            "exit_step": run.exit_step,
             "prediction": [class_names[int(p)] for p in pred],
             "correct": correct,
-            "flops": np.concatenate(parts["flops"]).astype(np.int64),
+            "flops": run.flops,
             "sha256": stimulus_hashes(data),
         }
     )
-    acts = None
-    if activations:
-        acts = {
-            activation_name(f"layer{l + 1}", t + 1): np.concatenate(feats[t][l])
-            for l in range(model.num_layers)
-            for t in range(T)
-        }
+    acts = run.activations() if activations else None
     attrs = {
         "model_name": getattr(model, "name", "unknown"),
         "model_checksum": getattr(model, "checksum", "unknown"),
         "exit_threshold": threshold,
         "mode": mode,
-        "flops_per_step": json.dumps([int(f) for f in step_flops]),
+        "flops_per_step": json.dumps([int(f) for f in run.step_flops]),
         "flops_unit": FLOPS_UNIT,
         "source": source,
         "occlusion": float(occlusion),
@@ -352,8 +319,8 @@ def extract_times(
     }
     return ExtractResult(
         table=table,
-        step_probs=np.concatenate(parts["probs"]),
-        halting=np.concatenate(parts["halting"]),
+        step_probs=run.step_probs,
+        halting=run.halting,
         class_names=class_names,
         activations=acts,
         attrs=attrs,

@@ -13,6 +13,8 @@ cost the sum of the first k entries of :func:`flops_per_step`.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -45,7 +47,7 @@ def flops_per_step(model: LatticeRCNN) -> np.ndarray:
     counts = []
     try:
         with torch.no_grad():
-            state: list[torch.Tensor | None] = [None] * model.num_layers
+            state: Sequence[torch.Tensor | None] = [None] * model.num_layers
             drive = None
             for t in range(model.steps):
                 counter = FlopCounterMode(display=False)

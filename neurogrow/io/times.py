@@ -26,15 +26,16 @@ import os
 import re
 import shlex
 import sys
-import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.model import halting as halting_rule
+from neurogrow.outputs import atomic_path
 
 __all__ = [
     "SCHEMA",
@@ -42,14 +43,14 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "TIME_COLUMNS",
     "StepArrays",
+    "activation_name",
     "halting_summary",
-    "write_times",
-    "read_times",
-    "read_step_arrays",
+    "parse_activation_name",
     "read_activations",
     "read_attrs",
-    "activation_name",
-    "parse_activation_name",
+    "read_step_arrays",
+    "read_times",
+    "write_times",
 ]
 
 SCHEMA = "neurogrow.times"
@@ -95,17 +96,12 @@ def parse_activation_name(name: str) -> tuple[str, int]:
     return m.group("layer"), int(m.group("step"))
 
 
-def halting_summary(halting: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """Expected steps E[t] and exit step (first t with cumulative pi >= threshold), steps counted from 1."""
+def halting_summary(halting: np.ndarray, threshold: float = halting_rule.DEFAULT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Expected steps E[t] and exit step (the rule of :mod:`neurogrow.model.halting`), steps counted from 1."""
     h = np.asarray(halting, dtype=float)
     if h.ndim != 2:
         raise NeurogrowError(f"halting: shape {h.shape}; expected (stimuli, steps)")
-    steps = np.arange(1, h.shape[1] + 1)
-    expected = h @ steps
-    cum = np.cumsum(h, axis=1)
-    reached = cum >= threshold - 1e-9
-    exit_step = np.where(reached.any(axis=1), reached.argmax(axis=1) + 1, h.shape[1])
-    return expected, exit_step.astype(np.int32)
+    return halting_rule.expected_steps(h), halting_rule.exit_step(h, threshold)
 
 
 def _as_str_list(values, what: str) -> list[str]:
@@ -137,6 +133,31 @@ def _validate(table: pd.DataFrame, probs: np.ndarray, halting: np.ndarray, class
         parse_activation_name(name)
         if np.asarray(arr).ndim != 2 or np.asarray(arr).shape[0] != n:
             raise NeurogrowError(f"write_times: activations {name!r} has shape {np.shape(arr)}; expected ({n}, channels)")
+
+
+def _stimulus_columns(table: pd.DataFrame, probs: np.ndarray, halt: np.ndarray, class_names: list[str], threshold: float):
+    """The per-stimulus datasets: expected steps, exit step, prediction, label and correct (-1 unknown),
+    from ``table`` where it has them, else computed from the halting distribution and probabilities."""
+    n = len(table)
+    exp, ext = halting_summary(halt, threshold)
+    expected = table["expected_steps"].to_numpy(float) if "expected_steps" in table else exp
+    exit_step = table["exit_step"].to_numpy(np.int32) if "exit_step" in table else ext
+    if "prediction" in table:
+        prediction = _as_str_list(table["prediction"], "prediction")
+    else:
+        final = (halt[:, :, None] * probs).sum(axis=1)
+        prediction = [class_names[i] for i in final.argmax(axis=1)] if n else []
+    if "label" in table:
+        labels = [class_names[int(v)] if isinstance(v, (int, np.integer)) else v for v in table["label"]]
+        label = _as_str_list(labels, "label")
+    else:
+        label = [""] * n
+    if "correct" in table:
+        corr = pd.array(table["correct"], dtype="boolean")
+        correct = np.where(corr.isna(), -1, corr.fillna(False).astype(int)).astype(np.int8)
+    else:
+        correct = np.array([-1 if lab == "" else int(lab == pred) for lab, pred in zip(label, prediction)], dtype=np.int8)
+    return expected, exit_step, prediction, label, correct
 
 
 def write_times(
@@ -175,24 +196,7 @@ def write_times(
     n, t_steps, k = probs.shape
 
     table = table.reset_index(drop=True)
-    exp, ext = halting_summary(halt, threshold)
-    expected = table["expected_steps"].to_numpy(float) if "expected_steps" in table else exp
-    exit_step = table["exit_step"].to_numpy(np.int32) if "exit_step" in table else ext
-    if "prediction" in table:
-        prediction = _as_str_list(table["prediction"], "prediction")
-    else:
-        final = (halt[:, :, None] * probs).sum(axis=1)
-        prediction = [class_names[i] for i in final.argmax(axis=1)] if n else []
-    if "label" in table:
-        labels = [class_names[int(v)] if isinstance(v, (int, np.integer)) else v for v in table["label"]]
-        label = _as_str_list(labels, "label")
-    else:
-        label = [""] * n
-    if "correct" in table:
-        corr = pd.array(table["correct"], dtype="boolean")
-        correct = np.where(corr.isna(), -1, corr.fillna(False).astype(int)).astype(np.int8)
-    else:
-        correct = np.array([-1 if lab == "" else int(lab == pred) for lab, pred in zip(label, prediction)], dtype=np.int8)
+    expected, exit_step, prediction, label, correct = _stimulus_columns(table, probs, halt, class_names, threshold)
 
     from neurogrow import __version__
 
@@ -202,7 +206,7 @@ def write_times(
         "neurogrow_version": __version__,
         "model_name": str(attrs.pop("model_name", "unknown")),
         "model_checksum": str(attrs.pop("model_checksum", "unknown")),
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": str(attrs.pop("command_line", shlex.join(sys.argv))),
         "exit_threshold": threshold,
         "n_stimuli": n,
@@ -212,50 +216,41 @@ def write_times(
     for key, val in attrs.items():
         root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            for key, val in root_attrs.items():
-                f.attrs[key] = val
-            sdt = _str_dtype()
-            f.create_dataset("stimulus", data=np.array(_as_str_list(table["stimulus"], "stimulus"), dtype=object), dtype=sdt)
-            f.create_dataset("label", data=np.array(label, dtype=object), dtype=sdt)
-            f.create_dataset("expected_steps", data=np.asarray(expected, dtype=np.float64))
-            f.create_dataset("exit_step", data=np.asarray(exit_step, dtype=np.int32))
-            f.create_dataset("prediction", data=np.array(prediction, dtype=object), dtype=sdt)
-            f.create_dataset("correct", data=correct)
-            f.create_dataset("class_names", data=np.array(class_names, dtype=object), dtype=sdt)
-            chunk_n = max(1, min(n, 1024))
-            f.create_dataset("probs", data=probs, chunks=(chunk_n, t_steps, k) if n else None, compression="gzip" if n else None)
-            f.create_dataset("halting", data=halt, chunks=(chunk_n, t_steps) if n else None, compression="gzip" if n else None)
-            extra_cols = [c for c in table.columns if c not in TIME_COLUMNS]
-            if extra_cols:
-                g = f.create_group("extra")
-                for c in extra_cols:
-                    col = table[c]
-                    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
-                        g.create_dataset(c, data=col.to_numpy(dtype=float))
-                    else:
-                        g.create_dataset(c, data=np.array(_as_str_list(col, c), dtype=object), dtype=sdt)
-            if activations:
-                g = f.create_group("activations")
-                for name, arr in activations.items():
-                    a = np.asarray(arr, dtype=np.float32)
-                    layer, step = parse_activation_name(name)
-                    rows = max(1, min(n, (1 << 18) // max(1, a.shape[1])))  # about 1 MiB per chunk
-                    ds = g.create_dataset(
-                        name, data=a, chunks=(rows, max(1, a.shape[1])) if a.size else None,
-                        compression="gzip" if a.size else None,
-                    )
-                    ds.attrs["layer"] = layer
-                    ds.attrs["step"] = step
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        for key, val in root_attrs.items():
+            f.attrs[key] = val
+        sdt = _str_dtype()
+        f.create_dataset("stimulus", data=np.array(_as_str_list(table["stimulus"], "stimulus"), dtype=object), dtype=sdt)
+        f.create_dataset("label", data=np.array(label, dtype=object), dtype=sdt)
+        f.create_dataset("expected_steps", data=np.asarray(expected, dtype=np.float64))
+        f.create_dataset("exit_step", data=np.asarray(exit_step, dtype=np.int32))
+        f.create_dataset("prediction", data=np.array(prediction, dtype=object), dtype=sdt)
+        f.create_dataset("correct", data=correct)
+        f.create_dataset("class_names", data=np.array(class_names, dtype=object), dtype=sdt)
+        chunk_n = max(1, min(n, 1024))
+        f.create_dataset("probs", data=probs, chunks=(chunk_n, t_steps, k) if n else None, compression="gzip" if n else None)
+        f.create_dataset("halting", data=halt, chunks=(chunk_n, t_steps) if n else None, compression="gzip" if n else None)
+        extra_cols = [c for c in table.columns if c not in TIME_COLUMNS]
+        if extra_cols:
+            g = f.create_group("extra")
+            for c in extra_cols:
+                col = table[c]
+                if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+                    g.create_dataset(c, data=col.to_numpy(dtype=float))
+                else:
+                    g.create_dataset(c, data=np.array(_as_str_list(col, c), dtype=object), dtype=sdt)
+        if activations:
+            g = f.create_group("activations")
+            for name, arr in activations.items():
+                a = np.asarray(arr, dtype=np.float32)
+                layer, step = parse_activation_name(name)
+                rows = max(1, min(n, (1 << 18) // max(1, a.shape[1])))  # about 1 MiB per chunk
+                ds = g.create_dataset(
+                    name, data=a, chunks=(rows, max(1, a.shape[1])) if a.size else None,
+                    compression="gzip" if a.size else None,
+                )
+                ds.attrs["layer"] = layer
+                ds.attrs["step"] = step
     return path
 
 
@@ -291,7 +286,8 @@ def _strings(ds) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in ds[()]]
 
 
-def _need(f, key: str, path) -> object:
+def _need(f, key: str, path) -> Any:
+    """Dataset ``key`` of an open times file (an ``h5py.Dataset``); DataError if missing."""
     if key not in f:
         raise DataError(f"{path}: dataset /{key} is missing; expected it in schema {SCHEMA_VERSION}")
     return f[key]

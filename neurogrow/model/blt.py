@@ -1,4 +1,8 @@
-"""A plain BLT recurrent convolutional network: the baseline without the lattice machinery.
+"""The benchmarks' baseline BLT recurrent convolutional network, without the lattice machinery.
+
+:class:`BaselineBLT` (called ``PlainBLT`` before 0.2) is only a speed and training baseline; the
+shipped ``blt-cifar10-plain`` model is a :class:`~neurogrow.model.lattice.LatticeRCNN` trained
+without breadth or depth prices, not this class.
 
 The same recurrent topology as :class:`~neurogrow.model.lattice.LatticeRCNN` (bottom-up,
 lateral and top-down 3x3 convolutions, max-pooling between layers down to
@@ -14,6 +18,8 @@ and reused at every step, since the image does not change.
 """
 from __future__ import annotations
 
+from typing import cast
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -22,8 +28,8 @@ from neurogrow.errors import ConfigError
 from neurogrow.model.lattice import LatticeRCNN, layer_resolutions
 
 
-class PlainBLT(nn.Module):
-    """A BLT RCNN of a fixed window.
+class BaselineBLT(nn.Module):
+    """A BLT RCNN of a fixed window, built from standard modules (the benchmarks' baseline).
 
     Parameters
     ----------
@@ -73,7 +79,7 @@ class PlainBLT(nn.Module):
         self.bottom_up = nn.ModuleList(conv(cin, cout) for cin, cout in zip(below, channels))
         self.lateral = nn.ModuleList(conv(c, c) for c in channels) if lateral else None
         self.top_down = (
-            nn.ModuleList(conv(channels[l + 1], channels[l]) for l in range(len(channels) - 1)) if top_down else None
+            nn.ModuleList(conv(channels[layer_index + 1], channels[layer_index]) for layer_index in range(len(channels) - 1)) if top_down else None
         )
         self.norms = nn.ModuleList(
             nn.ModuleList(nn.BatchNorm2d(c) for _ in range(steps)) for c in channels
@@ -81,7 +87,7 @@ class PlainBLT(nn.Module):
         self.readout = nn.Linear(channels[-1], num_classes)
 
     @classmethod
-    def from_lattice_window(cls, model: LatticeRCNN) -> "PlainBLT":
+    def from_lattice_window(cls, model: LatticeRCNN) -> BaselineBLT:
         """A freshly initialised plain BLT of a lattice model's current window and architecture."""
         cfg = model.config
         return cls(
@@ -122,23 +128,24 @@ class PlainBLT(nn.Module):
         logits = []
         for t in range(T):
             new_state: list[torch.Tensor] = []
-            for l in range(self.num_layers):
-                if l == 0:
+            for layer_index in range(self.num_layers):
+                if layer_index == 0:
                     z = image_drive
                 else:
-                    below = new_state[l - 1]
-                    if self.resolution[l] != self.resolution[l - 1]:
+                    below = new_state[layer_index - 1]
+                    if self.resolution[layer_index] != self.resolution[layer_index - 1]:
                         below = F.max_pool2d(below, 2)
-                    z = self.bottom_up[l](below)
+                    z = self.bottom_up[layer_index](below)
                 if t > 0:
                     if self.lateral is not None:
-                        z = z + self.lateral[l](state[l])
-                    if self.top_down is not None and l + 1 < self.num_layers:
-                        td = self.top_down[l](state[l + 1])
-                        if self.resolution[l + 1] != self.resolution[l]:
+                        z = z + self.lateral[layer_index](state[layer_index])
+                    if self.top_down is not None and layer_index + 1 < self.num_layers:
+                        td = self.top_down[layer_index](state[layer_index + 1])
+                        if self.resolution[layer_index + 1] != self.resolution[layer_index]:
                             td = F.interpolate(td, size=z.shape[-2:], mode="nearest")
                         z = z + td
-                new_state.append(F.relu(self.norms[l][t](z)))
+                norms = cast(nn.ModuleList, self.norms[layer_index])  # one BatchNorm2d per step
+                new_state.append(F.relu(norms[t](z)))
             state = new_state
             logits.append(self.readout(state[-1].mean(dim=(2, 3))))
         return torch.stack(logits, dim=1)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 
+from neurogrow.model.halting import expected_steps
 from neurogrow.model.lattice import LatticeRCNN
 
 BREADTH_NORMS = ("l1", "l2")
@@ -70,15 +71,14 @@ def breadth_cost(model: LatticeRCNN, costs: CostConfig) -> torch.Tensor:
 def depth_cost(model: LatticeRCNN) -> torch.Tensor:
     """C_D of the current window."""
     total = model.readout_bias.new_zeros(())
-    for l, layer in enumerate(model.layers, start=1):
-        total = total + l * layer.depth_gate.abs()
+    for layer_index, layer in enumerate(model.layers, start=1):
+        total = total + layer_index * layer.depth_gate.abs()
     return total
 
 
 def time_cost(halting: torch.Tensor) -> torch.Tensor:
     """C_T = E_pi[t] (steps from 1), averaged over the batch."""
-    steps = torch.arange(1, halting.shape[1] + 1, device=halting.device, dtype=halting.dtype)
-    return (halting @ steps).mean()
+    return expected_steps(halting).mean()
 
 
 def differentiable_costs(model: LatticeRCNN, costs: CostConfig) -> torch.Tensor:
@@ -103,5 +103,5 @@ def proximal_step(model: LatticeRCNN, costs: CostConfig, lr: float) -> None:
             beta = breadth_weights(layer.channels, costs.rank_slope, layer.gate.device)
             soft_threshold_(layer.gate, lr * costs.breadth_price * beta)
     if costs.depth_price > 0:
-        for l, layer in enumerate(model.layers, start=1):
-            soft_threshold_(layer.depth_gate, lr * costs.depth_price * l)
+        for layer_index, layer in enumerate(model.layers, start=1):
+            soft_threshold_(layer.depth_gate, lr * costs.depth_price * layer_index)

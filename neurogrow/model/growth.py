@@ -247,7 +247,7 @@ def update_window(
         while model.num_layers > 1 and model.layers[-1].depth_gate.abs().item() <= growth.dead_threshold:
             remove_top_layer(model, optimizer)
             events.append(f"removed layer{model.num_layers + 1}")
-        for l, layer in enumerate(model.layers):
+        for layer_index, layer in enumerate(model.layers):
             mag = layer.gate.detach().abs().cpu()
             alive = mag > growth.dead_threshold
             if not alive.any():
@@ -259,8 +259,8 @@ def update_window(
                 n_new = min(cfg.max_channels - len(keep), max(1, round(growth.grow_fraction * len(keep))))
             if len(keep) < layer.channels or n_new:
                 pruned = layer.channels - len(keep)
-                resize_channels(model, l, keep, n_new, optimizer, generator)
-                events.append(f"layer{l + 1} -{pruned} +{n_new} channels -> {layer.channels}")
+                resize_channels(model, layer_index, keep, n_new, optimizer, generator)
+                events.append(f"layer{layer_index + 1} -{pruned} +{n_new} channels -> {layer.channels}")
         top_gate = model.layers[-1].depth_gate.abs().item()
         if allow_grow and model.num_layers < cfg.max_layers and top_gate >= growth.depth_grow_threshold:
             add_top_layer(model, optimizer, generator)

@@ -2,10 +2,50 @@
 
 Steps are counted from 1 in everything returned to users (``expected_steps``,
 ``exit_step``); tensors are indexed from 0.
+
+This module owns the exit rule: an input exits at the first step t where its cumulative
+halting probability ``sum_{s<=t} pi(s | x)`` reaches the threshold (within
+:data:`EXIT_TOLERANCE`), and at the last step at the latest. Early-exit inference
+(:mod:`neurogrow.inference.early_exit`), the HDF5 times file (:mod:`neurogrow.io.times`), the
+time cost (:func:`neurogrow.model.costs.time_cost`) and evaluation all call the functions
+here; :func:`expected_steps`, :func:`exit_step` and :func:`reached_threshold` accept torch
+tensors and NumPy arrays alike.
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
+import numpy as np
 import torch
+
+from neurogrow.errors import NeurogrowError
+
+#: Default cumulative halting probability at which an input exits.
+DEFAULT_THRESHOLD = 0.5
+#: Tolerance of the threshold comparison: a cumulative probability that falls short of the
+#: threshold by float rounding only still counts as reaching it.
+EXIT_TOLERANCE = 1e-6
+
+ArrayT = TypeVar("ArrayT", torch.Tensor, np.ndarray)
+
+
+def check_threshold(threshold: object, name: str = "threshold") -> float:
+    """Return ``threshold`` as a float if it is in (0, 1]; raise :class:`NeurogrowError` otherwise.
+
+    ``name`` is how the error message calls the value (e.g. ``--threshold``).
+    """
+    try:
+        value = float(threshold)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise NeurogrowError(f"{name} {threshold!r}: expected a number in (0, 1]") from None
+    if not 0.0 < value <= 1.0:
+        raise NeurogrowError(f"{name} {threshold!r}: expected a cumulative halting probability in (0, 1]")
+    return value
+
+
+def reached_threshold(cumulative: ArrayT, threshold: float) -> ArrayT:
+    """Whether a cumulative halting probability has reached ``threshold`` (the exit rule's test)."""
+    return cumulative >= threshold - EXIT_TOLERANCE
 
 
 def adaptive_halting(halt_logits: torch.Tensor) -> torch.Tensor:
@@ -39,14 +79,23 @@ def fixed_halting(time_logits: torch.Tensor, batch_size: int) -> torch.Tensor:
     return torch.softmax(time_logits, dim=0).unsqueeze(0).expand(batch_size, -1)
 
 
-def expected_steps(pi: torch.Tensor) -> torch.Tensor:
-    """E_pi[t] with steps counted from 1; shape (B,)."""
+def expected_steps(pi: ArrayT) -> ArrayT:
+    """E_pi[t] with steps counted from 1; shape (B,) from a (B, T) tensor or array."""
+    if isinstance(pi, np.ndarray):
+        return pi @ np.arange(1, pi.shape[1] + 1)
     steps = torch.arange(1, pi.shape[1] + 1, device=pi.device, dtype=pi.dtype)
     return pi @ steps
 
 
-def exit_step(pi: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
-    """First step (from 1) at which the cumulative halting probability reaches ``threshold``."""
-    reached = torch.cumsum(pi, dim=1) >= threshold - 1e-6
+def exit_step(pi: ArrayT, threshold: float = DEFAULT_THRESHOLD) -> ArrayT:
+    """First step (from 1) at which the cumulative halting probability reaches ``threshold``.
+
+    The last step if it never does. A (B, T) tensor gives an int64 tensor, an array an int32 array.
+    """
+    if isinstance(pi, np.ndarray):
+        reached_np = reached_threshold(np.cumsum(pi, axis=1), threshold)
+        reached_np[:, -1] = True
+        return (reached_np.argmax(axis=1) + 1).astype(np.int32)
+    reached = reached_threshold(torch.cumsum(pi, dim=1), threshold)
     reached[:, -1] = True
     return reached.float().argmax(dim=1) + 1

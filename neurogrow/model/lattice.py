@@ -24,7 +24,9 @@ distribution in adaptive mode; in fixed mode one learned distribution is used.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, cast
 
 import torch
 import torch.nn.functional as F
@@ -65,6 +67,9 @@ class LatticeLayer(nn.Module):
     and the weights through which it *sends* (top-down into l-1, readout), so that
     adding or removing the top layer adds or removes exactly one module.
     """
+
+    running_mean: torch.Tensor  #: (steps, channels) normalisation means, one row per step
+    running_var: torch.Tensor  #: (steps, channels) normalisation variances
 
     def __init__(
         self,
@@ -117,6 +122,16 @@ class LatticeLayer(nn.Module):
         return F.relu(z) * self.gate.view(1, -1, 1, 1)
 
 
+class LayerList(nn.ModuleList):
+    """An ``nn.ModuleList`` of :class:`LatticeLayer` (typed for the type checker; no other change)."""
+
+    if TYPE_CHECKING:
+
+        def __iter__(self) -> Iterator[LatticeLayer]: ...
+
+        def __getitem__(self, index: int) -> LatticeLayer: ...  # type: ignore[override]
+
+
 @dataclass
 class LatticeOutput:
     """Everything one forward pass returns.
@@ -167,13 +182,19 @@ class LatticeRCNN(nn.Module):
         construction does not disturb global random state).
     """
 
+    # set by neurogrow.load_model on a loaded model (absent on a freshly built one)
+    name: str
+    path: str
+    checksum: str
+    summary: dict
+
     def __init__(self, config: ModelConfig, seed: int | None = 0) -> None:
         super().__init__()
         self.config = config
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        self.layers = nn.ModuleList()
-        for l, ch in enumerate(config.channels):
-            self.layers.append(self.make_layer(l, ch, generator=gen))
+        self.layers = LayerList()
+        for layer_index, ch in enumerate(config.channels):
+            self.layers.append(self.make_layer(layer_index, ch, generator=gen))
         bias = torch.zeros(config.num_classes + 1)
         bias[-1] = config.halt_bias
         self.readout_bias = nn.Parameter(bias)
@@ -246,7 +267,7 @@ class LatticeRCNN(nn.Module):
         T = self.steps if steps is None else steps
         if not 1 <= T <= self.steps:
             raise ValueError(f"steps must be in [1, {self.steps}], got {T}")
-        state: list[torch.Tensor | None] = [None] * self.num_layers
+        state: Sequence[torch.Tensor | None] = [None] * self.num_layers
         logits, halts, feats = [], [], []
         image_drive = None
         for t in range(T):
@@ -269,7 +290,7 @@ class LatticeRCNN(nn.Module):
     def step(
         self,
         x: torch.Tensor,
-        state: list[torch.Tensor | None],
+        state: Sequence[torch.Tensor | None],
         t: int,
         image_drive: torch.Tensor | None = None,
     ) -> tuple[list[torch.Tensor], torch.Tensor, list[torch.Tensor], torch.Tensor]:
@@ -280,32 +301,34 @@ class LatticeRCNN(nn.Module):
         """
         pad = self.config.kernel_size // 2
         res = self.resolutions()
+        previous = cast("list[torch.Tensor]", state)  # read only from step 2 on, when every entry is set
         new_state: list[torch.Tensor] = []
-        for l, layer in enumerate(self.layers):
-            if l == 0:
+        for layer_index, layer in enumerate(self.layers):
+            if layer_index == 0:
                 if image_drive is None:
                     image_drive = F.conv2d(x, layer.w_bottom_up, padding=pad)
                 z = image_drive
             else:
-                below = new_state[l - 1]
-                if res[l] != res[l - 1]:
+                below = new_state[layer_index - 1]
+                if res[layer_index] != res[layer_index - 1]:
                     below = F.max_pool2d(below, 2)
                 z = F.conv2d(below, layer.w_bottom_up, padding=pad)
             if t > 0:
                 if layer.w_lateral is not None:
-                    z = z + F.conv2d(state[l], layer.w_lateral, padding=pad)
-                if l + 1 < self.num_layers and self.layers[l + 1].w_top_down is not None:
-                    above = self.layers[l + 1]
+                    z = z + F.conv2d(previous[layer_index], layer.w_lateral, padding=pad)
+                above = self.layers[layer_index + 1] if layer_index + 1 < self.num_layers else None
+                if above is not None and above.w_top_down is not None:
                     # the depth gate scales the (small) kernel rather than the feature map
-                    td = F.conv2d(state[l + 1], above.depth_gate * above.w_top_down, padding=pad)
-                    if res[l + 1] != res[l]:
+                    td = F.conv2d(previous[layer_index + 1], above.depth_gate * above.w_top_down, padding=pad)
+                    if res[layer_index + 1] != res[layer_index]:
                         td = F.interpolate(td, size=z.shape[-2:], mode="nearest")
                     z = z + td
             new_state.append(layer.activate(z, t))
         pooled = [h.mean(dim=(2, 3)) for h in new_state]
-        out = self.readout_bias
+        out: torch.Tensor = self.readout_bias
         for layer, p in zip(self.layers, pooled):
             out = out + layer.depth_gate * (p @ layer.w_readout.t())
+        assert image_drive is not None  # set at the first layer
         return new_state, out, pooled, image_drive
 
     # ------------------------------------------------------------- bookkeeping

@@ -15,21 +15,24 @@ Steps (methods in ``docs/rsa.md``):
 """
 from __future__ import annotations
 
-import math
 import os
 import shlex
 import sys
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
+from neurogrow.model.halting import check_threshold
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
-from neurogrow.rsa.compare import COMPARATORS, Evaluation, evaluate, paired_difference
+from neurogrow.rsa.compare import COMPARATORS, Evaluation, evaluate
+from neurogrow.rsa.halting_question import finite_or_none, halting_question
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
+from neurogrow.rsa.inputs import check_stimuli, is_hdf5, load_patterns, stimulus_identity
 from neurogrow.rsa.model_rdms import (
     DISTANCES,
     HALT,
@@ -37,9 +40,10 @@ from neurogrow.rsa.model_rdms import (
     join_rdms,
     model_confusion_rdms,
     pattern_rdms,
-    patterns_from_h5,
-    patterns_from_model,
 )
+
+if TYPE_CHECKING:
+    from rsatoolbox.rdm import RDMs
 
 __all__ = [
     "Options",
@@ -53,9 +57,6 @@ __all__ = [
     "load_patterns",
     "write_outputs",
 ]
-
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-
 
 @dataclass
 class Options:
@@ -88,8 +89,7 @@ class Options:
             raise NeurogrowError(f"--per-class {self.per_class}: expected a number of images per class (0: all)")
         if self.min_per_class < 2:
             raise NeurogrowError(f"--min-per-class {self.min_per_class}: expected at least 2 stimuli per class")
-        if not 0.0 < self.threshold <= 1.0:
-            raise NeurogrowError(f"--threshold {self.threshold}: expected a cumulative probability in (0, 1]")
+        check_threshold(self.threshold, "--threshold")
         if self.batch_size < 1:
             raise NeurogrowError(f"--batch-size {self.batch_size}: expected a positive integer")
 
@@ -99,229 +99,12 @@ class Result:
     """What :func:`analyse` computes."""
 
     summary: dict
-    model_rdms: object
+    model_rdms: RDMs
     human: HumanRDMs
     evaluations: dict[str, Evaluation] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------------- inputs
-
-
-def is_hdf5(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is an existing HDF5 file (by its signature)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(8) == HDF5_MAGIC
-    except OSError:
-        return False
-
-
-def _stimulus_classes(stimuli: list[str], human: HumanRDMs, source: str) -> list[str]:
-    """The human data's class of every model stimulus (by file name, or CIFAR-10 test index)."""
-    from neurogrow.human._common import stimulus_key
-
-    keys = [stimulus_key(s) for s in stimuli]
-    seen: dict[str, str] = {}
-    for s, k in zip(stimuli, keys):
-        if k in seen:
-            raise DataError(f"{source}: stimuli {seen[k]!r} and {s!r} have the same file name; expected unique file names")
-        seen[k] = s
-    missing = [s for s, k in zip(stimuli, keys) if k not in human.stimulus_class]
-    if missing:
-        example = next(iter(human.stimulus_class))
-        raise DataError(
-            f"{source}: stimulus {missing[0]!r} is not in the human data {human.source} ({len(missing)} of "
-            f"{len(stimuli)} unmatched; human stimuli look like {example!r}); expected the stimuli the humans saw"
-        )
-    return [human.stimulus_class[k] for k in keys]
-
-
-def load_patterns(
-    model_or_h5: str,
-    human: HumanRDMs,
-    options: Options,
-    images: str | os.PathLike | None = None,
-    data_root: str | os.PathLike | None = None,
-) -> tuple[ModelPatterns, list[str], str]:
-    """The model's activations on the stimuli, each stimulus's class, and a description of the input.
-
-    Parameters
-    ----------
-    model_or_h5 : str
-        An extract HDF5 file with activations, or a model (shipped name, model file, run directory).
-    human : HumanRDMs
-        The human RDMs (their stimuli decide the classes).
-    options : Options
-        ``per_class``, ``threshold``, ``batch_size``, ``progress``.
-    images : str or Path, optional
-        Geirhos data: the stimulus folder (default: inferred from the shipped layout).
-    data_root : str or Path, optional
-        CIFAR-10H: the data root of the CIFAR-10 test images.
-
-    Returns
-    -------
-    tuple
-        (patterns, classes, description of the stimuli).
-    """
-    if is_hdf5(model_or_h5):
-        if images is not None:
-            raise NeurogrowError("--images applies when MODEL_OR_H5 is a model; an HDF5 file already holds the activations")
-        patterns = patterns_from_h5(model_or_h5)
-        return patterns, _stimulus_classes(patterns.stimuli, human, str(model_or_h5)), f"the stimuli of {model_or_h5}"
-    from neurogrow import load_model
-
-    model = load_model(model_or_h5)
-    if human.format == "geirhos2019":
-        from neurogrow.data import load_image_folder
-
-        folder = Path(images) if images is not None else default_stimulus_folder(human.source, list(human.stimulus_class))
-        if folder is None:
-            raise NeurogrowError(
-                f"{human.source}: cannot tell where its stimuli are; pass --images DIR (the images the subjects saw, DIR/<category>/<file>)"
-            )
-        ds = load_image_folder(folder, size=model.config.image_size, channels=model.config.in_channels)
-        stimuli, imgs, described = ds.ids, ds.images, f"the {len(ds)} images in {folder} (resized to {model.config.image_size}x{model.config.image_size})"
-    else:
-        from neurogrow.data import load_dataset
-
-        if images is not None:
-            raise NeurogrowError("--images applies to Geirhos trial data; with CIFAR-10H the CIFAR-10 test images are used (--data-root)")
-        ds = load_dataset("cifar10", "test", root=data_root)
-        per = options.per_class or len(ds)
-        idx = np.sort(np.concatenate([np.flatnonzero(ds.labels == c)[:per] for c in range(len(ds.class_names))]))
-        stimuli, imgs = [ds.ids[i] for i in idx], ds.images[idx]
-        described = (
-            f"the first {options.per_class} CIFAR-10 test images of each class (test-set order)" if options.per_class
-            else "all CIFAR-10 test images"
-        )
-    classes = _stimulus_classes(stimuli, human, str(images or model_or_h5))
-    patterns = patterns_from_model(model, imgs, stimuli, options.batch_size, options.threshold, options.progress)
-    return patterns, classes, described
-
-
-def stimulus_identity(model_or_h5: str, model_stimuli: list[str], human: HumanRDMs, images, stimuli) -> dict:
-    """Check by SHA-256 that the model's stimuli are the human experiment's images (see
-    :mod:`neurogrow.human.identity`); the record for ``summary.json`` (``inputs.stimulus_identity``)."""
-    import pandas as pd
-
-    from neurogrow.human._common import stimulus_key
-    from neurogrow.human.identity import check_identity, check_recorded_source, folder_hashes, human_stimulus_hashes
-
-    keys = [stimulus_key(s) for s in model_stimuli]
-    matched = pd.DataFrame({"stimulus": keys, "model_stimulus": list(model_stimuli)})
-    if is_hdf5(model_or_h5):
-        from neurogrow.io import read_times
-
-        table = read_times(model_or_h5)
-        check_recorded_source(table.attrs, human.format, model_or_h5)
-        if "sha256" in table.columns:
-            matched["sha256"] = table.set_index("stimulus").loc[list(model_stimuli), "sha256"].to_numpy()
-    elif human.format == "geirhos2019":
-        folder = Path(images) if images is not None else default_stimulus_folder(human.source, keys)
-        if folder is not None:
-            matched["sha256"] = matched["stimulus"].map(folder_hashes(folder, set(keys)).hashes)
-    proof = None
-    if human.format == "geirhos2019" or stimuli is not None:
-        proof = human_stimulus_hashes(human.source, stimuli, keys)
-    return check_identity(matched, proof, model_or_h5)
-
-
-def check_stimuli(classes: list[str], human: HumanRDMs, min_per_class: int) -> dict[str, int]:
-    """Stimuli per class; the classes must be the human RDMs' and each needs ``min_per_class`` stimuli."""
-    names, counts = np.unique(np.asarray(classes, dtype=str), return_counts=True)
-    per = dict(zip(names.tolist(), counts.tolist()))
-    missing = [c for c in human.class_names if c not in per]
-    extra = [c for c in per if c not in human.class_names]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"no model stimuli of {', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''}")
-        if extra:
-            parts.append(f"stimuli of classes the human RDMs lack: {', '.join(extra[:5])}")
-        raise DataError(
-            f"mismatched class sets: the human RDMs have {len(human.class_names)} classes and the model stimuli "
-            f"{len(per)} ({'; '.join(parts)}); expected stimuli of every human class and no other"
-        )
-    few = [(c, n) for c, n in per.items() if n < min_per_class]
-    if few:
-        c, n = few[0]
-        raise DataError(
-            f"too few stimuli per class: {c!r} has {n}; expected at least {min_per_class} per class "
-            f"for a class-averaged pattern ({len(few)} classes below; see --min-per-class)"
-        )
-    return per
-
-
 # --------------------------------------------------------------------------- analysis
-
-
-def _f(x) -> float | None:
-    return None if x is None or not math.isfinite(float(x)) else float(x)
-
-
-def _verdict(d: dict) -> str:
-    lo, hi = d["ci95"]
-    if lo is None:
-        return "higher (no CI)" if d["difference"] > 0 else "not higher (no CI)"
-    if lo > 0:
-        return "higher"
-    if hi < 0:
-        return "lower"
-    return "no clear difference"
-
-
-def halting_question(ev: Evaluation, rdms, steps: int) -> dict:
-    """Does the geometry at each image's exit step match humans better than at step 1 and at step T?
-
-    For every layer (and the model's confusions, when present) the similarity at the exit step
-    minus that at step 1 and at the last step, with bootstrap CIs from the same rsatoolbox samples;
-    and the same averaged over the layers' pattern RDMs (the headline).
-    """
-    layer = np.asarray(rdms.rdm_descriptors["layer"]).astype(str)
-    step = np.asarray(rdms.rdm_descriptors["step"]).astype(str)
-    kind = np.asarray(rdms.rdm_descriptors["kind"]).astype(str)
-    if steps < 2:
-        return {"applicable": False, "answer": "not applicable: the model has a single step, so step 1, the last step "
-                "and the exit step coincide"}
-
-    def idx(row: str, s: str) -> int:
-        return int(np.flatnonzero((layer == row) & (step == s))[0])
-
-    rows = list(dict.fromkeys(layer.tolist()))
-    per_row = []
-    for row in rows:
-        h, first, last = idx(row, HALT), idx(row, "1"), idx(row, str(steps))
-        vs1 = paired_difference(ev, [h], [first])
-        vsT = paired_difference(ev, [h], [last])
-        per_row.append({
-            "layer": row,
-            "kind": str(kind[h]),
-            "similarity": {"step1": _f(ev.values[first]), "halt": _f(ev.values[h]), "last": _f(ev.values[last])},
-            "halt_minus_step1": vs1 | {"verdict": _verdict(vs1)},
-            "halt_minus_last": vsT | {"verdict": _verdict(vsT)},
-        })
-    pattern_rows = [r for r in rows if kind[idx(r, HALT)] == "pattern"]
-    halts = [idx(r, HALT) for r in pattern_rows]
-    m1 = paired_difference(ev, halts, [idx(r, "1") for r in pattern_rows])
-    mT = paired_difference(ev, halts, [idx(r, str(steps)) for r in pattern_rows])
-    v1, vT = _verdict(m1), _verdict(mT)
-    yes = "yes" if v1.startswith("higher") and vT.startswith("higher") else "no"
-    answer = (
-        f"{yes}: averaged over the {len(pattern_rows)} layers, the similarity at each image's exit step minus that at "
-        f"step 1 is {m1['difference']:+.3f} {_ci_text(m1['ci95'])} ({v1}) and minus that at step {steps} is "
-        f"{mT['difference']:+.3f} {_ci_text(mT['ci95'])} ({vT})"
-    )
-    return {
-        "applicable": True,
-        "answer": answer,
-        "better_than_both": yes == "yes",
-        "mean_over_layers": {"halt_minus_step1": m1 | {"verdict": v1}, "halt_minus_last": mT | {"verdict": vT}},
-        "per_layer": per_row,
-    }
-
-
-def _ci_text(ci) -> str:
-    return "(no CI)" if ci[0] is None else f"[95% CI {ci[0]:+.3f}, {ci[1]:+.3f}]"
 
 
 def analyse(
@@ -350,8 +133,6 @@ def analyse(
     -------
     Result
     """
-    from neurogrow import __version__
-
     options = options or Options()
     options.validate()
     per_class = check_stimuli(classes, human, options.min_per_class)
@@ -371,44 +152,71 @@ def analyse(
         evaluations[method] = evaluate(
             rdms, human, method, n_boot=options.n_boot, over=over, seed=options.seed + i, progress=options.progress
         )
+    results = _comparator_results(evaluations, rdms, patterns.steps)
+    summary = _summary(patterns, human, options, inputs, per_class, rdms, evaluations, over, results, notes)
+    return Result(summary=summary, model_rdms=rdms, human=human, evaluations=evaluations)
 
-    layer = np.asarray(rdms.rdm_descriptors["layer"]).astype(str)
-    step = np.asarray(rdms.rdm_descriptors["step"]).astype(str)
-    kind = np.asarray(rdms.rdm_descriptors["kind"]).astype(str)
-    name = np.asarray(rdms.rdm_descriptors["name"]).astype(str)
-    similarity, ceiling, best, question = {}, {}, {}, {}
+
+def _rdm_descriptor(rdms, key: str) -> np.ndarray:
+    return np.asarray(rdms.rdm_descriptors[key]).astype(str)
+
+
+def _comparator_results(evaluations: dict[str, Evaluation], rdms, steps: int) -> dict[str, dict]:
+    """Per comparator: the similarity of every model RDM, the noise ceiling, the best layer/step and
+    the halting-step question (keys ``similarity``, ``noise_ceiling``, ``best``, ``halting_question``)."""
+    layer, step, kind, name = (_rdm_descriptor(rdms, k) for k in ("layer", "step", "kind", "name"))
+    results: dict[str, dict] = {"similarity": {}, "noise_ceiling": {}, "best": {}, "halting_question": {}}
     for method, ev in evaluations.items():
-        similarity[method] = [
+        results["similarity"][method] = [
             {
                 "layer": str(layer[j]),
                 "step": str(step[j]),
                 "kind": str(kind[j]),
                 "name": str(name[j]),
-                "similarity": _f(ev.values[j]),
-                "ci95": [_f(ev.ci[j, 0]), _f(ev.ci[j, 1])],
-                "pooled": _f(ev.pooled[j]),
+                "similarity": finite_or_none(ev.values[j]),
+                "ci95": [finite_or_none(ev.ci[j, 0]), finite_or_none(ev.ci[j, 1])],
+                "pooled": finite_or_none(ev.pooled[j]),
             }
             for j in range(len(ev.values))
         ]
         lower, upper = ev.ceiling
-        ceiling[method] = {"lower": _f(lower), "upper": _f(upper)}
+        results["noise_ceiling"][method] = {"lower": finite_or_none(lower), "upper": finite_or_none(upper)}
         grid = np.flatnonzero((kind == "pattern") & (step != HALT))
         vals = np.where(np.isfinite(ev.values[grid]), ev.values[grid], -np.inf)
         j = int(grid[int(np.argmax(vals))])
-        best[method] = {
+        results["best"][method] = {
             "layer": str(layer[j]),
             "step": int(step[j]),
-            "similarity": _f(ev.values[j]),
-            "ci95": [_f(ev.ci[j, 0]), _f(ev.ci[j, 1])],
-            "relative_to_lower_ceiling": _f(ev.values[j] / lower) if lower and lower > 0 else None,
+            "similarity": finite_or_none(ev.values[j]),
+            "ci95": [finite_or_none(ev.ci[j, 0]), finite_or_none(ev.ci[j, 1])],
+            "relative_to_lower_ceiling": finite_or_none(ev.values[j] / lower) if lower and lower > 0 else None,
             "reaches_lower_ceiling": bool(ev.values[j] >= lower) if np.isfinite(lower) else None,
         }
-        question[method] = halting_question(ev, rdms, patterns.steps)
+        results["halting_question"][method] = halting_question(ev, rdms, steps)
+    return results
 
+
+def _summary(
+    patterns: ModelPatterns,
+    human: HumanRDMs,
+    options: Options,
+    inputs: dict | None,
+    per_class: dict[str, int],
+    rdms,
+    evaluations: dict[str, Evaluation],
+    over: str,
+    results: dict[str, dict],
+    notes: list[str],
+) -> dict:
+    """The ``summary.json`` of an analysis."""
+    from neurogrow import __version__
+
+    kind = _rdm_descriptor(rdms, "kind")
     primary = options.comparators[0]
-    summary = {
+    question = results["halting_question"]
+    summary: dict[str, Any] = {
         "neurogrow_version": __version__,
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "command_line": shlex.join(sys.argv),
         "inputs": dict(inputs or {}),
         "model": {
@@ -447,15 +255,15 @@ def analyse(
             "seed": options.seed,
             "level": 0.95,
         },
-        "similarity": similarity,
-        "noise_ceiling": ceiling,
-        "best": best,
+        "similarity": results["similarity"],
+        "noise_ceiling": results["noise_ceiling"],
+        "best": results["best"],
         "halting_question": {"comparator": primary, "answer": question[primary]["answer"], "per_comparator": question},
         "options": asdict(options) | {"comparators": list(options.comparators)},
         "notes": notes,
     }
     summary["options"].pop("progress", None)
-    return Result(summary=summary, model_rdms=rdms, human=human, evaluations=evaluations)
+    return summary
 
 
 # --------------------------------------------------------------------------- output
@@ -476,7 +284,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
         files = ["summary.json", "report.md", "model_rdms.hdf5", "human_rdms.hdf5"]
         files += write_heatmaps(result.summary, tmp)
         result.model_rdms.save(str(tmp / "model_rdms.hdf5"), file_type="hdf5")
-        concat([result.human.rdms, result.human.pooled]).save(str(tmp / "human_rdms.hdf5"), file_type="hdf5")
+        concat([result.human.rdms, result.human.pooled]).save(  # type: ignore[arg-type]  # a list works too
+            str(tmp / "human_rdms.hdf5"), file_type="hdf5")
         summary = dict(result.summary, files=files)
         (tmp / "summary.json").write_text(summary_json(summary))
         write_report(summary, tmp / "report.md")
@@ -486,10 +295,10 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
 def format_table(summary: dict) -> str:
     """A short console table: per comparator the best layer/step, the noise ceiling and the halting answer."""
 
-    def num(v):
+    def number(v):
         return "n/a" if v is None else f"{v:.3f}"
 
-    def ci(c):
+    def interval(c):
         return "" if not c or c[0] is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
 
     s = summary
@@ -501,7 +310,7 @@ def format_table(summary: dict) -> str:
     for m in s["comparators"]:
         b, nc = s["best"][m], s["noise_ceiling"][m]
         where = f"{b['layer']} t{b['step']}"
-        lines.append(f"{m:12s}{where:>16s}{num(b['similarity']):>12s}  {ci(b['ci95']):<18s}{num(nc['lower']):>10s}{num(nc['upper']):>10s}")
+        lines.append(f"{m:12s}{where:>16s}{number(b['similarity']):>12s}  {interval(b['ci95']):<18s}{number(nc['lower']):>10s}{number(nc['upper']):>10s}")
     lines.append(f"halting step ({s['halting_question']['comparator']}): {s['halting_question']['answer']}")
     return "\n".join(lines)
 

@@ -21,9 +21,9 @@ from neurogrow.errors import DataError, NeurogrowError
 
 __all__ = [
     "BOOTSTRAP_OVER",
-    "bootstrap_samples",
     "COMPARATORS",
     "Evaluation",
+    "bootstrap_samples",
     "check_classes",
     "evaluate",
     "noise_ceiling",
@@ -241,11 +241,11 @@ def paired_difference(evaluation: Evaluation, a: list[int], b: list[int]) -> dic
         ``difference``, ``ci95`` ([low, high] or [None, None]), ``p_bootstrap`` (or None),
         ``n_boot_valid``.
     """
-    a, b = np.asarray(a), np.asarray(b)
-    diff = float(np.mean(evaluation.values[a] - evaluation.values[b]))
+    a_idx, b_idx = np.asarray(a), np.asarray(b)
+    diff = float(np.mean(evaluation.values[a_idx] - evaluation.values[b_idx]))
     out = {"difference": diff, "ci95": [None, None], "p_bootstrap": None, "n_boot_valid": 0}
     if evaluation.samples.size:
-        d = (evaluation.samples[:, a] - evaluation.samples[:, b]).mean(axis=1)
+        d = (evaluation.samples[:, a_idx] - evaluation.samples[:, b_idx]).mean(axis=1)
         d = d[np.isfinite(d)]
         if d.size:
             lo, hi = np.quantile(d, [0.025, 0.975])

@@ -106,5 +106,5 @@ def confusion_rdms(counts: np.ndarray, class_names: list[str], rdm_descriptors: 
         rdm_descriptors={k: list(v) for k, v in rdm_descriptors.items()},
         pattern_descriptors={"class": list(class_names)},
     )
-    rdms.sort_by(**{"class": "alpha"})
+    rdms.sort_by(**{"class": "alpha"})  # type: ignore[arg-type]  # rsatoolbox types **kwargs as bool
     return rdms

@@ -14,14 +14,18 @@ into several RDMs so that rsatoolbox can estimate a noise ceiling and bootstrap 
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from neurogrow.errors import DataError
 from neurogrow.rsa.confusion import confusion_counts, confusion_rdms
+
+if TYPE_CHECKING:
+    from rsatoolbox.rdm import RDMs
 
 __all__ = ["HumanRDMs", "cifar10h_rdms", "geirhos_rdms", "load_human_rdms", "split_counts"]
 
@@ -50,8 +54,8 @@ class HumanRDMs:
         CIFAR-10H: the test-set index as text).
     """
 
-    rdms: object
-    pooled: object
+    rdms: RDMs
+    pooled: RDMs
     format: str
     source: str
     unit: str
@@ -163,29 +167,6 @@ def cifar10h_rdms(
     )
 
 
-def _geirhos_responses(path: Path, trials: pd.DataFrame) -> np.ndarray:
-    """``object_response`` of every row of ``trials`` (as loaded by :func:`neurogrow.human.load_geirhos`)."""
-    from neurogrow.human._common import read_csv_text
-    from neurogrow.human.geirhos import stimulus_from_imagename
-
-    files = sorted(p for p in path.glob("*.csv") if p.is_file()) if path.is_dir() else [path]
-    parts = []
-    for f in files:
-        df = read_csv_text(f)
-        parts.append(
-            pd.DataFrame(
-                {
-                    "subject": df["subj"].to_numpy(),
-                    "stimulus": df["imagename"].map(stimulus_from_imagename).to_numpy(),
-                    "response": df["object_response"].str.lower().to_numpy(),
-                }
-            )
-        )
-    raw = pd.concat(parts, ignore_index=True)
-    merged = trials[["subject", "stimulus"]].merge(raw, on=["subject", "stimulus"], how="left", validate="one_to_one")
-    return merged["response"].to_numpy(dtype=object)
-
-
 def geirhos_rdms(path: str | Path) -> HumanRDMs:
     """Human RDMs from a folder of Geirhos et al. (2019) trial CSVs: one per subject, and pooled.
 
@@ -201,10 +182,9 @@ def geirhos_rdms(path: str | Path) -> HumanRDMs:
     from neurogrow.human import load_geirhos
 
     path = Path(path)
-    human = load_geirhos(path)
-    trials = human.trials.copy()
-    trials["response"] = _geirhos_responses(path, trials)
-    trials = trials[trials["responded"].to_numpy()]
+    human = load_geirhos(path)  # every trial column, the response too (neurogrow.human)
+    assert human.trials is not None  # a per-trial format
+    trials = human.trials[human.trials["responded"].to_numpy()]
     classes = sorted(trials["category"].unique())
     index = {c: i for i, c in enumerate(classes)}
     bad = ~trials["response"].isin(classes)
@@ -246,13 +226,13 @@ def geirhos_rdms(path: str | Path) -> HumanRDMs:
         source=str(path),
         unit="subject",
         n_stimuli=len(stim_class),
-        n_responses=int(len(trials)),
+        n_responses=len(trials),
         stimulus_class=stim_class,
         notes=notes,
     )
 
 
-def cifar10_test_labels(data_root: str | Path | None = None) -> np.ndarray:
+def cifar10_test_labels(data_root: str | os.PathLike | None = None) -> np.ndarray:
     """The CIFAR-10 test labels in test-set order (from :func:`neurogrow.data.load_dataset`)."""
     from neurogrow.data import load_dataset
 
@@ -260,11 +240,11 @@ def cifar10_test_labels(data_root: str | Path | None = None) -> np.ndarray:
 
 
 def load_human_rdms(
-    path: str | Path,
-    labels: str | Path | None = None,
+    path: str | os.PathLike,
+    labels: str | os.PathLike | None = None,
     n_splits: int = 10,
     seed: int = 0,
-    data_root: str | Path | None = None,
+    data_root: str | os.PathLike | None = None,
 ) -> HumanRDMs:
     """Human RDMs from a Geirhos et al. (2019) trial folder or a CIFAR-10H counts ``.npy``.
 
@@ -303,9 +283,10 @@ def load_human_rdms(
     else:
         data = load_cifar10h_counts(path)
         true = cifar10_test_labels(data_root)
-        if true.shape[0] != data.counts.shape[0]:
+        if data.counts is not None and true.shape[0] != data.counts.shape[0]:
             raise DataError(
                 f"{path}: {data.counts.shape[0]} images but the CIFAR-10 test set has {true.shape[0]}; "
                 "pass --labels with one true label per row of the counts"
             )
+    assert data.counts is not None and data.class_names is not None and true is not None  # the counts format
     return cifar10h_rdms(data.counts, true, data.class_names, n_splits=n_splits, seed=seed, source=str(path))

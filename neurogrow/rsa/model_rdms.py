@@ -19,6 +19,7 @@ model's output classes.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,34 +137,24 @@ def patterns_from_model(
     -------
     ModelPatterns
     """
-    import sys
+    from neurogrow.inference.forward import run_forward
 
-    import torch
-    from tqdm import tqdm
-
-    from neurogrow.model.inputs import to_input
-
-    n = images.shape[0]
-    feats: dict[tuple[str, int], list[np.ndarray]] = {}
-    exit_steps, preds = [], []
-    device = next(model.parameters()).device
     show = sys.stderr.isatty() if progress is None else progress
-    with torch.no_grad():
-        for start in tqdm(range(0, n, batch_size), desc="model activations", unit="batch", disable=not show):
-            x = to_input(torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size])).to(device), model.config)
-            out = model(x, return_features=True)
-            for t, per_layer in enumerate(out.features):
-                for l, f in enumerate(per_layer):
-                    feats.setdefault((layer_name(l), t + 1), []).append(f.float().cpu().numpy())
-            exit_steps.append(out.exit_step(threshold).cpu().numpy())
-            preds.append(out.logits.argmax(dim=-1).cpu().numpy())
+    run = run_forward(
+        model, images, threshold=threshold, mode="full-length", activations=True, batch_size=batch_size,
+        progress=show, desc="model activations",
+    )
+    assert run.features is not None  # activations=True
+    activations = {
+        (layer_name(layer), t + 1): f for t, per_layer in enumerate(run.features) for layer, f in enumerate(per_layer)
+    }
     return ModelPatterns(
         stimuli=list(stimuli),
-        activations={k: np.concatenate(v) for k, v in feats.items()},
-        layers=[layer_name(l) for l in range(model.num_layers)],
+        activations=activations,
+        layers=[layer_name(layer) for layer in range(model.num_layers)],
         steps=int(model.steps),
-        exit_step=np.concatenate(exit_steps).astype(np.int64),
-        predictions=np.concatenate(preds).astype(np.int64),
+        exit_step=run.exit_step,
+        predictions=run.step_logits.argmax(axis=-1).astype(np.int64),
         class_names=list(model.class_names),
         model_name=str(getattr(model, "name", "unknown")),
         model_checksum=str(getattr(model, "checksum", "unknown")),
@@ -282,7 +273,7 @@ def pattern_rdms(patterns: ModelPatterns, classes: list[str], distance: str = "c
                 )
             rdm.rdm_descriptors.update({"layer": [layer], "step": [step], "kind": ["pattern"], "name": [name]})
             out.append(rdm)
-    return concat(out)
+    return concat(out)  # type: ignore[arg-type]  # rsatoolbox concatenates a list of RDMs too
 
 
 def model_confusion_rdms(patterns: ModelPatterns, classes: list[str]):

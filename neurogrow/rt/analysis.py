@@ -193,7 +193,8 @@ def noise_ceiling(human: HumanData, per_image: pd.DataFrame, trials: Trials | No
         a, b = split_half_trials(trials.table, options.n_splits, rngs["split"])
         unit = "subjects"
     else:
-        counts = human.counts[[int(s) for s in per_image["stimulus"]]] if human.counts is not None else None
+        assert human.counts is not None and human.reference is not None  # counts data
+        counts = human.counts[[int(s) for s in per_image["stimulus"]]]
         ref = human.reference[[int(s) for s in per_image["stimulus"]]]
         a, b = split_half_counts(counts, ref, measure, options.n_splits, rngs["split"])
         unit = "responses within image"

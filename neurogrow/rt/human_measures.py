@@ -8,6 +8,7 @@ resampling statistics.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,22 +18,26 @@ from neurogrow.human import HumanData
 from neurogrow.rt.model_times import match_stimuli
 from neurogrow.rt.options import COUNT_MEASURES, MIN_IMAGES, TRIAL_MEASURES, Options
 
+if TYPE_CHECKING:
+    from neurogrow.stats import TrialTable
+
 __all__ = ["Trials", "image_measures", "match_to_human", "per_image_table", "quantize", "resolve_measure", "trial_table"]
 
 
 def resolve_measure(human: HumanData, options: Options) -> str:
     """The per-image human measure for these data and options."""
     measure = options.measure
-    if human.has_trials:
+    if human.trials is not None:
+        trials = human.trials
         measure = measure or "mean_log_rt"
         if measure not in TRIAL_MEASURES:
             raise NeurogrowError(f"--measure {measure}: per-trial data support {', '.join(TRIAL_MEASURES)}")
         if options.correct_only:
             if measure == "accuracy":
                 raise NeurogrowError("--measure accuracy with --correct-only: accuracy of correct trials only is always 1")
-            if human.trials["correct"][human.trials["responded"]].isna().any():
+            if trials["correct"][trials["responded"]].isna().any():
                 raise DataError(f"{human.source}: --correct-only needs correctness on every trial with a response; some are unknown")
-        if measure == "accuracy" and human.trials["correct"][human.trials["responded"]].isna().any():
+        if measure == "accuracy" and trials["correct"][trials["responded"]].isna().any():
             raise DataError(f"{human.source}: --measure accuracy needs correctness on every trial with a response; some are unknown")
         return measure
     measure = measure or "entropy"
@@ -52,7 +57,8 @@ def image_measures(human: HumanData, stimuli: list[str], correct_only: bool = Fa
     ``accuracy``, ``entropy``, ``category``.
     """
     idx = pd.Index(stimuli, name="stimulus")
-    if not human.has_trials:
+    if human.trials is None:
+        assert human.images is not None  # counts data hold per-image rows
         img = human.images.set_index("stimulus").reindex(idx)
         return img.reset_index()
     t = human.trials[human.trials["stimulus"].isin(idx)]
@@ -126,7 +132,7 @@ class Trials:
     """The trials entering the per-image measure: the frame and its codes for resampling."""
 
     used: pd.DataFrame  #: the trials (rows of ``HumanData.trials``) used
-    table: object  #: :class:`neurogrow.stats.TrialTable` (image and subject codes, values, aggregate)
+    table: TrialTable  #: image and subject codes, values, aggregate
     n_subjects: int
 
 
@@ -134,7 +140,7 @@ def trial_table(human: HumanData, per_image: pd.DataFrame, measure: str, options
     """The per-trial table of the images in ``per_image`` (None for count data)."""
     from neurogrow.stats import TrialTable
 
-    if not human.has_trials:
+    if human.trials is None:
         return None
     t = human.trials
     sel = t["responded"] & t["stimulus"].isin(per_image["stimulus"])

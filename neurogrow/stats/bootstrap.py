@@ -6,17 +6,21 @@ counts instead of copies of the data.  Samples are produced in chunks of rows to
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import numpy as np
 
 from neurogrow.stats.ranks import chunk_rows
 
+#: What a bootstrapped statistic returns: (b,) values, or a dict of them.
+StatT = TypeVar("StatT", np.ndarray, dict[str, np.ndarray])
+
 __all__ = [
-    "multinomial_counts",
-    "iter_counts",
-    "percentile_ci",
     "image_bootstrap",
+    "iter_counts",
+    "multinomial_counts",
+    "percentile_ci",
     "two_level_bootstrap",
 ]
 
@@ -48,12 +52,12 @@ def percentile_ci(samples: np.ndarray, level: float = 0.95) -> list[float | None
 
 
 def image_bootstrap(
-    stat: Callable[[np.ndarray], np.ndarray | dict[str, np.ndarray]],
+    stat: Callable[[np.ndarray], StatT],
     n_items: int,
     n_boot: int,
     rng: np.random.Generator,
     chunk: int | None = None,
-) -> np.ndarray | dict[str, np.ndarray]:
+) -> StatT:
     """Evaluate ``stat(weights)`` on ``n_boot`` resamples of ``n_items`` items.
 
     ``stat`` receives a (b, n_items) matrix of counts and returns (b,) values (or a dict of them).
@@ -62,17 +66,17 @@ def image_bootstrap(
     for rows, w in iter_counts(rng, n_boot, n_items, chunk):
         out = _store(out, stat(w), rows, n_boot)
     assert out is not None
-    return out
+    return out  # type: ignore[return-value]  # _store keeps the kind of stat's value
 
 
 def two_level_bootstrap(
-    stat: Callable[[np.ndarray, np.ndarray], np.ndarray | dict[str, np.ndarray]],
+    stat: Callable[[np.ndarray, np.ndarray], StatT],
     n_subjects: int,
     n_items: int,
     n_boot: int,
     rng: np.random.Generator,
     chunk: int | None = None,
-) -> np.ndarray | dict[str, np.ndarray]:
+) -> StatT:
     """Evaluate ``stat(subject_weights, item_weights)`` on ``n_boot`` two-level resamples.
 
     Each sample draws subjects with replacement (``subject_weights``: (b, n_subjects) counts) and,
@@ -86,7 +90,7 @@ def two_level_bootstrap(
         w = multinomial_counts(rng, stop - start, n_items)
         out = _store(out, stat(v, w), slice(start, stop), n_boot)
     assert out is not None
-    return out
+    return out  # type: ignore[return-value]  # _store keeps the kind of stat's value
 
 
 def _store(out, res, rows, n_boot: int):

@@ -13,12 +13,12 @@ from neurogrow.stats.bootstrap import image_bootstrap
 from neurogrow.stats.ranks import chunk_rows, midranks, weighted_midranks, weighted_pearson_rows
 
 __all__ = [
-    "spearman",
-    "pearson",
-    "weighted_correlation",
     "bootstrap_correlation",
-    "permutation_pvalue",
     "group_permutations",
+    "pearson",
+    "permutation_pvalue",
+    "spearman",
+    "weighted_correlation",
 ]
 
 METHODS = ("spearman", "pearson")

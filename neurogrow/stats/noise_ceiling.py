@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,12 +32,12 @@ from neurogrow.stats.ranks import chunk_rows
 
 __all__ = [
     "NoiseCeiling",
-    "spearman_brown",
-    "subject_splits",
-    "split_half_trials",
-    "split_half_counts",
-    "counts_measure",
     "ceiling_from_halves",
+    "counts_measure",
+    "spearman_brown",
+    "split_half_counts",
+    "split_half_trials",
+    "subject_splits",
 ]
 
 
@@ -95,7 +96,7 @@ def subject_splits(rng: np.random.Generator, n_subjects: int, n_splits: int) -> 
     half = n_subjects // 2
     n_distinct = n_distinct_splits(n_subjects)
     if n_distinct <= MAX_ENUMERATED_SPLITS:
-        combos = itertools.combinations(range(n_subjects), half)
+        combos: Iterable[tuple[int, ...]] = itertools.combinations(range(n_subjects), half)
         if n_subjects % 2 == 0:  # a split and its complement are the same split
             combos = (c for c in combos if c[0] == 0)
         all_splits = np.array(list(combos), dtype=np.intp)
@@ -204,7 +205,7 @@ def ceiling_from_halves(
     for s in range(0, n_splits, chunk):
         rows = slice(s, min(n_splits, s + chunk))
         r_half[rows] = _half_corr(a[rows], b[rows], np.ones_like(a[rows]), codes, within=within)
-    sb = spearman_brown(r_half)
+    sb = np.asarray(spearman_brown(r_half))
     boot = np.full(n_boot, np.nan)
     split_of = (np.arange(n_boot) * n_splits) // max(n_boot, 1)  # contiguous blocks of resamples per split
     for rows, w in iter_counts(rng, n_boot, n):

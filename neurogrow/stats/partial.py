@@ -52,12 +52,12 @@ def residualize(x: np.ndarray, codes: np.ndarray, weights: np.ndarray | None = N
     if weights is None and x.ndim == 1:
         ok = np.isfinite(x)
         sums = np.bincount(codes[ok], weights=x[ok], minlength=n_groups)
-        cnt = np.bincount(codes[ok], minlength=n_groups)
+        cnt: np.ndarray = np.bincount(codes[ok], minlength=n_groups)
         with np.errstate(invalid="ignore", divide="ignore"):
             means = sums / cnt
         return x - means[codes]
     x2 = np.atleast_2d(x)
-    w = np.ones_like(x2) if weights is None else np.asarray(weights, dtype=float)
+    w = np.ones_like(x2, dtype=float) if weights is None else np.asarray(weights, dtype=float)
     w = np.where(np.isfinite(x2), w, 0.0)
     xz = np.where(w > 0, x2, 0.0)
     onehot = np.zeros((codes.size, n_groups))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["midranks", "weighted_midranks", "weighted_pearson_rows", "chunk_rows"]
+__all__ = ["chunk_rows", "midranks", "weighted_midranks", "weighted_pearson_rows"]
 
 
 def midranks(x: np.ndarray) -> np.ndarray:

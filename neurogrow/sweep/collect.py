@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from neurogrow.errors import DataError
+from neurogrow.outputs import write_text
 from neurogrow.sweep.spec import Run
 from neurogrow.sweep.task import ERROR_FILE
 from neurogrow.train.loop import CONFIG, FINAL_MODEL, METRICS
@@ -96,8 +95,8 @@ def write_results(records: list[dict], out: str | Path) -> tuple[Path, Path]:
         [{k: _cell(record.get(k)) for k in columns} for record in records], columns=list(columns)
     )
     csv_path, json_path = out / RESULTS_CSV, out / RESULTS_JSON
-    write_text_atomic(csv_path, table.to_csv(index=False))
-    write_text_atomic(json_path, json.dumps([_finite(r) for r in records], indent=1) + "\n")
+    write_text(csv_path, table.to_csv(index=False))
+    write_text(json_path, json.dumps([_finite(r) for r in records], indent=1) + "\n")
     return csv_path, json_path
 
 
@@ -114,16 +113,3 @@ def _finite(value: Any) -> Any:
     if isinstance(value, list):
         return [_finite(v) for v in value]
     return value
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file next to ``path``, then rename it over ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

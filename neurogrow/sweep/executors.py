@@ -89,7 +89,7 @@ class SlurmOptions:
     setup: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_mapping(cls, values: dict, source: str) -> "SlurmOptions":
+    def from_mapping(cls, values: dict, source: str) -> SlurmOptions:
         """Options from a ``[slurm]`` table or command-line flags; ``time`` and ``mem`` may be strings
         (``"2-00:00:00"``, ``"90"``; ``"32G"``, ``"500M"``)."""
         unknown = sorted(set(values) - set(SLURM_KEYS))
@@ -112,7 +112,7 @@ class SlurmOptions:
                 raise ConfigError(f"{source}: Slurm option {key!r} must be a string, got {values[key]!r}")
         return cls(**values)
 
-    def merged(self, overrides: dict) -> "SlurmOptions":
+    def merged(self, overrides: dict) -> SlurmOptions:
         """These options with the non-None entries of ``overrides`` (command-line flags) on top."""
         given = {k: v for k, v in overrides.items() if v is not None}
         return SlurmOptions.from_mapping({**dataclasses.asdict(self), **given}, "command line")

@@ -16,7 +16,8 @@ from pathlib import Path
 from submitit.core.utils import FailedSubmissionError, UncompletedJobError
 
 from neurogrow.errors import CheckpointError, ConfigError, NeurogrowError
-from neurogrow.sweep.collect import SUBMITTED_FILE, collect, run_status, write_results, write_text_atomic
+from neurogrow.outputs import write_text
+from neurogrow.sweep.collect import SUBMITTED_FILE, collect, run_status, write_results
 from neurogrow.sweep.executors import SlurmOptions, run_local, slurm_executor, submit_slurm
 from neurogrow.sweep.spec import Run, SweepSpec
 from neurogrow.sweep.task import ERROR_FILE, RunTask
@@ -108,7 +109,7 @@ def run_sweep(
     if executor == "slurm" and tasks:
         options = slurm or SlurmOptions.from_mapping(spec.slurm, f"sweep file {spec.path} [slurm]")
         submitter = slurm_executor(out / SLURM_DIR, options, spec.name, jobs)
-    write_text_atomic(out / SWEEP_FILE, json.dumps({**spec.to_dict(), "runs": [r.id for r, _, _ in planned]}, indent=1))
+    write_text(out / SWEEP_FILE, json.dumps({**spec.to_dict(), "runs": [r.id for r, _, _ in planned]}, indent=1))
     outcome = SweepOutcome(records=[])
     for run in todo:
         (run.directory(out) / ERROR_FILE).unlink(missing_ok=True)
@@ -124,7 +125,7 @@ def run_sweep(
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             raise NeurogrowError(f"Slurm submission of {len(tasks)} runs failed: {first}") from exc
         for run in todo:
-            write_text_atomic(run.directory(out) / SUBMITTED_FILE, outcome.submitted[run.id] + "\n")
+            write_text(run.directory(out) / SUBMITTED_FILE, outcome.submitted[run.id] + "\n")
     outcome.records = collect([run for run, _, _ in planned], out)
     write_results(outcome.records, out)
     return outcome

@@ -106,7 +106,8 @@ class SweepSpec:
         seen: dict[str, dict] = {}
         for values in itertools.product(*self.grid.values()):
             point = dict(zip(self.grid, values))
-            for seed in self.seeds or [None]:
+            seeds: list[int | None] = list(self.seeds) or [None]
+            for seed in seeds:
                 shown = {**point, **({} if seed is None else {"seed": seed})}
                 run = self._make_run(base, shown)
                 if run.id in seen:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import submitit
 
+from neurogrow.outputs import write_text
 from neurogrow.train import train
 from neurogrow.train.config import config_from_dict
 
@@ -46,10 +47,7 @@ class RunTask(submitit.helpers.Checkpointable):
             return train(config, self.run_dir, resume=True, progress=False, distributed=_join_job_tasks())
         except Exception:
             if os.environ.get("RANK", "0") == "0":
-                error.parent.mkdir(parents=True, exist_ok=True)
-                tmp = error.with_suffix(".tmp")
-                tmp.write_text(traceback.format_exc())
-                tmp.replace(error)
+                write_text(error, traceback.format_exc())
             raise
 
 

@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 from neurogrow.data import ImageDataset, augment_batch, load_dataset
 from neurogrow.data.synthetic import make_synthetic
 from neurogrow.errors import CheckpointError, ConfigError
+from neurogrow.inference.forward import evaluate
 from neurogrow.model.costs import (
     breadth_cost,
     depth_cost,
@@ -34,7 +35,7 @@ from neurogrow.model.costs import (
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
-from neurogrow.outputs import write_json
+from neurogrow.outputs import write_json, write_text
 from neurogrow.train.checkpoint import (
     load_checkpoint,
     model_from_state,
@@ -97,42 +98,6 @@ def window_summary(model: LatticeRCNN) -> str:
     """e.g. ``ch=32/64/128 T=4``."""
     w = model.window
     return f"ch={'/'.join(map(str, w['channels']))} T={w['steps']}"
-
-
-@torch.no_grad()
-def evaluate(
-    model: LatticeRCNN,
-    data: ImageDataset,
-    device: torch.device,
-    batch_size: int = 1000,
-    amp: bool = False,
-    threshold: float = 0.5,
-) -> dict:
-    """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``."""
-    was_training = model.training
-    model.eval()
-    images = torch.from_numpy(data.images)
-    labels = torch.from_numpy(data.labels)
-    correct_exit = correct_mix = 0
-    steps_sum = exit_sum = 0.0
-    for start in range(0, len(data), batch_size):
-        x = to_input(images[start : start + batch_size].to(device), model.config)
-        y = labels[start : start + batch_size].to(device)
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda"):
-            out = model(x)
-        correct_exit += (out.exit_logits(threshold).argmax(1) == y).sum().item()
-        correct_mix += (out.mixture_probs().argmax(1) == y).sum().item()
-        steps_sum += out.expected_steps.sum().item()
-        exit_sum += out.exit_step(threshold).float().sum().item()
-    model.train(was_training)
-    n = len(data)
-    return {
-        "accuracy": correct_exit / n,
-        "accuracy_mixture": correct_mix / n,
-        "mean_steps": steps_sum / n,
-        "mean_exit_step": exit_sum / n,
-        "n": n,
-    }
 
 
 def _task_loss(out, y: torch.Tensor, smoothing: float, step_supervision: float) -> torch.Tensor:
@@ -353,9 +318,7 @@ class Trainer:
         line = json.dumps(row)
         metrics = self.out / METRICS
         kept = metrics.read_text().splitlines()[: epochs_done - 1] if metrics.exists() else []
-        tmp = metrics.with_suffix(".jsonl.tmp")
-        tmp.write_text("\n".join(kept + [line]) + "\n")
-        tmp.replace(metrics)
+        write_text(metrics, "\n".join([*kept, line]) + "\n")
         save_checkpoint(
             self.out / CHECKPOINT,
             config=self.config.to_dict(),

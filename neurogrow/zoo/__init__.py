@@ -11,8 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.model.files import file_checksum, load_model_file
 from neurogrow.model.lattice import LatticeRCNN
-from neurogrow.train.checkpoint import file_checksum, load_model_file
 
 ZOO_DIR = Path(__file__).resolve().parent
 

@@ -92,10 +92,7 @@ def rt_score(model_rt: np.ndarray, human: np.ndarray, ceiling: float) -> tuple[f
     """(raw, ceiled): Spearman of model and human RT (NaN if either is constant), and raw/ceiling in [0, 1]."""
     model_rt = np.asarray(model_rt, dtype=float)
     human = np.asarray(human, dtype=float)
-    if np.ptp(model_rt) == 0 or np.ptp(human) == 0:
-        raw = float("nan")
-    else:
-        raw = float(spearmanr(model_rt, human)[0])
+    raw = float("nan") if np.ptp(model_rt) == 0 or np.ptp(human) == 0 else float(spearmanr(model_rt, human)[0])
     ceiled = Score(raw / ceiling)
     bound_score(ceiled)
     return raw, float(ceiled)

@@ -23,7 +23,7 @@ from neurogrow.errors import DataError
 from neurogrow.human import load_human
 from neurogrow.human.layout import GEIRHOS_STIMULI, geirhos2019_dir
 
-__all__ = ["EXPERIMENTS", "geirhos2019_dir", "load_stimulus_set", "load_assembly"]
+__all__ = ["EXPERIMENTS", "geirhos2019_dir", "load_assembly", "load_stimulus_set"]
 
 #: Experiment -> (stimulus folder, trial folder) under ``human_data/geirhos2019`` (from :mod:`neurogrow.human.layout`).
 EXPERIMENTS = {

@@ -32,13 +32,13 @@ from neurogrow.errors import NeurogrowError
 
 __all__ = [
     "REACTION_TIME_TASK",
-    "TIME_BINS",
     "THRESHOLD",
-    "supports_native",
-    "native_reaction_times",
-    "temporal_reaction_times",
+    "TIME_BINS",
     "decoder_evidence",
+    "native_reaction_times",
     "solution_times",
+    "supports_native",
+    "temporal_reaction_times",
     "temporally_varying",
 ]
 

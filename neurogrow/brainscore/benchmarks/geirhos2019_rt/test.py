@@ -4,26 +4,26 @@ import os
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 os.environ.setdefault("RESULTCACHING_DISABLE", "1")
 
-import shutil  # noqa: E402
-from pathlib import Path  # noqa: E402
+import shutil
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import scipy.stats  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import pytest
+import scipy.stats
+import torch
 
-import neurogrow.brainscore as nb  # noqa: E402
-from neurogrow.brainscore.brain_model import NeurogrowBrainModel  # noqa: E402
-from neurogrow.data import load_image_folder  # noqa: E402
-from neurogrow.errors import DataError, NeurogrowError  # noqa: E402
-from neurogrow.human import load_human  # noqa: E402
-from neurogrow.model import ModelConfig  # noqa: E402
-from neurogrow.model.inputs import to_input  # noqa: E402
-from neurogrow.model.lattice import LatticeRCNN  # noqa: E402
+import neurogrow.brainscore as nb
+from neurogrow.brainscore.brain_model import NeurogrowBrainModel
+from neurogrow.data import load_image_folder
+from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.human import load_human
+from neurogrow.model import ModelConfig
+from neurogrow.model.inputs import to_input
+from neurogrow.model.lattice import LatticeRCNN
 
-from .benchmark import Geirhos2019ReactionTime  # noqa: E402
-from .data import geirhos2019_dir, load_assembly, load_stimulus_set  # noqa: E402
-from .reaction_time import decoder_evidence, solution_times  # noqa: E402
+from .benchmark import Geirhos2019ReactionTime
+from .data import geirhos2019_dir, load_assembly, load_stimulus_set
+from .reaction_time import decoder_evidence, solution_times
 
 IDENTIFIERS = [
     "Geirhos2019-rt",
@@ -161,7 +161,7 @@ def test_benchmark_bad_input_gives_one_line_errors(tmp_path):
     shutil.copytree(geirhos2019_dir() / "raw-data" / "edge-experiment", root / "raw-data" / "edge-experiment")
     shutil.copytree(geirhos2019_dir() / "stimuli" / "edges", root / "stimuli" / "edges")
     (root / "stimuli" / "edges" / "oven" / "oven10.png").unlink()
-    with pytest.raises(DataError, match="oven10.png: stimulus file not found"):
+    with pytest.raises(DataError, match=r"oven10.png: stimulus file not found"):
         load_stimulus_set("edge", root)
-    with pytest.raises(DataError, match="oven10.png: stimulus file not found"):
+    with pytest.raises(DataError, match=r"oven10.png: stimulus file not found"):
         Geirhos2019ReactionTime(("edge",), root=root)

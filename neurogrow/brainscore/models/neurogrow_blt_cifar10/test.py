@@ -4,20 +4,20 @@ import os
 os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 os.environ.setdefault("RESULTCACHING_DISABLE", "1")
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
+import numpy as np
+import pytest
+import torch
+from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
-import neurogrow.brainscore as nb  # noqa: E402
-from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet  # noqa: E402
-from neurogrow.human.layout import shipped_experiment  # noqa: E402
-from neurogrow.brainscore.brain_model import region_layer_map  # noqa: E402
-from neurogrow.brainscore.timing import alignment_weights, step_time_bins  # noqa: E402
-from neurogrow.data import load_image_folder  # noqa: E402
-from neurogrow.errors import DataError, NeurogrowError  # noqa: E402
-from neurogrow.model.inputs import to_input  # noqa: E402
+import neurogrow.brainscore as nb
+from neurogrow.brainscore.brain_model import region_layer_map
+from neurogrow.brainscore.timing import alignment_weights, step_time_bins
+from neurogrow.data import load_image_folder
+from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.human.layout import shipped_experiment
+from neurogrow.model.inputs import to_input
 
 IDENTIFIERS = [
     "neurogrow-blt-cifar10-adaptive",
@@ -172,7 +172,7 @@ def test_model_bad_input_gives_one_line_errors(adaptive, tmp_path):
     missing = shipped_stimulus_set(FILES[:2])
     missing.stimulus_paths[missing["stimulus_id"].iloc[1]] = tmp_path / "gone.png"
     adaptive.start_task("probabilities")
-    with pytest.raises(DataError, match="gone.png: stimulus file not found"):
+    with pytest.raises(DataError, match=r"gone.png: stimulus file not found"):
         adaptive.look_at(missing)
     with pytest.raises(NeurogrowError, match="'imagenet'"):
         adaptive.start_task("label", "imagenet")

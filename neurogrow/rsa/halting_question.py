@@ -1,0 +1,82 @@
+"""The halting-step question of ``compare_rsa``: is the geometry at each image's exit step closer
+to the humans' than at step 1 and at the last step?"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from neurogrow.rsa.compare import Evaluation, paired_difference
+from neurogrow.rsa.model_rdms import HALT
+
+__all__ = ["finite_or_none", "halting_question"]
+
+
+def finite_or_none(x) -> float | None:
+    """``x`` as a float, or None when it is missing or not finite (JSON has no NaN)."""
+    return None if x is None or not math.isfinite(float(x)) else float(x)
+
+
+def _verdict(d: dict) -> str:
+    lo, hi = d["ci95"]
+    if lo is None:
+        return "higher (no CI)" if d["difference"] > 0 else "not higher (no CI)"
+    if lo > 0:
+        return "higher"
+    if hi < 0:
+        return "lower"
+    return "no clear difference"
+
+
+def halting_question(ev: Evaluation, rdms, steps: int) -> dict:
+    """Does the geometry at each image's exit step match humans better than at step 1 and at step T?
+
+    For every layer (and the model's confusions, when present) the similarity at the exit step
+    minus that at step 1 and at the last step, with bootstrap CIs from the same rsatoolbox samples;
+    and the same averaged over the layers' pattern RDMs (the headline).
+    """
+    layer = np.asarray(rdms.rdm_descriptors["layer"]).astype(str)
+    step = np.asarray(rdms.rdm_descriptors["step"]).astype(str)
+    kind = np.asarray(rdms.rdm_descriptors["kind"]).astype(str)
+    if steps < 2:
+        return {"applicable": False, "answer": "not applicable: the model has a single step, so step 1, the last step "
+                "and the exit step coincide"}
+
+    def idx(row: str, s: str) -> int:
+        return int(np.flatnonzero((layer == row) & (step == s))[0])
+
+    rows = list(dict.fromkeys(layer.tolist()))
+    per_row = []
+    for row in rows:
+        h, first, last = idx(row, HALT), idx(row, "1"), idx(row, str(steps))
+        vs1 = paired_difference(ev, [h], [first])
+        vsT = paired_difference(ev, [h], [last])
+        per_row.append({
+            "layer": row,
+            "kind": str(kind[h]),
+            "similarity": {"step1": finite_or_none(ev.values[first]), "halt": finite_or_none(ev.values[h]), "last": finite_or_none(ev.values[last])},
+            "halt_minus_step1": vs1 | {"verdict": _verdict(vs1)},
+            "halt_minus_last": vsT | {"verdict": _verdict(vsT)},
+        })
+    pattern_rows = [r for r in rows if kind[idx(r, HALT)] == "pattern"]
+    halts = [idx(r, HALT) for r in pattern_rows]
+    m1 = paired_difference(ev, halts, [idx(r, "1") for r in pattern_rows])
+    mT = paired_difference(ev, halts, [idx(r, str(steps)) for r in pattern_rows])
+    v1, vT = _verdict(m1), _verdict(mT)
+    yes = "yes" if v1.startswith("higher") and vT.startswith("higher") else "no"
+    answer = (
+        f"{yes}: averaged over the {len(pattern_rows)} layers, the similarity at each image's exit step minus that at "
+        f"step 1 is {m1['difference']:+.3f} {_ci_text(m1['ci95'])} ({v1}) and minus that at step {steps} is "
+        f"{mT['difference']:+.3f} {_ci_text(mT['ci95'])} ({vT})"
+    )
+    return {
+        "applicable": True,
+        "answer": answer,
+        "better_than_both": yes == "yes",
+        "mean_over_layers": {"halt_minus_step1": m1 | {"verdict": v1}, "halt_minus_last": mT | {"verdict": vT}},
+        "per_layer": per_row,
+    }
+
+
+def _ci_text(ci) -> str:
+    return "(no CI)" if ci[0] is None else f"[95% CI {ci[0]:+.3f}, {ci[1]:+.3f}]"
