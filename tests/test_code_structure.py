@@ -24,10 +24,6 @@ MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 80
 #: Functions allowed to be longer, with the reason.
 LONG_FUNCTIONS: dict[tuple[str, str], str] = {
-    ("neurogrow/rt/report.py", "render_report"): (
-        "a linear template of report.md's sections; neurogrow/rt/ is being changed on another branch "
-        "(issue 12), so it is split after that merge"
-    ),
 }
 
 
