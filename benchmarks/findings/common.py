@@ -56,6 +56,16 @@ def t_interval(values) -> list[float]:
     return [float(v.mean() - h), float(v.mean() + h)]
 
 
+def confidence_step(step_probs: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """First step (from 1) whose largest class probability reaches ``threshold``, else T.
+
+    The model-agnostic "confidence step" that any recurrent network has, adaptive halting or not.
+    """
+    reached = np.asarray(step_probs).max(axis=2) >= threshold
+    reached[:, -1] = True
+    return reached.argmax(axis=1) + 1
+
+
 def hardware() -> dict:
     """Where a script ran."""
     import torch
