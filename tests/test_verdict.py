@@ -84,3 +84,22 @@ def test_single_seed_gives_no_interval():
     c = paired_t_comparison("one seed", [3.0])
     assert not c.ci_supports()
     assert RULE.decide([c])["verdict"] == "inconclusive"
+
+
+def test_any_mode_and_combine():
+    from neurogrow.stats.verdict import combine
+
+    up = paired_t_comparison("up", [0.9, 1.1, 1.0, 1.05])
+    flat = paired_t_comparison("flat", [0.1, -0.1, 0.05, -0.02])
+    anyrule = Rule("any", "one of them", mode="any")
+    assert anyrule.decide([up, flat])["verdict"] == "reproduced"
+    assert Rule("all", "both").decide([up, flat])["verdict"] == "inconclusive"
+    down = paired_t_comparison("down", [-0.9, -1.1, -1.0, -1.05])
+    assert anyrule.decide([down, flat])["verdict"] == "inconclusive"
+    assert anyrule.decide([down])["verdict"] == "not reproduced"
+    a = {"verdict": "reproduced", "reason": "x"}
+    b = {"verdict": "inconclusive", "reason": "accuracy 0.30 < 0.70"}
+    c = {"verdict": "not reproduced", "reason": "down"}
+    assert combine({"a": a})["verdict"] == "reproduced"
+    assert combine({"a": a, "b": b})["verdict"] == "inconclusive" and "0.70" in combine({"a": a, "b": b})["reason"]
+    assert combine({"a": a, "b": b, "c": c})["verdict"] == "not reproduced"

@@ -32,6 +32,7 @@ __all__ = [
     "Precondition",
     "Rule",
     "bootstrap_comparison",
+    "combine",
     "holm",
     "paired_t_comparison",
     "trend_comparison",
@@ -104,12 +105,17 @@ class Rule:
     text: str
     alpha: float = ALPHA
     comparisons_required: list[str] = field(default_factory=list)
+    #: "all": every comparison must support (a conjunction); "any": one supporting comparison is
+    #: enough (a union, which is why Holm adjusts across the family) and all must contradict for
+    #: "not reproduced"
+    mode: str = "all"
 
     def describe(self) -> dict:
         return {
             "name": self.name,
             "text": self.text,
             "alpha": self.alpha,
+            "mode": self.mode,
             "decision": "precondition failed -> inconclusive; else Holm across the comparisons with a p-value; "
             "each comparison supports when its 95% CI lies on the claimed side of 0 and its Holm p < alpha, "
             "contradicts when its CI lies below the smallest effect of interest (margin); all support -> "
@@ -137,7 +143,7 @@ class Rule:
             p_holm = adj.get(i)
             supports = c.ci_supports() and (p_holm is None or p_holm < self.alpha)
             row = {k: v for k, v in asdict(c).items()}
-            row["ci95"] = list(c.ci95)
+            row["ci95"] = [v if np.isfinite(v) else None for v in c.ci95]  # JSON has no infinity
             row.update(p_holm=p_holm, supports=bool(supports), contradicts=bool(c.ci_contradicts()))
             table.append(row)
         failed = [p for p in preconditions if not p.passed]
@@ -152,15 +158,45 @@ class Rule:
             out.update(verdict=INCONCLUSIVE, reason="; ".join(f"{p.name}: {p.detail}" for p in failed))
         elif not comparisons:
             out.update(verdict=INCONCLUSIVE, reason="no comparisons")
-        elif all(r["supports"] for r in table):
+        elif self.mode == "any" and any(r["supports"] for r in table):
+            ok = [r["name"] for r in table if r["supports"]]
+            out.update(verdict=REPRODUCED, reason=f"supported (Holm, alpha {self.alpha}) by: {', '.join(ok)}")
+        elif self.mode == "any" and all(r["contradicts"] for r in table):
+            out.update(verdict=NOT_REPRODUCED, reason="every comparison's CI excludes the claimed effect")
+        elif self.mode == "all" and all(r["supports"] for r in table):
             out.update(verdict=REPRODUCED, reason=f"all {len(table)} comparisons support the claim (Holm, alpha {self.alpha})")
-        elif any(r["contradicts"] for r in table):
+        elif self.mode == "all" and any(r["contradicts"] for r in table):
             bad = [r["name"] for r in table if r["contradicts"]]
             out.update(verdict=NOT_REPRODUCED, reason=f"CI excludes the claimed effect: {', '.join(bad)}")
         else:
             weak = [r["name"] for r in table if not r["supports"]]
             out.update(verdict=INCONCLUSIVE, reason=f"CI includes 0 (after Holm) for: {', '.join(weak)}")
         return out
+
+
+def combine(judgements: dict[str, dict]) -> dict:
+    """One verdict from the claims of a finding: reproduced if all are, not reproduced if any is not."""
+    verdicts = {k: j["verdict"] for k, j in judgements.items()}
+
+    def reasons(keep) -> str:
+        parts: list[str] = []  # each distinct reason once (claims often share a failed precondition)
+        for k, v in verdicts.items():
+            if keep(v):
+                for part in judgements[k]["reason"].split("; "):
+                    if part not in parts:
+                        parts.append(part)
+        return "; ".join(parts)
+
+    if verdicts and all(v == REPRODUCED for v in verdicts.values()):
+        verdict, reason = REPRODUCED, "every claim reproduced"
+    elif any(v == NOT_REPRODUCED for v in verdicts.values()):
+        verdict = NOT_REPRODUCED
+        reason = reasons(lambda v: v == NOT_REPRODUCED)
+    else:
+        verdict = INCONCLUSIVE
+        reason = reasons(lambda v: v != REPRODUCED) or "no claims"
+    return {"verdict": verdict, "reason": reason, "claims": verdicts,
+            "rule": "all claims reproduced -> reproduced; any not reproduced -> not reproduced; else inconclusive"}
 
 
 def paired_t_comparison(name: str, differences, direction: int = 1, margin: float = 0.0, detail: str = "") -> Comparison:
