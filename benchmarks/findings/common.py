@@ -31,6 +31,10 @@ def run_all(commands: list[list[str]], jobs: int = 1) -> list[int]:
     with ThreadPoolExecutor(jobs) as pool:
         codes = list(pool.map(lambda c: subprocess.run(c).returncode, commands))
     print(f"{sum(c == 0 for c in codes)}/{len(codes)} runs finished in {time.time() - t0:.0f} s")
+    if any(codes):
+        failed = [c[c.index("--out") + 1] for c, code in zip(commands, codes) if code]
+        print(f"error: {len(failed)} runs failed: {', '.join(failed)}", file=sys.stderr)
+        raise SystemExit(1)
     return codes
 
 

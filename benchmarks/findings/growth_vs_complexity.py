@@ -77,7 +77,7 @@ REGIMES = {
         "sets": ["data.synthetic_size=64", "model.channels=[4,6]", "model.max_channels=12", "model.max_layers=3",
                  "model.steps=2", "model.max_steps=4", "optim.epochs=2", "optim.batch_size=32", "growth.every_steps=2",
                  "eval_every=2", "amp=false"],
-        "tasks": tasks({"synthetic": "synthetic", "synthetic-b": "synthetic"}, (2, 5)),
+        "tasks": tasks({"synthetic": "synthetic", "synthetic-b": "synthetic"}, (2, 4)),
     },
     # the committed runs: 10,000 training images and 10 epochs for every task (H100)
     "legacy": {
