@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import math
 from pathlib import Path
 
@@ -180,6 +181,9 @@ def run(args: argparse.Namespace) -> None:
 
 def report(args: argparse.Namespace) -> None:
     regime = REGIMES[args.regime]
+    if not Path(args.runs).is_dir():
+        print(f"error: --runs {args.runs}: not a folder (run folders or archived NAME-sSEED.jsonl files)", file=sys.stderr)
+        raise SystemExit(2)
     rows = collect_runs(Path(args.runs), regime["tasks"], regime["epochs"])
     judgement = judge(rows, regime["tasks"], regime["epochs"], args.min_seeds)
     summary = summarise(rows)

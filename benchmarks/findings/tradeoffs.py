@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -220,6 +221,9 @@ def run(args: argparse.Namespace) -> None:
 
 def report(args: argparse.Namespace) -> None:
     regime = REGIMES[args.regime]
+    if not Path(args.runs).is_dir():
+        print(f"error: --runs {args.runs}: not a folder (run folders or archived NAME-sSEED.jsonl files)", file=sys.stderr)
+        raise SystemExit(2)
     rows = collect_runs(Path(args.runs), regime["design"], regime["epochs"])
     judgement = judge(rows, regime["design"], args.min_seeds)
     summary = summarise(rows)
