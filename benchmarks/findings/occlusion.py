@@ -239,6 +239,9 @@ def statistics(tables: dict, meta: dict, cal: dict, n_boot: int, seed: int = 0) 
         def residual(t):
             return (t["expected_steps"] - a0["expected_steps"]) - (predict(table, t["conf1"], t["correct"], edges) - p0)
 
+        res = np.stack([np.zeros(n)] + [residual(occluded[lv]) for lv in levels])
+        # descriptive, not part of the rule: does what is left after the confidence match grow with the level?
+        s["residual_trend_slope"] = float(w @ ((xc[:, None] * res).sum(0) / (xc**2).sum()))
         for lv in levels:
             t = occluded[lv]
             s[f"raw/{lv}"] = float(w @ (t["expected_steps"] - a0["expected_steps"]))
