@@ -377,8 +377,8 @@ def plot(st: dict, stem: Path) -> None:
     est, boot, levels = st["estimates"], st["boot"], st["levels"]
     fig, ax = plt.subplots(figsize=(7, 3.4))
     series = [("raw", "occluder: E[t] increase"), ("residual", "occluder: beyond confidence"),
-              ("noise_residual", "noise (matched acc.)"), ("blur_residual", "blur (matched acc.)"),
-              ("contrast_residual", "contrast (matched acc.)")]
+              ("noise_residual", "noise, beyond confidence (matched acc.)"), ("blur_residual", "blur, beyond confidence (matched acc.)"),
+              ("contrast_residual", "contrast, beyond confidence (matched acc.)")]
     width = 0.16
     for i, (key, label) in enumerate(series):
         ks = [f"{key}/{lv}" for lv in levels if f"{key}/{lv}" in est]
