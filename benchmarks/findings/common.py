@@ -31,18 +31,68 @@ def run_all(commands: list[list[str]], jobs: int = 1) -> list[int]:
     with ThreadPoolExecutor(jobs) as pool:
         codes = list(pool.map(lambda c: subprocess.run(c).returncode, commands))
     print(f"{sum(c == 0 for c in codes)}/{len(codes)} runs finished in {time.time() - t0:.0f} s")
+    if any(codes):
+        failed = [c[c.index("--out") + 1] for c, code in zip(commands, codes) if code]
+        print(f"error: {len(failed)} runs failed: {', '.join(failed)}", file=sys.stderr)
+        raise SystemExit(1)
     return codes
+
+
+def metrics_rows(run: Path) -> list[dict]:
+    """Metrics rows of a run: a run folder (``metrics.jsonl`` inside) or an archived ``NAME.jsonl``."""
+    path = run / "metrics.jsonl" if run.is_dir() else run
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
 def final_row(run_dir: Path, epochs: int) -> dict | None:
     """The last metrics row of a finished run (with its total training seconds), else None."""
-    path = run_dir / "metrics.jsonl"
-    if not path.exists():
-        return None
-    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    rows = metrics_rows(run_dir)
     if not rows or rows[-1]["epoch"] != epochs:
         return None
-    return {**rows[-1], "train_seconds": sum(r["seconds"] for r in rows)}
+    return {**rows[-1], "train_seconds": sum(r["seconds"] for r in rows), "rows": rows}
+
+
+def collect_runs(runs: Path, names, epochs: int) -> dict[str, dict[int, dict]]:
+    """``{name: {seed: final row}}`` of the finished runs ``NAME-sSEED`` (folders or archived .jsonl)."""
+    out: dict[str, dict[int, dict]] = {}
+    for name in names:
+        out[name] = {}
+        for d in sorted(runs.glob(f"{name}-s*")):
+            seed = d.name.rsplit("-s", 1)[1].removesuffix(".jsonl")
+            if seed.isdigit() and (row := final_row(d, epochs)):
+                out[name][int(seed)] = row
+    return out
+
+
+def archive_runs(runs: Path, dest: Path) -> int:
+    """Copy every run folder's metrics.jsonl under ``runs`` to ``dest/NAME.jsonl`` (small, committable)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for d in sorted(runs.iterdir()) if runs.is_dir() else []:
+        if d.is_dir() and (d / "metrics.jsonl").exists():
+            tmp = dest / f".{d.name}.jsonl.tmp"
+            tmp.write_text((d / "metrics.jsonl").read_text())
+            os.replace(tmp, dest / f"{d.name}.jsonl")
+            n += 1
+    return n
+
+
+def unfinished(commands: list[list[str]], epochs: int) -> list[list[str]]:
+    """The commands whose ``--out`` run has not finished (a finished run is skipped on a rerun)."""
+    return [c for c in commands if final_row(Path(c[c.index("--out") + 1]), epochs) is None]
+
+
+def halting_adapts(row: dict) -> tuple[bool, str]:
+    """Whether a run's halting is free to vary: T >= 2 and mean E[t] strictly inside [1, T].
+
+    The metrics hold the mean of E[t] over test images, not its spread; a mean within 0.05 of 1
+    or of T means (nearly) every image halts at the same end of the window.
+    """
+    T, m = row["window_steps"], row["test_mean_steps"]
+    ok = T >= 2 and 1.05 <= m <= T - 0.05
+    return ok, f"mean E[t] {m:.3f} with T = {T}"
 
 
 def t_interval(values) -> list[float]:
@@ -54,6 +104,16 @@ def t_interval(values) -> list[float]:
         return [float(v.mean()), float(v.mean())]
     h = stats.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / np.sqrt(len(v))
     return [float(v.mean() - h), float(v.mean() + h)]
+
+
+def confidence_step(step_probs: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """First step (from 1) whose largest class probability reaches ``threshold``, else T.
+
+    The model-agnostic "confidence step" that any recurrent network has, adaptive halting or not.
+    """
+    reached = np.asarray(step_probs).max(axis=2) >= threshold
+    reached[:, -1] = True
+    return reached.argmax(axis=1) + 1
 
 
 def hardware() -> dict:

@@ -1,127 +1,265 @@
 """Finding 4: the adaptive halting time correlates with human reaction times per image.
 
-With ``neurogrow.rt.analyse`` (the statistics of ``neurogrow compare-rt``):
+Decided on RT data only (CIFAR-10H label entropy is not a reaction time), with the statistics
+of ``neurogrow compare-rt`` (:func:`neurogrow.rt.analyse`), on every experiment given
+(default: both shipped Geirhos et al. 2019 experiments, edges and filled silhouettes).
 
-* Geirhos et al. (2019) edges and filled silhouettes (human_data/): Spearman of the
-  model's time with the per-image mean log RT, its bootstrap CI and permutation p,
-  the split-half noise ceiling, the same within category, and the mixed model;
-* CIFAR-10H (all 10,000 CIFAR-10 test images): the model's time against human
-  label entropy and human accuracy, with their split-half ceilings;
+``run`` extracts the shipped adaptive model's E[t] (and, as the control, the fixed-time model's
+confidence step) on each experiment's stimuli and stores compare-rt's summary per model and
+experiment in ``summaries.json``. A held-out experiment runs through the same code:
+``--human-data DIR --experiment NAME=STIMULI_SUBDIR:TRIALS_SUBDIR`` (the compare-rt layout).
 
-for the shipped adaptive model and, as the control, the fixed-time model. The model's
-time is E[t] (``expected_steps``). A fixed-time model spends the same E[t] on every
-image, so its correlation is undefined; for both models the script also reports a
-model-agnostic time, the *confidence step*: the first step at which the largest class
-probability reaches 0.5 (the last step if it never does).
+``report`` applies the rule below to the stored summaries and writes results.json.
 
-    python benchmarks/findings/halting_vs_rt.py [--data-root DIR] [--n-boot 1000]
+Rule (written before the numbers). For every experiment, all of:
+  * the two-level (subjects x images) 95% CI of Spearman(E[t], mean log RT) lies above 0;
+  * the within-category partial Spearman's CI lies above 0 (each category's icon has a fixed
+    screen position, so between-category RT differences are partly mouse travel);
+  * for every baseline of compare-rt (``baselines.<name>``: step1_uncertainty, step1_entropy,
+    final_entropy, confidence_step, and any --baseline), the two-level CI of the paired
+    difference rho(E[t]) - rho(baseline) lies above 0: E[t] adds to the network's confidence.
+  Preconditions: the summary has the baselines (else "inconclusive: baselines not available")
+  and two-level CIs (per-trial data), and E[t] varies across the experiment's images.
+  Two-level CIs carry no p-value, so the comparisons are a conjunction (an intersection-union
+  test, whose error rate is at most alpha without adjustment); p-values, where a summary has
+  them, are Holm-adjusted across the finding.
+
+    python benchmarks/findings/halting_vs_rt.py run [--human-data DIR --experiment NAME=STIM:TRIALS ...]
+    python benchmarks/findings/halting_vs_rt.py report [--summaries FILE]
 """
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from common import RESULTS, ROOT, hardware, write_json
+from common import RESULTS, ROOT, confidence_step, hardware, write_json
 
-import neurogrow
-from neurogrow.human import load_human
-from neurogrow.human.layout import shipped_experiment
-from neurogrow.inference.extract import extract_times
-from neurogrow.rt import Options, analyse
+from neurogrow.errors import DataError
+from neurogrow.stats.verdict import Comparison, Precondition, Rule
 
 OUT = RESULTS / "halting_vs_rt"
 GEIRHOS = ROOT / "human_data" / "geirhos2019"
-#: name -> (stimulus folder, trial folder), from the one Geirhos layout map.
-EXPERIMENTS = {f"geirhos_{name}": shipped_experiment(name, GEIRHOS) for name in ("edges", "silhouettes")}
-CONFIDENCE = 0.5
+EXPERIMENTS = {
+    "geirhos_edges": ("stimuli/edges", "raw-data/edge-experiment"),
+    "geirhos_silhouettes": ("stimuli/filled-silhouettes", "raw-data/silhouette-filled-experiment"),
+}
+ADAPTIVE, FIXED = "blt-cifar10-adaptive", "blt-cifar10-fixed-time"
+#: the baselines issue 12 names for compare-rt's summary.json (``baselines.<name>``)
+BASELINES = ("step1_uncertainty", "step1_entropy", "final_entropy", "confidence_step")
+MIN_TIME_SD = 0.01
+
+RULE = Rule(
+    "halting-time-vs-human-rt",
+    "Reproduced iff on every RT experiment: the two-level 95% CI of Spearman(E[t], mean log RT) is above 0, "
+    "the within-category partial Spearman's CI is above 0, and for every compare-rt baseline (1 - step-1 max "
+    "probability, step-1 entropy, final entropy, confidence step) the two-level CI of rho(E[t]) - rho(baseline) "
+    "is above 0. Preconditions: baselines and two-level CIs present; E[t] varies across images.",
+)
 
 
-def confidence_step(step_probs: np.ndarray, threshold: float = CONFIDENCE) -> np.ndarray:
-    """First step (from 1) whose largest class probability reaches ``threshold``, else T."""
-    reached = step_probs.max(axis=2) >= threshold
-    reached[:, -1] = True
-    return reached.argmax(axis=1) + 1
+# --------------------------------------------------------------------------- reading compare-rt summaries
 
 
-def times_table(result) -> pd.DataFrame:
-    """stimulus, label and the two model times of an extract result."""
-    t = result.table[["stimulus", "label", "expected_steps"]].copy()
-    t["confidence_step"] = confidence_step(result.step_probs)
-    return t
+def rt_view(summary: dict) -> dict:
+    """The parts of a compare-rt summary the rule reads, under fixed names (None where absent).
+
+    One place that knows compare-rt's key names, so the rule follows if they change.
+    """
+
+    def ci(block: dict | None, two_level: bool = True):
+        if not isinstance(block, dict):
+            return None
+        key = "ci95_two_level" if two_level else "ci95"
+        v = block.get(key)
+        return None if v is None or None in v else (float(v[0]), float(v[1]))
+
+    def get(path: str):
+        node = summary
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return None
+            node = node[part]
+        return node
+
+    sp = get("spearman") or {}
+    within = get("within_category.spearman_partial") or get("within_category.default") or {}
+    baselines = get("baselines")
+    view = {
+        "spearman": sp.get("r"),
+        "spearman_ci_two_level": ci(sp),
+        "spearman_ci_images": ci(sp, two_level=False),
+        "within_category": within.get("r"),
+        "within_category_ci": ci(within) or ci(within, two_level=False),
+        "model_time_sd": get("model_time_sd"),
+        "baselines": None,
+    }
+    if isinstance(baselines, dict):
+        view["baselines"] = {
+            name: {
+                "difference": (b.get("difference") or {}).get("r"),
+                "difference_ci_two_level": ci(b.get("difference")),
+                "difference_p": (b.get("difference") or {}).get("p"),
+                "partial": (b.get("partial") or {}).get("r"),
+                "partial_ci_two_level": ci(b.get("partial")),
+            }
+            for name, b in baselines.items()
+        }
+    return view
 
 
-def compare(times: pd.DataFrame, column: str, human, options: Options) -> dict:
-    """Summary of one comparison, or the reason it is undefined."""
+def judge(summaries: dict, model: str = ADAPTIVE) -> dict:
+    """The verdict of the rule from ``summaries[model][experiment]['expected_steps']``."""
+    pre, comps = [], []
+    per = summaries.get(model, {})
+    if not per:
+        return RULE.decide([], [Precondition("summaries", False, f"no summaries of {model}")])
+    for exp, cols in per.items():
+        v = rt_view(cols.get("expected_steps", {}))
+        if v["baselines"] is None:
+            pre.append(Precondition(f"{exp}: baselines", False, "baselines not available (compare-rt summary has no 'baselines')"))
+        if v["spearman_ci_two_level"] is None:
+            pre.append(Precondition(f"{exp}: two-level CI", False, "no two-level CI (per-trial data needed)"))
+        sd = v["model_time_sd"]
+        pre.append(Precondition(f"{exp}: halting varies", sd is not None and sd >= MIN_TIME_SD,
+                                "SD of E[t] not recorded" if sd is None else f"SD of E[t] across images {sd:.4f} (min {MIN_TIME_SD})"))
+        if v["spearman_ci_two_level"] is not None:
+            comps.append(Comparison(f"{exp}: Spearman(E[t], RT), two-level", v["spearman"], v["spearman_ci_two_level"]))
+        if v["within_category_ci"] is not None:
+            comps.append(Comparison(f"{exp}: within-category partial Spearman", v["within_category"], v["within_category_ci"]))
+        for name, b in (v["baselines"] or {}).items():
+            if b["difference_ci_two_level"] is None:
+                pre.append(Precondition(f"{exp}: {name}", False, "difference has no two-level CI"))
+                continue
+            comps.append(Comparison(f"{exp}: rho(E[t]) - rho({name}), two-level", b["difference"], b["difference_ci_two_level"], b["difference_p"]))
+        missing = [b for b in BASELINES if v["baselines"] is not None and b not in v["baselines"]]
+        if missing:
+            pre.append(Precondition(f"{exp}: baselines", False, f"baselines not available: {', '.join(missing)}"))
+    return RULE.decide(comps, pre)
+
+
+# --------------------------------------------------------------------------- run
+
+
+def parse_experiments(specs: list[str] | None, human_data: Path) -> dict[str, tuple[str, str]]:
+    if not specs:
+        if human_data.resolve() != GEIRHOS.resolve():
+            raise DataError(f"--human-data {human_data}: name its experiments with --experiment NAME=STIMULI_SUBDIR:TRIALS_SUBDIR")
+        return dict(EXPERIMENTS)
+    out = {}
+    for spec in specs:
+        name, _, rest = spec.partition("=")
+        stimuli, _, trials = rest.partition(":")
+        if not (name and stimuli and trials):
+            raise DataError(f"--experiment {spec!r}: expected NAME=STIMULI_SUBDIR:TRIALS_SUBDIR")
+        for sub in (stimuli, trials):
+            if not (human_data / sub).is_dir():
+                raise DataError(f"--experiment {spec!r}: {human_data / sub} is not a folder")
+        out[name] = (stimuli, trials)
+    return out
+
+
+def compare(times: pd.DataFrame, column: str, human, options) -> dict:
+    """compare-rt's summary of one model time, or the reason it is undefined."""
+    from neurogrow.rt import analyse
+
     frame = pd.DataFrame({"stimulus": times["stimulus"], "model_time": times[column]})
     if "label" in times and times["label"].notna().all():
         frame["category"] = times["label"].astype(str)
     if frame["model_time"].nunique() < 2:
-        return {"undefined": f"{column} is the same ({frame['model_time'].iloc[0]:.3f}) for every image"}
-    s = analyse(frame, human, options).summary
-    keep = ("n_stimuli", "human_measure", "spearman", "pearson", "noise_ceiling", "within_category", "mixed_model")
-    return {k: s[k] for k in keep if k in s}
+        return {"undefined": f"{column} is the same ({frame['model_time'].iloc[0]:.3f}) for every image",
+                "model_time_sd": 0.0}
+    summary = analyse(frame, human, options).summary
+    return {**summary, "model_time_sd": float(frame["model_time"].std())}
+
+
+def run(args: argparse.Namespace) -> None:
+    import neurogrow
+    from neurogrow.inference.extract import extract_times
+    from neurogrow.rt import Options, analyse
+    from neurogrow.rt.model_times import times_from_extract
+    from neurogrow.human import load_human
+
+    t0 = time.time()
+    human_data = Path(args.human_data)
+    experiments = parse_experiments(args.experiment, human_data)
+    options = Options(n_boot=args.n_boot, n_perm=args.n_perm, seed=0, progress=False)
+    summaries: dict = {}
+    for model_name in (ADAPTIVE, FIXED):
+        model = neurogrow.load_model(model_name)
+        per = {}
+        for name, (stimuli, trials) in experiments.items():
+            human = load_human(human_data / trials)
+            result = extract_times(model, human_data / stimuli, full_length=True, progress=False)
+            times = result.table[["stimulus", "label", "expected_steps"]].copy()
+            times["confidence_step"] = confidence_step(result.step_probs)
+            # E[t] through compare-rt's own route: the stimulus hashes are checked and the step
+            # baselines (step1_uncertainty, step1_entropy, final_entropy, confidence_step) come with it
+            full = times_from_extract(result)
+            summary = analyse(full, human, options, inputs={"model_times": f"{model_name} on {stimuli}", "human": str(human_data / trials)}).summary
+            per[name] = {
+                "expected_steps": {**summary, "model_time_sd": float(full["expected_steps"].std())},
+                "confidence_step": compare(times, "confidence_step", human, options),
+            }
+        summaries[model_name] = per
+    out = Path(args.out)
+    write_json(out, {"summaries": summaries, "experiments": experiments, "human_data": str(human_data),
+                     "n_boot": args.n_boot, "n_perm": args.n_perm, "hardware": hardware(), "seconds": time.time() - t0})
+    print(f"wrote {out}")
+
+
+def report(args: argparse.Namespace) -> None:
+    stored = json.loads(Path(args.summaries).read_text())
+    summaries = stored["summaries"]
+    judgement = judge(summaries)
+    control = {}
+    for model, per in summaries.items():
+        for exp, cols in per.items():
+            for col, s in cols.items():
+                v = rt_view(s) if "undefined" not in s else {"undefined": s["undefined"]}
+                control[f"{model}/{exp}/{col}"] = v
+    out = {
+        "finding": "adaptive halting time correlates with human reaction times",
+        "verdict": judgement["verdict"],
+        "reason": judgement["reason"],
+        "rule": judgement["rule"],
+        "judgement": judgement,
+        "numbers": control,
+        "model_time": "expected_steps = E_pi[t]; confidence_step = first step with max class probability >= 0.5",
+        "summaries_file": str(Path(args.summaries).relative_to(ROOT) if Path(args.summaries).resolve().is_relative_to(ROOT) else args.summaries),
+        "run_hardware": stored.get("hardware"),
+        "command": f"python benchmarks/findings/halting_vs_rt.py report --summaries {args.summaries}",
+    }
+    write_json(Path(args.results) / "results.json", out)
+    print(f"verdict: {judgement['verdict']} ({judgement['reason']})")
+    for c in judgement["comparisons"]:
+        print(f"  {c['name']}: {c['estimate']:+.3f} [{c['ci95'][0]:+.3f}, {c['ci95'][1]:+.3f}] supports={c['supports']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-root", default=None)
-    parser.add_argument("--n-boot", type=int, default=1000)
-    parser.add_argument("--n-perm", type=int, default=10000)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="compare-rt summaries of the shipped models on each experiment")
+    r.add_argument("--human-data", default=str(GEIRHOS), help="folder in the compare-rt layout (stimuli/, raw-data/)")
+    r.add_argument("--experiment", action="append", help="NAME=STIMULI_SUBDIR:TRIALS_SUBDIR (repeatable)")
+    r.add_argument("--out", default=str(OUT / "summaries.json"))
+    r.add_argument("--n-boot", type=int, default=1000)
+    r.add_argument("--n-perm", type=int, default=10000)
+    r.set_defaults(func=run)
+    p = sub.add_parser("report", help="apply the rule to stored summaries")
+    p.add_argument("--summaries", default=str(OUT / "summaries.json"))
+    p.add_argument("--results", default=str(OUT))
+    p.set_defaults(func=report)
     args = parser.parse_args()
-    t0 = time.time()
-    options = {"n_boot": args.n_boot, "n_perm": args.n_perm, "seed": 0, "progress": False}
-    humans = {name: load_human(GEIRHOS / trials) for name, (_, trials) in EXPERIMENTS.items()}
-    cifar10h = load_human(ROOT / "human_data" / "cifar10h" / "cifar10h-counts.npy")
-    results = {}
-    for model_name in ("blt-cifar10-adaptive", "blt-cifar10-fixed-time"):
-        model = neurogrow.load_model(model_name)
-        per = {}
-        for name, (stimuli, _) in EXPERIMENTS.items():
-            times = times_table(extract_times(model, GEIRHOS / stimuli, full_length=True, progress=False))
-            per[name] = {c: compare(times, c, humans[name], Options(**options)) for c in ("expected_steps", "confidence_step")}
-        times = times_table(extract_times(model, dataset="cifar10", data_root=args.data_root, full_length=True))
-        for measure in ("entropy", "accuracy"):
-            per[f"cifar10h_{measure}"] = {
-                c: compare(times.drop(columns="label"), c, cifar10h, Options(measure=measure, mixed_model=False, **options))
-                for c in ("expected_steps", "confidence_step")
-            }
-        results[model_name] = per
-
-    adaptive = results["blt-cifar10-adaptive"]
-    geirhos_r = [adaptive[e]["expected_steps"]["spearman"] for e in EXPERIMENTS]
-    positive = [r["ci95"][0] > 0 for r in geirhos_r]
-    cifar = adaptive["cifar10h_entropy"]["expected_steps"]["spearman"]
-    verdict = (
-        "reproduced" if all(positive) and cifar["ci95"][0] > 0
-        else "partly" if any(positive) or cifar["ci95"][0] > 0
-        else "not reproduced"
-    )
-    out = {
-        "finding": "adaptive halting time correlates with human reaction times",
-        "verdict": verdict,
-        "model_time": "expected_steps = E_pi[t]; confidence_step = first step with max class probability >= 0.5",
-        "results": results,
-        "adaptive_geirhos_spearman_ci_above_zero": dict(zip(EXPERIMENTS, positive)),
-        "adaptive_cifar10h_entropy_spearman_ci_above_zero": cifar["ci95"][0] > 0,
-        "hardware": hardware(),
-        "seconds": time.time() - t0,
-        "command": "python benchmarks/findings/halting_vs_rt.py",
-    }
-    write_json(OUT / "results.json", out)
-    print(f"verdict: {verdict}")
-    for model_name, per in results.items():
-        for name, cols in per.items():
-            for col, s in cols.items():
-                if "undefined" in s:
-                    print(f"{model_name:24s} {name:22s} {col:16s} undefined: {s['undefined']}")
-                    continue
-                r, nc = s["spearman"], s["noise_ceiling"]["spearman_brown"]
-                print(
-                    f"{model_name:24s} {name:22s} {col:16s} rho={r['r']:+.3f} [{r['ci95'][0]:+.3f}, {r['ci95'][1]:+.3f}] "
-                    f"p={r['p_permutation']:.4f} ceiling={nc:.3f}"
-                )
+    try:
+        args.func(args)
+    except DataError as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

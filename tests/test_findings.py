@@ -1,0 +1,233 @@
+"""The findings scripts: their rules on planted data, the held-out paths, and the pipelines end to end."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from neurogrow.data.degrade import DEGRADATIONS, apply_degradation, resolve_degradation
+from neurogrow.errors import DataError
+
+ROOT = Path(__file__).resolve().parents[1]
+FINDINGS = ROOT / "benchmarks" / "findings"
+sys.path.insert(0, str(FINDINGS))
+
+import growth_vs_complexity  # noqa: E402
+import halting_vs_rt  # noqa: E402
+import occlusion  # noqa: E402
+import tradeoffs  # noqa: E402
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
+
+
+# --------------------------------------------------------------------------- degradations
+
+
+def test_degradations_are_deterministic_per_image_and_keep_shape():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (4, 16, 16, 3), dtype=np.uint8)
+    ids = ["a", "b", "c", "d"]
+    for name, fn in DEGRADATIONS.items():
+        level = {"occlusion": 0.3, "noise": 0.1, "blur": 1.0, "contrast": 0.5}[name]
+        out = apply_degradation(fn, images, ids, level, seed=1)
+        assert out.shape == images.shape and out.dtype == np.uint8
+        assert not np.array_equal(out, images), name
+        # the same image gets the same degradation whatever else is in the batch
+        again = apply_degradation(fn, images[2:3], ids[2:3], level, seed=1)
+        assert np.array_equal(again[0], out[2]), name
+        assert np.array_equal(apply_degradation(fn, images, ids, 0.0), images)
+    low = DEGRADATIONS["contrast"](images, ids, 0.9, 0).astype(float)
+    assert low.std() < 0.2 * images.astype(float).std()
+
+
+def test_held_out_occluder_is_loaded_from_a_file(tmp_path):
+    f = tmp_path / "my_occluder.py"
+    f.write_text("import numpy as np\ndef bars(images, ids, level, seed=0):\n"
+                 "    out = images.copy(); out[:, ::4] = 0; return out\n")
+    fn = resolve_degradation(f"{f}:bars")
+    out = apply_degradation(fn, np.full((2, 8, 8, 3), 9, np.uint8), ["x", "y"], 0.5)
+    assert (out[:, 0] == 0).all() and (out[:, 1] == 9).all()
+    with pytest.raises(DataError, match="has no function"):
+        resolve_degradation(f"{f}:nothing")
+    with pytest.raises(DataError, match="expected one of"):
+        resolve_degradation("smudge")
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(images, ids, level, seed=0):\n    return images[:, :4]\n")
+    with pytest.raises(DataError, match="expected uint8"):
+        apply_degradation(resolve_degradation(f"{bad}:f"), np.zeros((1, 8, 8, 3), np.uint8), ["x"], 0.5)
+
+
+# --------------------------------------------------------------------------- finding 3 rule on planted tables
+
+
+def planted_tables(n=3000, occlusion_beyond_confidence=0.0, seed=0):
+    """Clean and occluded tables where E[t] depends on step-1 confidence, plus a planted extra."""
+    rng = np.random.default_rng(seed)
+
+    def table(beta_a, extra, T=4, fixed=False):
+        conf1 = 0.1 + 0.9 * rng.beta(beta_a, 2, n)
+        correct = rng.random(n) < conf1
+        e = 1 + 2.5 * (1 - conf1) + extra + rng.normal(0, 0.1, n)
+        return {"expected_steps": np.full(n, 3.0) if fixed else e, "exit_step": np.rint(e), "conf1": conf1,
+                "confidence_step": np.clip(np.rint(e), 1, 3), "correct": correct, "T": np.array(3 if fixed else T)}
+
+    tables = {occlusion._key(occlusion.ADAPTIVE, "clean", 0.0): table(5, 0), occlusion._key(occlusion.FIXED, "clean", 0.0): table(5, 0, fixed=True)}
+    for lv, shift in ((0.2, 3.5), (0.4, 2.5)):
+        tables[occlusion._key(occlusion.ADAPTIVE, "occlusion", lv)] = table(shift, occlusion_beyond_confidence)
+        tables[occlusion._key(occlusion.FIXED, "occlusion", lv)] = table(shift, 0, fixed=True)
+    meta = {"occluder_name": "occlusion", "levels": [0.2, 0.4], "degradations": []}
+    return tables, meta
+
+
+def test_occlusion_effect_explained_by_confidence_is_not_called_reproduced():
+    tables, meta = planted_tables(occlusion_beyond_confidence=0.0)
+    st = occlusion.statistics(tables, meta, {}, n_boot=200)
+    assert st["estimates"]["raw/0.4"] > 0.3  # the raw increase is large ...
+    v = occlusion.judge(st)["verdict"]
+    assert v["verdict"] != "reproduced"  # ... but all of it is step-1 confidence
+    residual = [c for c in v["comparisons"] if "beyond" in c["name"]]
+    assert all(not c["supports"] for c in residual)
+
+
+def test_occlusion_effect_beyond_confidence_is_reproduced():
+    tables, meta = planted_tables(occlusion_beyond_confidence=0.3)
+    st = occlusion.statistics(tables, meta, {}, n_boot=200)
+    v = occlusion.judge(st)["verdict"]
+    assert v["verdict"] == "reproduced", v["reason"]
+
+
+# --------------------------------------------------------------------------- finding 4 rule on planted summaries
+
+
+def summary(rho, ci_images, ci_two, baselines=True, diff_ci=(0.05, 0.3)):
+    s = {"spearman": {"r": rho, "ci95": list(ci_images), "ci95_two_level": list(ci_two)},
+         "within_category": {"spearman_partial": {"r": 0.2, "ci95": [0.05, 0.35]}}, "model_time_sd": 0.3}
+    if baselines:
+        s["baselines"] = {b: {"spearman": {"r": 0.1}, "difference": {"r": 0.1, "ci95": [0.06, 0.3], "ci95_two_level": list(diff_ci)},
+                              "partial": {"r": 0.2, "ci95_two_level": [0.05, 0.3]}} for b in halting_vs_rt.BASELINES}
+    return s
+
+
+def summaries(**kw):
+    return {halting_vs_rt.ADAPTIVE: {e: {"expected_steps": summary(**kw)} for e in ("edges", "silhouettes")}}
+
+
+def test_rt_rule_needs_baselines():
+    out = halting_vs_rt.judge(summaries(rho=0.3, ci_images=(0.1, 0.5), ci_two=(0.1, 0.5), baselines=False))
+    assert out["verdict"] == "inconclusive" and "baselines not available" in out["reason"]
+
+
+def test_rt_rule_uses_the_two_level_ci():
+    # image-only CI above 0, two-level CI includes 0: not enough
+    out = halting_vs_rt.judge(summaries(rho=0.2, ci_images=(0.05, 0.35), ci_two=(-0.05, 0.4)))
+    assert out["verdict"] == "inconclusive"
+    assert halting_vs_rt.judge(summaries(rho=0.3, ci_images=(0.1, 0.5), ci_two=(0.1, 0.5)))["verdict"] == "reproduced"
+
+
+def test_rt_rule_requires_beating_every_baseline():
+    out = halting_vs_rt.judge(summaries(rho=0.3, ci_images=(0.1, 0.5), ci_two=(0.1, 0.5), diff_ci=(-0.3, -0.05)))
+    assert out["verdict"] == "not reproduced"
+
+
+def test_held_out_experiment_needs_named_experiments(tmp_path):
+    with pytest.raises(DataError, match="--experiment"):
+        halting_vs_rt.parse_experiments(None, tmp_path)
+    (tmp_path / "stim").mkdir()
+    (tmp_path / "trials").mkdir()
+    assert halting_vs_rt.parse_experiments(["x=stim:trials"], tmp_path) == {"x": ("stim", "trials")}
+    with pytest.raises(DataError, match="not a folder"):
+        halting_vs_rt.parse_experiments(["x=stim:nothing"], tmp_path)
+
+
+# --------------------------------------------------------------------------- findings 1 and 2 rules on planted runs
+
+
+def row(channels, layers, steps, acc=0.8, T=4, events=()):
+    return {"window_channels": channels, "window_layers": layers, "test_mean_steps": steps, "test_accuracy": acc,
+            "window_steps": T, "params": 1000, "train_seconds": 1.0, "rows": [{"epoch": 1, "events": list(events)}]}
+
+
+def test_tradeoffs_rule_on_planted_runs():
+    rng = np.random.default_rng(0)
+    base = {s: row([20, 40, 60], 3, 2.5 + rng.normal(0, 0.02)) for s in range(3)}
+    rows = {
+        "baseline": base,
+        "breadth_x5": {s: row([15, 30, 45], 3, base[s]["test_mean_steps"] + 0.4 + rng.normal(0, 0.02)) for s in range(3)},
+        "depth_x10": {s: row([25, 45, 70], 2, base[s]["test_mean_steps"] + 0.3 + rng.normal(0, 0.02)) for s in range(3)},
+        "time_x1.5": {s: row([30, 50, 60], 3, base[s]["test_mean_steps"] - 0.5 + rng.normal(0, 0.02), acc=0.78) for s in range(3)},
+        "time_x0.67": {s: row([20, 40, 60], 3, base[s]["test_mean_steps"] + 0.5 + rng.normal(0, 0.02), acc=0.82 + 0.01 * s) for s in range(3)},
+    }
+    assert tradeoffs.judge(rows, tradeoffs.DESIGN)["verdict"] == "reproduced"
+    # the same runs below the accuracy floor are inconclusive, with the reason
+    low = {c: {s: {**r, "test_accuracy": 0.3} for s, r in by.items()} for c, by in rows.items()}
+    out = tradeoffs.judge(low, tradeoffs.DESIGN)
+    assert out["verdict"] == "inconclusive" and "floor 0.7" in out["reason"]
+    # halting pinned at one step: inconclusive
+    pinned = {c: {s: {**r, "test_mean_steps": 1.0} for s, r in by.items()} for c, by in rows.items()}
+    assert "halting adapts" in tradeoffs.judge(pinned, tradeoffs.DESIGN)["reason"]
+
+
+def test_growth_rule_ordered_means_without_trend_are_not_reproduced():
+    # finding 2's committed shape: channels 91 < 126 > 124, steps 1.0068 < 1.0075 < 1.0082 with overlapping CIs
+    rng = np.random.default_rng(1)
+    table = growth_vs_complexity.tasks({"a": "cifar10"})
+    rows = {}
+    for task, (_, k, _) in table.items():
+        m = {2: 1.0068, 5: 1.0075, 10: 1.0082}[k]
+        rows[task] = {s: row([10, 20, 30 + int(rng.integers(-20, 20))], 3, m + rng.normal(0, 0.01) + 1.0) for s in range(3)}
+    out = growth_vs_complexity.judge(rows, table, epochs=1)
+    assert out["verdict"] != "reproduced"
+    # a clear trend in channels is reproduced
+    for task, (_, k, _) in table.items():
+        rows[task] = {s: row([10 * k, 20, 30 + s], 3, 2.0 + 0.01 * s) for s in range(3)}
+    assert growth_vs_complexity.judge(rows, table, epochs=1)["verdict"] == "reproduced"
+
+
+def test_committed_runs_are_rejudged_inconclusive():
+    tr = tradeoffs.REGIMES["legacy-cpu"]
+    rows = tradeoffs.collect_runs(ROOT / "benchmarks/results/tradeoffs/runs", tr["design"], tr["epochs"])
+    out = tradeoffs.judge(rows, tr["design"])
+    assert out["verdict"] == "inconclusive" and "accuracy 0.308" in out["reason"]
+    g = growth_vs_complexity.REGIMES["legacy"]
+    rows = growth_vs_complexity.collect_runs(ROOT / "benchmarks/results/growth_vs_complexity/runs", g["tasks"], g["epochs"])
+    out = growth_vs_complexity.judge(rows, g["tasks"], g["epochs"])
+    assert out["verdict"] == "inconclusive" and "accuracy 0.566" in out["reason"]
+
+
+# --------------------------------------------------------------------------- pipelines end to end (smoke scale)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", ["tradeoffs.py", "growth_vs_complexity.py"])
+def test_training_findings_pipeline_smoke(tmp_path, script):
+    runs, res = tmp_path / "runs", tmp_path / "res"
+    cmd = [sys.executable, str(FINDINGS / script)]
+    subprocess.run(cmd + ["run", "--out", str(runs), "--regime", "smoke", "--seeds", "0", "--jobs", "2",
+                          "--archive", str(tmp_path / "archive")], check=True, env=ENV, cwd=FINDINGS)
+    again = subprocess.run(cmd + ["run", "--out", str(runs), "--regime", "smoke", "--seeds", "0"],
+                           check=True, env=ENV, cwd=FINDINGS, capture_output=True, text=True)
+    assert "already finished" in again.stdout and again.stdout.split()[0] == again.stdout.split()[2]
+    subprocess.run(cmd + ["report", "--runs", str(tmp_path / "archive"), "--regime", "smoke", "--results", str(res)],
+                   check=True, env=ENV, cwd=FINDINGS)
+    out = json.loads((res / "results.json").read_text())
+    assert out["verdict"] == "inconclusive" and "rule" in out  # one seed, below the floor
+
+
+@pytest.mark.slow
+def test_occlusion_pipeline_with_a_held_out_occluder(tmp_path):
+    occ = tmp_path / "stripes.py"
+    occ.write_text("def stripes(images, ids, level, seed=0):\n    out = images.copy()\n"
+                   "    out[:, : int(level * images.shape[1])] = 128\n    return out\n")
+    runs = tmp_path / "runs"
+    subprocess.run([sys.executable, str(FINDINGS / "occlusion.py"), "run", "--out", str(runs), "--occluder", f"{occ}:stripes",
+                    "--n-images", "60", "--calibration-images", "60", "--levels", "0.3", "0.6", "--degradations", "noise"],
+                   check=True, env=ENV, cwd=FINDINGS)
+    subprocess.run([sys.executable, str(FINDINGS / "occlusion.py"), "report", "--runs", str(runs), "--results", str(tmp_path),
+                    "--n-boot", "100"], check=True, env=ENV, cwd=FINDINGS)
+    out = json.loads((tmp_path / "results.json").read_text())
+    assert out["occluder"].endswith(":stripes")
+    assert out["verdict"] in ("reproduced", "not reproduced", "inconclusive") and out["rule"]["text"]
+    assert "occluder__0.3" in " ".join(p.name for p in runs.iterdir())
