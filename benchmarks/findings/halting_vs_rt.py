@@ -200,9 +200,13 @@ def run(args: argparse.Namespace) -> None:
             # E[t] through compare-rt's own route: the stimulus hashes are checked and the step
             # baselines (step1_uncertainty, step1_entropy, final_entropy, confidence_step) come with it
             full = times_from_extract(result)
-            summary = analyse(full, human, options, inputs={"model_times": f"{model_name} on {stimuli}", "human": str(human_data / trials)}).summary
+            if full["expected_steps"].nunique() < 2:  # a fixed-time network: E[t] is T for every image
+                e_t = compare(times, "expected_steps", human, options)
+            else:
+                summary = analyse(full, human, options, inputs={"model_times": f"{model_name} on {stimuli}", "human": str(human_data / trials)}).summary
+                e_t = {**summary, "model_time_sd": float(full["expected_steps"].std())}
             per[name] = {
-                "expected_steps": {**summary, "model_time_sd": float(full["expected_steps"].std())},
+                "expected_steps": e_t,
                 "confidence_step": compare(times, "confidence_step", human, options),
             }
         summaries[model_name] = per
