@@ -4,13 +4,16 @@ The analysis in stages, one module each, read in this order (methods in ``docs/c
 
 1. :mod:`~neurogrow.rt.options`: :class:`Options`, the measures and model-time columns;
 2. :mod:`~neurogrow.rt.model_times`: model times from an extract HDF5 file or a CSV
-   ``stimulus,model_time`` (:func:`load_model_times`), matched to the human stimuli by file
-   name without folders (:func:`match_stimuli`);
+   ``stimulus,model_time`` (:func:`load_model_times`) with the step baselines and
+   ``--baseline`` files, matched to the human stimuli by file name without folders
+   (:func:`match_stimuli`), the match proven by content hash (:mod:`neurogrow.human.identity`);
 3. :mod:`~neurogrow.rt.human_measures`: the human measure per image (mean log RT, median RT,
    accuracy, or for CIFAR-10H counts the response entropy or accuracy) and the per-trial table;
 4. :mod:`~neurogrow.rt.analysis`: :func:`analyse`, one function per statistic (correlations with
    bootstrap CIs over images and over subjects x images, permutation p, split-half noise ceiling,
-   within category, mixed model), then the summary dict;
+   within category, mixed models), with :mod:`~neurogrow.rt.resampling` (every statistic of a
+   resample on the same draw: paired baseline differences) and :mod:`~neurogrow.rt.summary`
+   (the fixed layout of summary.json, Holm's adjustment);
 5. :mod:`~neurogrow.rt.report`: ``report.md`` and the console table (:func:`format_table`);
 6. :mod:`~neurogrow.rt.figures`: ``scatter.{png,pdf}`` and ``per_category.{png,pdf}``;
 
@@ -20,7 +23,7 @@ and :mod:`~neurogrow.rt.pipeline`: :func:`compare_rt` (load, analyse, write) and
 from neurogrow.outputs import check_out_dir
 from neurogrow.rt.analysis import Result, analyse
 from neurogrow.rt.human_measures import image_measures, resolve_measure
-from neurogrow.rt.model_times import load_model_times, match_stimuli, model_times_frame
+from neurogrow.rt.model_times import add_baseline_file, load_model_times, match_stimuli, model_times_frame, step_baselines, times_from_extract
 from neurogrow.rt.options import COUNT_MEASURES, MEASURES, MODEL_TIME_COLUMNS, TRIAL_MEASURES, Options
 from neurogrow.rt.pipeline import compare_rt, write_outputs
 from neurogrow.rt.report import format_table
@@ -32,6 +35,7 @@ __all__ = [
     "TRIAL_MEASURES",
     "Options",
     "Result",
+    "add_baseline_file",
     "analyse",
     "check_out_dir",
     "compare_rt",
@@ -41,5 +45,7 @@ __all__ = [
     "match_stimuli",
     "model_times_frame",
     "resolve_measure",
+    "step_baselines",
+    "times_from_extract",
     "write_outputs",
 ]

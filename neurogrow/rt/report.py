@@ -230,7 +230,7 @@ def format_table(summary: dict) -> str:
     if w.get("spearman_partial"):
         for name in ("mean_removed", "rank_residual"):
             wp = w[name]["spearman_partial"]
-            row(f"Within category ({name})", wp, wp["p_permutation"])
+            row(f"Within category, {name.replace('_', '-')}", wp, wp["p_permutation"])
             if w[name].get("noise_ceiling"):
                 lines.append(f"{'  its ceiling':30s}{num(w[name]['noise_ceiling']['spearman_brown']):>8s}  {ci(w[name]['noise_ceiling']['ci95']):<20s}")
     for name, b in s.get("baselines", {}).items():

@@ -89,6 +89,8 @@ def baseline_summary(name: str, point: dict, boot: dict, two: dict | None, defin
 def _baseline_sentence(name: str, b: dict, which: str) -> str:
     d, p = b["difference"], b["partial"]
     ci, pci = d[which], p[which]
+    if not ci or ci[0] is None or not pci or pci[0] is None or d["r"] is None or p["r"] is None:
+        return f"Whether E[t] adds to {name} is undetermined: no finite bootstrap resamples."
     kind = "two-level (subjects x images) bootstrap" if which == "ci95_two_level" else "bootstrap over images"
     part = f"the partial Spearman correlation of E[t] with the human measure given {name} is {p['r']:.3f} (95% CI [{pci[0]:.3f}, {pci[1]:.3f}])"
     diff = f"rho(E[t]) - rho({name}) = {d['r']:.3f} (95% {kind} CI [{ci[0]:.3f}, {ci[1]:.3f}])"
