@@ -6,6 +6,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,39 @@ from pathlib import Path
 import numpy as np
 
 from neurogrow.errors import NeurogrowError
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and restoring it at once, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def apply_umask(path: str | os.PathLike, recursive: bool = False) -> None:
+    """Give ``path`` the permissions ``open()`` / ``mkdir()`` would have: 0666 (files) or 0777 (folders) less the umask.
+
+    ``tempfile.mkstemp`` and ``mkdtemp`` create owner-only (0600 / 0700) entries; every atomic
+    writer calls this on its temporary file or folder before the rename, so results are as
+    readable by colleagues as a plain ``open()`` would have made them. With ``recursive``, a
+    folder's contents are set too (files written inside a temporary folder already follow the
+    umask; this covers temporary files created there by other libraries).
+    """
+    mask = current_umask()
+    path = Path(path)
+
+    def _one(p: Path) -> None:
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+
+    _one(path)
+    if recursive and path.is_dir():
+        for sub in path.rglob("*"):
+            if not sub.is_symlink():
+                _one(sub)
 
 
 def check_out_dir(out_dir: str | os.PathLike, overwrite: bool) -> Path:
@@ -66,6 +100,7 @@ def atomic_output_dir(out_dir: str | os.PathLike, overwrite: bool = False) -> It
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         yield tmp
+        apply_umask(tmp)
         if out.exists():
             old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
             os.rmdir(old)
@@ -89,6 +124,6 @@ def write_json(path: str | os.PathLike, data: dict) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")  # open() already follows the umask
     tmp.replace(path)
     return path

@@ -37,7 +37,7 @@ from brainscore_core.supported_data_standards.brainio.assemblies import Behavior
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
 from PIL import Image
-from tqdm import tqdm
+from neurogrow.progress import progress
 
 from neurogrow.brainscore.labels import choice_classes
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
@@ -236,7 +236,7 @@ class NeurogrowBrainModel(BrainModel):
         parts: dict[str, list] = {"probs": [], "halting": [], "expected_steps": [], "exit_step": []}
         feats: list[list[np.ndarray]] = [[] for _ in self.layers]
         batches = range(0, len(images), self.batch_size)
-        for start in tqdm(batches, desc=f"{self.identifier} forward", unit="batch", leave=False, disable=None):
+        for start in progress(batches, desc=f"{self.identifier} forward", unit="batch"):
             x = to_input(torch.from_numpy(images[start : start + self.batch_size]).to(device), cfg)
             out = self.model(x, return_features=features)
             parts["probs"].append(out.mixture_probs().cpu().numpy())

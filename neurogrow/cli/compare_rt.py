@@ -88,6 +88,7 @@ def run_demo(args) -> int:
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
+    from neurogrow.progress import status
     from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
@@ -103,10 +104,12 @@ def run_demo(args) -> int:
     if args.out:
         check_out_dir(args.out, args.overwrite)
     options = _options(args)
+    status("loading the shipped model")
     model = load_model()
     results = []
     for name in SHIPPED_EXPERIMENTS:
         stim_dir, trial_dir = shipped_experiment(name, root)
+        status(f"{name}: running the model on {stim_dir}")
         times = extract_times(model, stim_dir).table
         human = load_human(trial_dir)
         label = stim_dir.relative_to(root).as_posix()

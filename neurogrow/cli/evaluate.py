@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from neurogrow.data import load_dataset, occlude
     from neurogrow.errors import NeurogrowError
     from neurogrow.outputs import write_json
+    from neurogrow.progress import status
     from neurogrow.train import evaluate
     from neurogrow.zoo import load_model
 
@@ -39,7 +40,9 @@ def run(args: argparse.Namespace) -> int:
         raise NeurogrowError(f"{args.json} exists; pass --overwrite to replace it")
     if not 0.0 <= args.occlusion < 1.0:
         raise NeurogrowError(f"--occlusion must be in [0, 1), got {args.occlusion}")
+    status(f"loading model {args.model or 'default'}")
     model = load_model(args.model)
+    status(f"loading {args.dataset} {args.split} split")
     data = load_dataset(args.dataset, args.split, root=args.data_root)
     if data.class_names != model.class_names:
         raise NeurogrowError(
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.occlusion > 0:
         data.images = occlude(data.images, data.ids, args.occlusion, seed=args.seed)
-    result = evaluate(model, data, torch.device("cpu"), args.batch_size, threshold=args.threshold)
+    result = evaluate(model, data, torch.device("cpu"), args.batch_size, threshold=args.threshold, progress=True)
     result = {
         "model": model.name,
         "checksum": model.checksum,

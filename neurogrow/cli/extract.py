@@ -7,7 +7,6 @@ times file (``docs/hdf5_schema.md``); the computation is :func:`neurogrow.infere
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -74,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         activations=args.activations,
         batch_size=args.batch_size,
         class_map=args.class_map,
-        progress=sys.stderr.isatty(),
+        progress=True,
     )
     write_extract(result, out, overwrite=args.overwrite)
     t = result.table

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from neurogrow.outputs import apply_umask
+
 
 def default_cache_dir() -> Path:
     """Return ``$NEUROGROW_CACHE`` if set, else ``~/.cache/neurogrow``.
@@ -58,7 +60,7 @@ def save_npz_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             np.savez(f, **arrays)
-        os.chmod(tmp, 0o644)
+        apply_umask(tmp)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

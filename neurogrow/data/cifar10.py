@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
+from neurogrow.progress import progress
 
 from neurogrow.data.cache import default_cache_dir, save_npz_atomic, source_key
 from neurogrow.data.dataset import ImageDataset
@@ -77,7 +77,7 @@ def _decode_tarball(tar_path: Path) -> dict[str, np.ndarray]:
     shape = None
     size = tar_path.stat().st_size
     start = time.perf_counter()
-    with open(tar_path, "rb") as raw, tqdm(
+    with open(tar_path, "rb") as raw, progress(
         total=size, unit="B", unit_scale=True, mininterval=0.5, desc=f"decoding {tar_path.name}"
     ) as bar:
         try:

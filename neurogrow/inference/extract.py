@@ -255,13 +255,14 @@ def extract_times(
     class_map
         How label names map to model classes for ``correct`` (see :func:`load_class_map`).
     progress
-        Show a progress bar.
+        Show progress (:mod:`neurogrow.progress`: a bar on a terminal, plain lines elsewhere,
+        nothing under ``--quiet``).
 
     Returns
     -------
     ExtractResult
     """
-    from tqdm.auto import tqdm
+    from neurogrow.progress import progress as _progress
 
     if full_length and exit_only:
         raise NeurogrowError("--full-length and --exit-only exclude each other; pass at most one")
@@ -282,7 +283,7 @@ def extract_times(
     n, T = len(data), model.steps
     parts: dict[str, list] = {k: [] for k in ("probs", "halting", "expected", "exit", "pred", "flops")}
     feats: list[list[list[np.ndarray]]] = [[[] for _ in range(model.num_layers)] for _ in range(T)]
-    with tqdm(total=n, desc=f"extract {data.name}", unit="img", disable=not progress, leave=False) as bar:
+    with _progress(total=n, desc=f"extract {data.name}", unit="img", disable=not progress) as bar:
         for start in range(0, n, int(batch_size)):
             batch = torch.from_numpy(images[start : start + int(batch_size)]).to(device)
             x = to_input(batch, model.config)

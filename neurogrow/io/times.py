@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.outputs import apply_umask
 
 __all__ = [
     "SCHEMA",
@@ -251,6 +252,7 @@ def write_times(
                     )
                     ds.attrs["layer"] = layer
                     ds.attrs["step"] = step
+        apply_umask(tmp)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

@@ -130,26 +130,23 @@ def patterns_from_model(
     threshold : float
         Cumulative halting probability of the exit step.
     progress : bool, optional
-        tqdm bar (None: only on a terminal).
+        Progress (:mod:`neurogrow.progress`; False: none).
 
     Returns
     -------
     ModelPatterns
     """
-    import sys
-
     import torch
-    from tqdm import tqdm
 
     from neurogrow.model.inputs import to_input
+    from neurogrow.progress import progress as _progress
 
     n = images.shape[0]
     feats: dict[tuple[str, int], list[np.ndarray]] = {}
     exit_steps, preds = [], []
     device = next(model.parameters()).device
-    show = sys.stderr.isatty() if progress is None else progress
     with torch.no_grad():
-        for start in tqdm(range(0, n, batch_size), desc="model activations", unit="batch", disable=not show):
+        for start in _progress(range(0, n, batch_size), desc="compare-rsa model activations", unit="batch", disable=progress is False):
             x = to_input(torch.from_numpy(np.ascontiguousarray(images[start : start + batch_size])).to(device), model.config)
             out = model(x, return_features=True)
             for t, per_layer in enumerate(out.features):

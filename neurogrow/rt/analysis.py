@@ -58,12 +58,12 @@ def ratio_to_ceiling(r, ceiling, sqrt: bool = False):
 
 
 class _Stages:
-    """A tqdm bar over the analysis stages (shown on a terminal) and a timer per stage."""
+    """Progress over the analysis stages (:func:`neurogrow.progress.progress`) and a timer per stage."""
 
     def __init__(self, names, enabled: bool | None):
-        from tqdm.auto import tqdm
+        from neurogrow.progress import progress
 
-        self.bar = tqdm(total=len(names), desc="compare-rt", unit="step", disable=None if enabled is None else not enabled, leave=False)
+        self.bar = progress(total=len(names), desc="compare-rt", unit="stage", disable=enabled is False)
         self.timings: dict[str, float] = {}
         self._t = time.perf_counter()
 

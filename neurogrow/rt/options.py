@@ -28,7 +28,7 @@ class Options:
     model_time: str = "expected_steps"  #: HDF5 input: expected_steps or exit_step
     allow_unmatched: bool = False
     mixed_model: bool = True
-    progress: bool | None = None  #: tqdm bar: None = only on a terminal
+    progress: bool | None = None  #: progress (neurogrow.progress): None/True = shown unless quiet, False = never
 
     def validate(self) -> None:
         if self.measure is not None and self.measure not in MEASURES:

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from neurogrow.errors import DataError
+from neurogrow.outputs import apply_umask
 from neurogrow.sweep.spec import Run
 from neurogrow.sweep.task import ERROR_FILE
 from neurogrow.train.loop import CONFIG, FINAL_MODEL, METRICS
@@ -123,6 +124,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
+        apply_umask(tmp)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from neurogrow.errors import CheckpointError
+from neurogrow.outputs import apply_umask
 from neurogrow.model.config import ModelConfig
 from neurogrow.model.lattice import LatticeRCNN
 
@@ -34,6 +35,7 @@ def atomic_save(obj: Any, path: str | Path) -> None:
             torch.save(obj, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        apply_umask(tmp)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -107,14 +107,21 @@ def evaluate(
     batch_size: int = 1000,
     amp: bool = False,
     threshold: float = 0.5,
+    progress: bool = False,
 ) -> dict:
-    """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``."""
+    """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``.
+
+    ``progress``: show progress over the images (:mod:`neurogrow.progress`), as ``neurogrow evaluate`` does.
+    """
+    from neurogrow.progress import progress as _progress
+
     was_training = model.training
     model.eval()
     images = torch.from_numpy(data.images)
     labels = torch.from_numpy(data.labels)
     correct_exit = correct_mix = 0
     steps_sum = exit_sum = 0.0
+    bar = _progress(total=len(data), desc=f"evaluate {data.name}", unit="img", disable=not progress)
     for start in range(0, len(data), batch_size):
         x = to_input(images[start : start + batch_size].to(device), model.config)
         y = labels[start : start + batch_size].to(device)
@@ -124,6 +131,8 @@ def evaluate(
         correct_mix += (out.mixture_probs().argmax(1) == y).sum().item()
         steps_sum += out.expected_steps.sum().item()
         exit_sum += out.exit_step(threshold).float().sum().item()
+        bar.update(len(y))
+    bar.close()
     model.train(was_training)
     n = len(data)
     return {
