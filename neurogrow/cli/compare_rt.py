@@ -64,7 +64,8 @@ def _options(args):
 
 
 def run(args) -> int:
-    from neurogrow.rt import compare_rt, format_table
+    from neurogrow.api import compare_rt
+    from neurogrow.rt import format_table
 
     if args.demo or (args.model_times is None and args.human is None):
         return run_demo(args)
@@ -72,7 +73,22 @@ def run(args) -> int:
         raise NeurogrowError("expected both MODEL_TIMES and HUMAN (or neither, for the demo)")
     if not args.out:
         raise NeurogrowError("--out DIR is required: the folder for summary.json, per_image.csv, report.md and figures")
-    result = compare_rt(args.model_times, args.human, args.out, _options(args), overwrite=args.overwrite, labels=args.labels)
+    result = compare_rt(
+        args.model_times,
+        args.human,
+        args.out,
+        measure=args.measure,
+        correct_only=args.correct_only,
+        model_time=args.model_time,
+        n_boot=args.n_boot,
+        n_splits=args.n_splits,
+        n_perm=args.n_perm,
+        seed=args.seed,
+        labels=args.labels,
+        allow_unmatched=args.allow_unmatched,
+        mixed_model=not args.no_mixed_model,
+        overwrite=args.overwrite,
+    )
     print(format_table(result.summary))
     print(f"wrote {args.out}")
     return 0

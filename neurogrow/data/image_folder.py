@@ -17,16 +17,29 @@ def _is_image(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
 
 
+def pil_to_array(img: Image.Image, channels: int = 3, size: int | None = None) -> np.ndarray:
+    """A PIL image as the uint8 (H, W, C) array the model reads: converted to RGB (C = 3) or
+    greyscale (C = 1), resized to ``size`` x ``size`` (bilinear) when given.
+
+    The one conversion used for image folders (:func:`load_image_folder`) and for
+    :func:`neurogrow.classify`.
+    """
+    if channels not in _MODES:
+        raise DataError(f"channels={channels}; expected 1 or 3")
+    img = img.convert(_MODES[channels])
+    if size is not None and img.size != (size, size):
+        img = img.resize((size, size), Image.BILINEAR)
+    arr = np.asarray(img, dtype=np.uint8)
+    return arr[..., None] if arr.ndim == 2 else arr
+
+
 def _read(path: Path, mode: str, size: int | None) -> np.ndarray:
+    channels = {m: c for c, m in _MODES.items()}[mode]
     try:
         with Image.open(path) as img:
-            img = img.convert(mode)
-            if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.BILINEAR)
-            arr = np.asarray(img, dtype=np.uint8)
+            return pil_to_array(img, channels, size)
     except OSError as exc:
         raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
-    return arr[..., None] if arr.ndim == 2 else arr
 
 
 def load_image_folder(path: str | Path, size: int | None = None, channels: int = 3) -> ImageDataset:
