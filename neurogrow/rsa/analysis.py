@@ -95,7 +95,23 @@ class Options:
 
 @dataclass
 class Result:
-    """What :func:`analyse` computes."""
+    """What :func:`analyse` (and :func:`neurogrow.compare_rsa`) returns.
+
+    Attributes
+    ----------
+    summary
+        Everything ``summary.json`` holds: inputs, options, per comparator the similarity of
+        every model RDM with its CI, the noise ceiling, the best RDM and the halting question
+        (see ``docs/rsa.md``).
+    model_rdms
+        rsatoolbox ``RDMs``: one per layer x step, per layer at each image's exit step, and
+        the model's confusions per step (rdm descriptor ``name``).
+    human
+        The human RDMs (:class:`~neurogrow.rsa.human_rdms.HumanRDMs`: per subject or response
+        split, and pooled).
+    evaluations
+        Comparator name -> :class:`~neurogrow.rsa.compare.Evaluation` (values, CIs, ceiling).
+    """
 
     summary: dict
     model_rdms: object
