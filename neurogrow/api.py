@@ -186,7 +186,7 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
         arrays.append(arr)
     batch = np.stack(arrays)
     classes = list(net.class_names)
-    T, K = net.steps, len(classes)
+    T = net.steps
     parts: dict[str, list] = {k: [] for k in ("probs", "halting", "expected", "exit", "pred")}
     device = next(net.parameters()).device
     was_training = net.training

@@ -15,7 +15,6 @@ import numpy as np
 
 from neurogrow.errors import NeurogrowError
 
-
 _UMASK_LOCK = threading.Lock()
 
 

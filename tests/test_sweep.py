@@ -15,6 +15,7 @@ from neurogrow.sweep.executors import parse_gigabytes, parse_minutes
 from neurogrow.sweep.task import ERROR_FILE, RunTask
 from neurogrow.train import loop, train
 
+
 class Killed(Exception):
     pass
 

@@ -37,13 +37,13 @@ from brainscore_core.supported_data_standards.brainio.assemblies import Behavior
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
 from PIL import Image
-from neurogrow.progress import progress
 
 from neurogrow.brainscore.labels import choice_classes
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.io import activation_name
 from neurogrow.model.inputs import to_input
+from neurogrow.progress import progress
 
 __all__ = [
     "REACTION_TIME_TASK",

@@ -104,10 +104,10 @@ def run_demo(args) -> int:
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
-    from neurogrow.progress import status
-    from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
+    from neurogrow.progress import status
+    from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
 
     root = geirhos2019_dir()
     if not root.is_dir():

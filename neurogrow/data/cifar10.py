@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from neurogrow.progress import progress
 
 from neurogrow.data.cache import default_cache_dir, save_npz_atomic, source_key
 from neurogrow.data.dataset import ImageDataset
 from neurogrow.errors import DataError
+from neurogrow.progress import progress
 
 log = logging.getLogger(__name__)
 

@@ -149,6 +149,7 @@ def bootstrap_samples(model_rdms, human_rdms, method: str, n_boot: int, over: st
     """
     from rsatoolbox.inference import bootstrap_sample, bootstrap_sample_pattern
     from rsatoolbox.rdm import compare
+
     from neurogrow.progress import progress as _progress
 
     out = np.full((n_boot, model_rdms.n_rdm), np.nan)

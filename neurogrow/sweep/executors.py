@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import submitit
-from neurogrow.progress import progress as _progress
 
 from neurogrow.errors import ConfigError
+from neurogrow.progress import progress as _progress
 from neurogrow.sweep.task import RunTask
 
 #: Keys of a sweep file's ``[slurm]`` table and of :class:`SlurmOptions`.

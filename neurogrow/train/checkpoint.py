@@ -16,9 +16,9 @@ from typing import Any
 import torch
 
 from neurogrow.errors import CheckpointError
-from neurogrow.outputs import apply_umask
 from neurogrow.model.config import ModelConfig
 from neurogrow.model.lattice import LatticeRCNN
+from neurogrow.outputs import apply_umask
 
 CHECKPOINT_FORMAT = "neurogrow-checkpoint"
 MODEL_FORMAT = "neurogrow-model"

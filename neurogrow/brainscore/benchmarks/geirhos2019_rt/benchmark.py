@@ -29,9 +29,9 @@ from brainscore_vision.benchmark_helpers import bound_score
 from brainscore_vision.benchmark_helpers.screen import place_on_screen
 from brainscore_vision.benchmarks import BenchmarkBase
 from scipy.stats import spearmanr
-from neurogrow.progress import progress
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.progress import progress
 
 from .data import EXPERIMENTS, load_assembly
 from .reaction_time import native_reaction_times, supports_native, temporal_reaction_times

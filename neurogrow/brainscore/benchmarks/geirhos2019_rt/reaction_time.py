@@ -25,10 +25,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from neurogrow.progress import progress
 
 from neurogrow.brainscore.brain_model import REACTION_TIME_TASK
 from neurogrow.errors import NeurogrowError
+from neurogrow.progress import progress
 
 __all__ = [
     "REACTION_TIME_TASK",
