@@ -471,6 +471,9 @@ def compare_rsa(
     comparators = tuple(comparators)
     if not comparators:
         raise NeurogrowError("--comparators: expected a comma-separated list, e.g. spearman,cosine_cov")
+    from neurogrow.progress import status
+
+    status("compare-rsa: reading the human data, then the model's activations (running the model if given one)")
     options = Options(
         comparators=comparators, distance=distance, n_boot=n_boot, seed=seed, n_splits=n_splits,
         per_class=per_class, min_per_class=min_per_class, threshold=threshold, batch_size=batch_size,
