@@ -58,7 +58,31 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
 @dataclass
 class Options:
-    """Settings of the analysis (the ``neurogrow compare-rsa`` options)."""
+    """Settings of the analysis (the ``neurogrow compare-rsa`` options; keywords of :func:`neurogrow.compare_rsa`).
+
+    Attributes
+    ----------
+    comparators
+        rsatoolbox comparators (:data:`~neurogrow.rsa.compare.COMPARATORS`).
+    distance
+        Distance between class-mean patterns (:data:`~neurogrow.rsa.model_rdms.DISTANCES`).
+    n_boot
+        Bootstrap samples (0: no CIs).
+    seed
+        Seed of every random draw.
+    n_splits
+        CIFAR-10H: random response splits (pseudo-subjects) for the noise ceiling.
+    per_class
+        CIFAR-10H with a model: test images per class run through the model (0: all).
+    min_per_class
+        Fewest stimuli a class may have.
+    threshold
+        Exit threshold when the model is run here.
+    batch_size
+        Images per forward pass when the model is run here.
+    progress
+        Show progress (None/True: unless quiet; False: never).
+    """
 
     comparators: tuple[str, ...] = ("spearman", "cosine_cov", "corr_cov")
     distance: str = "correlation"
