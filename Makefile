@@ -10,7 +10,8 @@ export RESULTCACHING_DISABLE := 1
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,brainscore]'
+	@echo 'installing neurogrow and its pinned dependencies into $(VENV) (first time: several minutes; pip shows each package)'
+	$(PY) -m pip install --progress-bar on -e '.[dev,brainscore]'
 	touch $@
 
 setup: $(VENV)/.installed

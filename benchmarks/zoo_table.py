@@ -1,50 +1,44 @@
-"""The README's table of shipped models, from `neurogrow evaluate` results and FLOP counts.
+"""Regenerate the README's table of shipped models from ``neurogrow/zoo/*.eval.json``.
 
-    for m in $(neurogrow models | grep -o '^blt[^ :]*'); do
-        neurogrow evaluate $m --json benchmarks/results/zoo/$m.json --overwrite; done
-    python benchmarks/zoo_table.py      # writes benchmarks/results/zoo/table.md
+    for m in $(neurogrow models --names); do
+        neurogrow evaluate $m --json neurogrow/zoo/$m.eval.json --overwrite; done
+    python benchmarks/zoo_table.py          # rewrites the table in README.md
+    python benchmarks/zoo_table.py --check  # exit 1 if README.md disagrees with the files
 
-FLOPs come from ``torch.utils.flop_counter`` per step; every step after the first costs the
-same, so the mean FLOPs per image under early exit is the cumulative count interpolated at
-the mean exit step.
+The same files feed ``neurogrow models`` (:mod:`neurogrow.zoo.table`); ``tests/test_zoo.py``
+checks that the README agrees with them. FLOPs come from ``torch.utils.flop_counter`` per step;
+every step after the first costs the same, so the mean FLOPs per image under early exit is the
+cumulative count interpolated at the mean exit step.
 """
 from __future__ import annotations
 
-import json
+import argparse
+import sys
 from pathlib import Path
 
-import numpy as np
+from neurogrow.zoo.table import markdown_table, replace_in_readme
 
-import neurogrow
-from neurogrow.inference.flops import flops_per_step
-from neurogrow.zoo import ZOO_DIR, model_info
-
-RESULTS = Path(__file__).resolve().parent / "results" / "zoo"
+README = Path(__file__).resolve().parents[1] / "README.md"
 
 
-def main() -> None:
-    lines = [
-        "| model | window (channels per layer, T) | params | file | CIFAR-10 test accuracy (10,000 images) | mean E[t] | mean exit step | MFLOPs per image (early exit / all T steps) | trained on |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]
-    for name in neurogrow.list_models():
-        ev = json.loads((RESULTS / f"{name}.json").read_text())
-        model = neurogrow.load_model(name)
-        info = model_info(name)
-        per_step = flops_per_step(model)
-        cum = np.cumsum(per_step)
-        early = np.interp(ev["mean_exit_step"], np.arange(1, len(cum) + 1), cum) if len(cum) > 1 else cum[0]
-        w = ev["window"]
-        size = (ZOO_DIR / info["file"]).stat().st_size / 2**20
-        lines.append(
-            f"| `{name}` | {'/'.join(map(str, w['channels']))}, T={w['steps']} | {ev['params']:,} | {size:.1f} MB | "
-            f"{ev['accuracy']:.4f} (mixture {ev['accuracy_mixture']:.4f}) | {ev['mean_steps']:.2f} | {ev['mean_exit_step']:.2f} | "
-            f"{early / 1e6:.0f} / {cum[-1] / 1e6:.0f} | {info['trained_on']}, {info['train_seconds']} s |"
-        )
-    out = RESULTS / "table.md"
-    out.write_text("\n".join(lines) + "\n")
-    print(out.read_text())
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check that README.md agrees; exit 1 if not")
+    args = parser.parse_args(argv)
+    table = markdown_table()
+    text = README.read_text()
+    new = replace_in_readme(text, table)
+    if args.check:
+        if new != text:
+            print("README.md's model table differs from neurogrow/zoo/*.eval.json; run python benchmarks/zoo_table.py")
+            return 1
+        print("README.md's model table agrees with neurogrow/zoo/*.eval.json")
+        return 0
+    if new != text:
+        README.write_text(new)
+    print(table)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

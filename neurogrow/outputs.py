@@ -11,6 +11,7 @@ import math
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,37 @@ from pathlib import Path
 import numpy as np
 
 from neurogrow.errors import NeurogrowError
+
+_UMASK_LOCK = threading.Lock()
+
+
+def current_umask() -> int:
+    """The process's umask (read by setting it and restoring it at once, under a lock)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def apply_umask(path: str | os.PathLike, recursive: bool = False) -> None:
+    """Give ``path`` the permissions ``open()`` / ``mkdir()`` would have: 0666 (files) or 0777 (folders) less the umask.
+
+    ``tempfile.mkstemp`` and ``mkdtemp`` create owner-only (0600 / 0700) entries; the two
+    atomic writers (:func:`atomic_path`, :func:`atomic_output_dir`) call this on their
+    temporary file or folder, so results are as readable by colleagues as a plain ``open()``
+    would have made them. With ``recursive``, a folder's contents are set too.
+    """
+    mask = current_umask()
+    path = Path(path)
+
+    def _one(p: Path) -> None:
+        os.chmod(p, (0o777 if p.is_dir() else 0o666) & ~mask)
+
+    _one(path)
+    if recursive and path.is_dir():
+        for sub in path.rglob("*"):
+            if not sub.is_symlink():
+                _one(sub)
 
 
 def check_out_dir(out_dir: str | os.PathLike, overwrite: bool) -> Path:
@@ -71,6 +103,7 @@ def atomic_output_dir(out_dir: str | os.PathLike, overwrite: bool = False) -> It
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         yield tmp
+        apply_umask(tmp)  # mkdtemp makes it 0700
         if out.exists():
             old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
             os.rmdir(old)
@@ -87,13 +120,6 @@ def atomic_output_dir(out_dir: str | os.PathLike, overwrite: bool = False) -> It
             except OSError:
                 break
         raise
-
-
-def _default_file_mode() -> int:
-    """Permissions of a new file under the current umask (``mkstemp`` alone gives 0600)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 @contextmanager
@@ -117,7 +143,7 @@ def atomic_path(path: str | os.PathLike, fsync: bool = False) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(name)
     try:
-        os.chmod(tmp, _default_file_mode())
+        apply_umask(tmp)  # mkstemp makes it 0600
         yield tmp
         if fsync:
             with open(tmp, "rb") as fh:

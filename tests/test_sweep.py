@@ -287,3 +287,13 @@ def test_the_example_sweep_file_expands(tmp_path):
     runs = spec.runs()
     assert len(runs) == len(spec.seeds) * len(next(iter(spec.grid.values())))
     assert SlurmOptions.from_mapping(spec.slurm, "example").gpus_per_node == 1
+
+
+def test_the_cpu_sized_example_sweep_is_cpu_sized_and_valid():
+    spec = load_sweep(ROOT / "benchmarks" / "sweeps" / "cpu-small.toml")
+    runs = spec.runs()
+    assert len(runs) == 3
+    for run in runs:
+        cfg = run.config
+        assert cfg.device == "cpu" and cfg.data.train_subset == 5000 and cfg.optim.epochs <= 5
+        assert cfg.model.max_channels <= 64 and cfg.model.max_layers <= 3

@@ -10,7 +10,7 @@ from neurogrow.errors import NeurogrowError
 from neurogrow.train.config import load_config
 from neurogrow.zoo import ZOO_DIR, model_info
 
-from conftest import RESULTS, SHARED_CIFAR
+from conftest import ROOT, SHARED_CIFAR
 
 
 def test_list_models_names_the_default_first():
@@ -62,7 +62,26 @@ def test_shipped_model_accuracy_on_all_cifar10_test_images_matches_the_readme(tm
     out = tmp_path / "eval.json"
     assert main(["evaluate", "blt-cifar10-adaptive", "--data-root", str(SHARED_CIFAR), "--json", str(out)]) == 0
     measured = json.loads(out.read_text())
-    recorded = json.loads((RESULTS / "zoo" / "blt-cifar10-adaptive.json").read_text())
+    recorded = json.loads((ZOO_DIR / "blt-cifar10-adaptive.eval.json").read_text())
     assert measured["n"] == 10000
     assert abs(measured["accuracy"] - recorded["accuracy"]) < 0.005
     assert measured["accuracy"] >= 0.80
+
+
+def test_readme_table_and_models_command_come_from_the_same_results(capsys):
+    """One source: README's table == the table generated from neurogrow/zoo/*.eval.json, and
+    every accuracy `neurogrow models` prints is the README's, to the digit."""
+    from neurogrow.zoo.table import README_BEGIN, README_END, markdown_table, row
+
+    readme = (ROOT / "README.md").read_text()
+    shown = readme.split(README_BEGIN, 1)[1].split(README_END, 1)[0].strip()
+    assert shown == markdown_table(), "README table is stale: run python benchmarks/zoo_table.py"
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    for name in neurogrow.list_models():
+        r = row(name)
+        readme_row = next(line for line in shown.splitlines() if line.startswith(f"| `{name}`"))
+        for key in ("accuracy", "accuracy_mixture", "mean_steps", "mean_exit_step", "mflops", "params"):
+            assert r[key] in readme_row
+        block = out.split(name, 1)[1]
+        assert f"test accuracy {r['accuracy']} (mixture {r['accuracy_mixture']})" in block

@@ -233,7 +233,7 @@ class NeurogrowBrainModel(BrainModel):
         images = load_images(paths, cfg.image_size, cfg.in_channels)
         run = run_forward(
             self.model, images, mode="full-length", activations=features, batch_size=self.batch_size,
-            progress=None, desc=f"{self.identifier} forward",
+            progress=True, desc=f"{self.identifier} forward",
         )
         result: dict = {
             "probs": run.mixture_probs,

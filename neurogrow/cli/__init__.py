@@ -35,6 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and compare their halting times with human reaction times.",
     )
     parser.add_argument("--version", action="version", version=f"neurogrow {__version__}")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        dest="global_quiet",
+        action="store_true",
+        help="no progress bars or set-up messages (results are still printed); also NEUROGROW_QUIET=1. "
+        "Progress is a bar on a terminal and plain lines on stderr elsewhere (CI logs)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"neurogrow.cli.{name}").add_parser(subparsers)
@@ -48,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from neurogrow.progress import set_quiet
+
+    if args.global_quiet:
+        set_quiet(True)
     try:
         return int(args.func(args) or 0)
     except NeurogrowError as exc:

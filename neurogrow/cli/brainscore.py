@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
     if action is None:
         args._parser.print_help()
         return 0
+    from neurogrow.progress import status
+
+    status("importing Brain-Score (a few seconds)")
     nb = _import()
     if action == "list":
         print("models:     " + ", ".join(nb.model_ids()))
@@ -105,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.json) if args.json else None
     if out is not None and out.exists() and not args.overwrite:
         raise NeurogrowError(f"{out} exists; pass --overwrite to replace it")
+    status(f"scoring {args.model} on {args.benchmark}: model forward passes, then the benchmark's statistics")
     result = result_dict(nb.score(args.model, args.benchmark))
     print(format_result(result))
     if out is not None:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import argparse
 
-from neurogrow.errors import NeurogrowError
-
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     from neurogrow.rsa.compare import COMPARATORS
@@ -48,32 +46,27 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
-    from neurogrow.rsa.analysis import Options, compare_rsa, format_table
+    from neurogrow.api import compare_rsa
+    from neurogrow.rsa.analysis import format_table
 
-    comparators = tuple(c.strip() for c in args.comparators.split(",") if c.strip())
-    if not comparators:
-        raise NeurogrowError("--comparators: expected a comma-separated list, e.g. spearman,cosine_cov")
-    options = Options(
-        comparators=comparators,
-        distance=args.distance,
-        n_boot=args.n_boot,
-        seed=args.seed,
-        n_splits=args.n_splits,
-        per_class=args.per_class,
-        min_per_class=args.min_per_class,
-        threshold=args.threshold,
-        batch_size=args.batch_size,
-    )
     result = compare_rsa(
         args.model_or_h5,
         args.human,
         args.out,
-        options,
-        overwrite=args.overwrite,
         images=args.images,
         labels=args.labels,
         data_root=args.data_root,
+        per_class=args.per_class,
+        comparators=args.comparators,
+        distance=args.distance,
+        n_boot=args.n_boot,
+        n_splits=args.n_splits,
+        min_per_class=args.min_per_class,
+        threshold=args.threshold,
+        batch_size=args.batch_size,
+        seed=args.seed,
         stimuli=args.stimuli,
+        overwrite=args.overwrite,
     )
     print(format_table(result.summary))
     print(f"wrote {args.out}")

@@ -79,7 +79,8 @@ def _options(args):
 
 
 def run(args) -> int:
-    from neurogrow.rt import compare_rt, format_table
+    from neurogrow.api import compare_rt
+    from neurogrow.rt import format_table
 
     if args.demo or (args.model_times is None and args.human is None):
         return run_demo(args)
@@ -87,7 +88,24 @@ def run(args) -> int:
         raise NeurogrowError("expected both MODEL_TIMES and HUMAN (or neither, for the demo)")
     if not args.out:
         raise NeurogrowError("--out DIR is required: the folder for summary.json, per_image.csv, report.md and figures")
-    result = compare_rt(args.model_times, args.human, args.out, _options(args), overwrite=args.overwrite, labels=args.labels)
+    result = compare_rt(
+        args.model_times,
+        args.human,
+        args.out,
+        measure=args.measure,
+        correct_only=args.correct_only,
+        model_time=args.model_time,
+        n_boot=args.n_boot,
+        n_splits=args.n_splits,
+        n_perm=args.n_perm,
+        seed=args.seed,
+        labels=args.labels,
+        allow_unmatched=args.allow_unmatched,
+        mixed_model=not args.no_mixed_model,
+        stimuli=args.stimuli,
+        baseline=args.baseline,
+        overwrite=args.overwrite,
+    )
     print(format_table(result.summary))
     print(f"wrote {args.out}")
     return 0
@@ -103,11 +121,12 @@ def run_demo(args) -> int:
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
-    from neurogrow.rt.model_times import times_from_extract
-    from neurogrow.rt.summary import holm_family
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
+    from neurogrow.progress import status
     from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
+    from neurogrow.rt.model_times import times_from_extract
+    from neurogrow.rt.summary import holm_family
 
     root = geirhos2019_dir()
     if not root.is_dir():
@@ -120,11 +139,13 @@ def run_demo(args) -> int:
     if args.out:
         check_out_dir(args.out, args.overwrite)
     options = _options(args)
+    status("loading the shipped model")
     model = load_model()
     results = []
     for name in SHIPPED_EXPERIMENTS:
         stim_dir, trial_dir = shipped_experiment(name, root)
-        times = times_from_extract(extract_times(model, stim_dir, progress=sys.stderr.isatty()))
+        status(f"{name}: running the model on {stim_dir}")
+        times = times_from_extract(extract_times(model, stim_dir))
         human = load_human(trial_dir)
         label = stim_dir.relative_to(root).as_posix()
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {label}", "human": str(trial_dir)})

@@ -34,6 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from neurogrow.inference import evaluate
     from neurogrow.model.halting import check_threshold
     from neurogrow.outputs import write_json
+    from neurogrow.progress import status
     from neurogrow.zoo import load_model
 
     if args.json and Path(args.json).exists() and not args.overwrite:
@@ -41,7 +42,9 @@ def run(args: argparse.Namespace) -> int:
     check_threshold(args.threshold, "--threshold")
     if not 0.0 <= args.occlusion < 1.0:
         raise NeurogrowError(f"--occlusion must be in [0, 1), got {args.occlusion}")
+    status(f"loading model {args.model or 'default'}")
     model = load_model(args.model)
+    status(f"loading {args.dataset} {args.split} split")
     data = load_dataset(args.dataset, args.split, root=args.data_root)
     if data.class_names != model.class_names:
         raise NeurogrowError(
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.occlusion > 0:
         data.images = occlude(data.images, data.ids, args.occlusion, seed=args.seed)
-    result = evaluate(model, data, torch.device("cpu"), args.batch_size, threshold=args.threshold)
+    result = evaluate(model, data, torch.device("cpu"), args.batch_size, threshold=args.threshold, progress=True)
     result = {
         "model": model.name,
         "checksum": model.checksum,

@@ -7,7 +7,6 @@ times file (``docs/hdf5_schema.md``); the computation is :func:`neurogrow.infere
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
@@ -50,20 +49,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from neurogrow.errors import NeurogrowError
-    from neurogrow.inference.extract import extract_times, write_extract
-    from neurogrow.zoo import load_model
+    from neurogrow.api import extract
 
     out = Path(args.out)
-    if out.is_dir():
-        raise NeurogrowError(f"{out}: is a folder; expected a .h5 file path for --out")
-    if out.exists() and not args.overwrite:
-        raise NeurogrowError(f"{out}: already exists; pass --overwrite to replace it")
-    model = load_model(args.model)
-    result = extract_times(
-        model,
-        images_dir=args.images,
+    result = extract(
+        args.model,
+        images=args.images,
         dataset=args.dataset,
+        out=out,
+        overwrite=args.overwrite,
         data_root=args.data_root,
         split=args.split,
         occlusion=args.occlusion,
@@ -74,9 +68,7 @@ def run(args: argparse.Namespace) -> int:
         activations=args.activations,
         batch_size=args.batch_size,
         class_map=args.class_map,
-        progress=sys.stderr.isatty(),
     )
-    write_extract(result, out, overwrite=args.overwrite)
     t = result.table
     known = t["correct"].dropna()
     accuracy = f"{known.mean():.3f} on {len(known)} labelled" if len(known) else "n/a (no labels in the model's classes)"

@@ -27,7 +27,13 @@ def add_parser(subparsers) -> None:
         dest="overrides",
         help="override a config key, e.g. --set optim.epochs=5 --set model.channels=[16,32] (repeatable)",
     )
-    p.add_argument("--out", required=True, metavar="RUN_DIR", help="run directory")
+    p.add_argument("--out", metavar="RUN_DIR", help="run directory (required unless --print-config)")
+    p.add_argument(
+        "--print-config",
+        action="store_true",
+        help="print every config key with its value, type, meaning and default (after --config and --set) "
+        "as a TOML file, and exit; recipes in docs/training.md",
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its last checkpoint")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(
@@ -40,12 +46,21 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from neurogrow.errors import NeurogrowError
+    from neurogrow.progress import is_quiet
     from neurogrow.train import load_config, train
     from neurogrow.train.distributed import launched_distributed
 
     config = load_config(args.config, args.overrides)
+    if args.print_config:
+        from neurogrow.train.config_help import format_config
+
+        print(format_config(config), end="")
+        return 0
+    if not args.out:
+        raise NeurogrowError("--out RUN_DIR is required: the run directory for metrics, checkpoints and model.pt")
     distributed = args.distributed or launched_distributed()
-    final = train(config, args.out, resume=args.resume, progress=not args.quiet, distributed=distributed)
+    final = train(config, args.out, resume=args.resume, progress=not (args.quiet or is_quiet()), distributed=distributed)
     keys = ("test_accuracy", "test_mean_steps", "window_channels", "window_steps", "params")
     if os.environ.get("RANK", "0") == "0":
         print(json.dumps({k: final.get(k) for k in keys}))

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tqdm import tqdm
 
 from neurogrow.data.cache import default_cache_dir, save_npz_atomic, source_key
 from neurogrow.data.dataset import ImageDataset
 from neurogrow.data.paths import default_data_root
 from neurogrow.errors import DataError
+from neurogrow.progress import progress
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _decode_tarball(tar_path: Path) -> dict[str, np.ndarray]:
     shape = None
     size = tar_path.stat().st_size
     start = time.perf_counter()
-    with open(tar_path, "rb") as raw, tqdm(
+    with open(tar_path, "rb") as raw, progress(
         total=size, unit="B", unit_scale=True, mininterval=0.5, desc=f"decoding {tar_path.name}"
     ) as bar:
         try:

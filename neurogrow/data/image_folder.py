@@ -32,18 +32,32 @@ def sha256_file(path: str | Path) -> str:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable image file") from None
 
 
+def pil_to_array(img: Image.Image, channels: int = 3, size: int | None = None) -> np.ndarray:
+    """A PIL image as the uint8 (H, W, C) array the model reads: converted to RGB (C = 3) or
+    greyscale (C = 1), resized to ``size`` x ``size`` (bilinear) when given.
+
+    The one conversion used for image folders (:func:`load_image_folder`) and for
+    :func:`neurogrow.classify`.
+    """
+    if channels not in _MODES:
+        raise DataError(f"channels={channels}; expected 1 or 3")
+    img = img.convert(_MODES[channels])
+    if size is not None and img.size != (size, size):
+        img = img.resize((size, size), Image.Resampling.BILINEAR)
+    arr = np.asarray(img, dtype=np.uint8)
+    return arr[..., None] if arr.ndim == 2 else arr
+
+
 def _read(path: Path, mode: str, size: int | None) -> tuple[np.ndarray, str]:
     """The image as a uint8 (H, W, C) array, and the SHA-256 of the file's bytes as read."""
+    channels = {m: c for c, m in _MODES.items()}[mode]
     try:
         data = path.read_bytes()
         with Image.open(io.BytesIO(data)) as img:
-            img = img.convert(mode)
-            if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.Resampling.BILINEAR)
-            arr = np.asarray(img, dtype=np.uint8)
+            arr = pil_to_array(img, channels, size)
     except OSError as exc:
         raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
-    return (arr[..., None] if arr.ndim == 2 else arr), sha256_bytes(data)
+    return arr, sha256_bytes(data)
 
 
 def load_image_folder(path: str | Path, size: int | None = None, channels: int = 3) -> ImageDataset:

@@ -265,7 +265,8 @@ def extract_times(
     class_map
         How label names map to model classes for ``correct`` (see :func:`load_class_map`).
     progress
-        Show a progress bar.
+        Show progress (:mod:`neurogrow.progress`: a bar on a terminal, plain lines elsewhere,
+        nothing under ``--quiet``).
 
     Returns
     -------

@@ -122,13 +122,15 @@ def forward_batches(
     amp
         bfloat16 autocast on a CUDA device (ignored elsewhere).
     progress
-        tqdm bar over images (None: only on a terminal).
+        Progress over images through :func:`neurogrow.progress.progress` (a bar on a terminal,
+        plain lines on stderr elsewhere, nothing under ``neurogrow --quiet``); False: none.
+        None is the same as True.
     desc
-        The bar's label.
+        The progress label.
     step_flops
         :func:`~neurogrow.inference.flops_per_step` of ``model``, if already computed.
     """
-    from tqdm.auto import tqdm
+    from neurogrow.progress import progress as progress_bar
 
     threshold = check_threshold(threshold)
     if mode not in MODES:
@@ -140,8 +142,7 @@ def forward_batches(
     step_flops = flops_per_step(model) if step_flops is None else step_flops
     tensor = images if isinstance(images, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(images))
     n = tensor.shape[0]
-    disable = None if progress is None else not progress
-    with tqdm(total=n, desc=desc, unit="img", disable=disable, leave=False) as bar:
+    with progress_bar(total=n, desc=desc, unit="img", disable=progress is False) as bar:
         for start in range(0, n, batch_size):
             x = to_input(tensor[start : start + batch_size].to(device), model.config)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda"):
@@ -216,19 +217,25 @@ def evaluate(
     batch_size: int = 1000,
     amp: bool = False,
     threshold: float = DEFAULT_THRESHOLD,
+    progress: bool = False,
 ) -> dict:
     """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``.
 
     ``data`` is an :class:`~neurogrow.data.ImageDataset`; every image runs all T steps
     (``full-length``) on the model's device (``device``, kept for existing callers, is where
-    the model already is).
+    the model already is). ``progress``: show progress over the images
+    (:mod:`neurogrow.progress`), as ``neurogrow evaluate`` does.
     """
     threshold = check_threshold(threshold, "--threshold")
     labels = torch.from_numpy(data.labels)
     correct_exit = correct_mix = 0
     steps_sum = exit_sum = 0.0
     start = 0
-    for res in forward_batches(model, data.images, threshold=threshold, mode="full-length", batch_size=batch_size, amp=amp):
+    batches = forward_batches(
+        model, data.images, threshold=threshold, mode="full-length", batch_size=batch_size, amp=amp,
+        progress=progress, desc=f"evaluate {getattr(data, 'name', 'data')}",
+    )
+    for res in batches:
         y = labels[start : start + len(res.exit_step)].to(res.exit_step.device)
         start += len(y)
         mixture = torch.einsum("bt,btk->bk", res.halting, res.step_probs)

@@ -15,19 +15,29 @@ class ModelConfig:
 
     Attributes
     ----------
-    in_channels, num_classes, image_size
-        Input image channels, number of classes and (square) input size.
+    in_channels
+        Input image channels (3 RGB, 1 grey).
+    num_classes
+        Number of output classes.
+    image_size
+        Side of the (square) input image in pixels.
     channels
         Channels per layer of the active window, bottom layer first; its length is
         the number of layers L.
-    max_channels, max_layers
-        The largest window the network may grow to in breadth and depth.
-    steps, max_steps
-        The current and the largest number of recurrent steps T.
-    lateral, top_down
-        Switch the lateral (h_l(t-1) -> h_l(t)) and top-down (h_{l+1}(t-1) -> h_l(t))
-        connections; bottom-up connections are always on. ``lateral=top_down=False`` is
-        a B network, ``lateral`` alone BL, ``top_down`` alone BT, both BLT.
+    max_channels
+        The most channels a layer may grow to (the window's largest breadth).
+    max_layers
+        The most layers the network may grow to (the window's largest depth).
+    steps
+        The current number of recurrent steps T.
+    max_steps
+        The most recurrent steps T may grow to.
+    lateral
+        Lateral connections h_l(t-1) -> h_l(t) on (bottom-up connections are always on;
+        ``lateral=top_down=False`` is a B network, ``lateral`` alone BL, ``top_down``
+        alone BT, both BLT).
+    top_down
+        Top-down connections h_{l+1}(t-1) -> h_l(t) on.
     time_mode
         ``"adaptive"``: per-input halting probabilities (PonderNet-style);
         ``"fixed"``: one learned distribution over steps for all inputs.
@@ -41,9 +51,12 @@ class ModelConfig:
         map would fall below this size.
     class_names
         Names of the output classes, in output order.
-    input_mean, input_std
-        Per-channel mean and standard deviation (in [0, 1] pixel units) used to
-        normalise input images; set from the training images.
+    input_mean
+        Per-channel mean (in [0, 1] pixel units) subtracted from input images; set from
+        the training images.
+    input_std
+        Per-channel standard deviation (in [0, 1] pixel units) dividing input images; set
+        from the training images.
     """
 
     in_channels: int = 3

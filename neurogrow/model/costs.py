@@ -29,8 +29,12 @@ class CostConfig:
 
     Attributes
     ----------
-    breadth_price, depth_price, time_price
-        lambda_B, lambda_D, lambda_T in ``loss = task + lambda_B C_B + lambda_D C_D + lambda_T C_T``.
+    breadth_price
+        lambda_B in ``loss = task + lambda_B C_B + lambda_D C_D + lambda_T C_T``: price of channels.
+    depth_price
+        lambda_D in the loss: price of layers.
+    time_price
+        lambda_T in the loss: price of expected steps E[t].
     breadth_norm
         ``"l1"`` (|g|, with a proximal step) or ``"l2"`` (g^2, plain gradient).
     rank_slope

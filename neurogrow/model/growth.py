@@ -51,9 +51,10 @@ class GrowthConfig:
         costs the proximal step makes unused gates exactly zero, so 0 is exact.
     depth_grow_threshold
         A new top layer is added when the top layer's |depth gate| is at least this.
-    time_grow_threshold, time_prune_threshold
-        T grows when the mean halting mass on the last step exceeds the first and
-        shrinks when it falls below the second.
+    time_grow_threshold
+        T grows when the mean halting mass on the last step exceeds this.
+    time_prune_threshold
+        T shrinks when the mean halting mass on the last step falls below this.
     """
 
     enabled: bool = True

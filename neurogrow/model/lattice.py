@@ -134,17 +134,32 @@ class LayerList(nn.ModuleList):
 
 @dataclass
 class LatticeOutput:
-    """Everything one forward pass returns.
+    """Everything one forward pass returns (B images, T steps, K classes, layers l = 0..L-1).
 
     Attributes
     ----------
     logits
-        Class logits per step, shape (B, T, K).
+        Class logits per step, shape (B, T, K); ``softmax(logits, -1)`` gives the per-step
+        class probabilities.
     halting
         Halting distribution pi(t | x), shape (B, T), rows summing to one.
     features
-        If requested: ``features[t][l]`` is layer l's global-average-pooled state at
-        step t, shape (B, C_l).
+        If requested (``model(x, return_features=True)``): ``features[t][l]`` is layer l's
+        global-average-pooled state at step t (both from 0), shape (B, C_l); else None.
+
+    Derived quantities
+    ------------------
+    expected_steps
+        Property: E_pi[t] per image, steps counted from 1, shape (B,).
+    exit_step(threshold=0.5)
+        First step (from 1) where the cumulative halting probability reaches ``threshold``, shape (B,).
+    exit_logits(threshold=0.5)
+        Logits at each image's exit step, the early-exit answer, shape (B, K).
+    mixture_probs()
+        Class probabilities averaged over steps with weights pi, shape (B, K).
+
+    For images of any size, file paths or PIL images, :func:`neurogrow.classify` does the
+    preprocessing and returns all of this as a table.
     """
 
     logits: torch.Tensor

@@ -25,22 +25,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.errors import DataError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
-from neurogrow.model.halting import check_threshold
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
-from neurogrow.rsa.compare import COMPARATORS, Evaluation, evaluate
+from neurogrow.rsa.compare import Evaluation, evaluate
 from neurogrow.rsa.halting_question import finite_or_none, halting_question
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
 from neurogrow.rsa.inputs import check_stimuli, is_hdf5, load_patterns, stimulus_identity
 from neurogrow.rsa.model_rdms import (
-    DISTANCES,
     HALT,
     ModelPatterns,
     join_rdms,
     model_confusion_rdms,
     pattern_rdms,
 )
+from neurogrow.rsa.options import Options
 
 if TYPE_CHECKING:
     from rsatoolbox.rdm import RDMs
@@ -51,52 +50,32 @@ __all__ = [
     "analyse",
     "check_out_dir",
     "compare_rsa",
-    "stimulus_identity",
     "default_stimulus_folder",
     "format_table",
     "load_patterns",
+    "stimulus_identity",
     "write_outputs",
 ]
 
 @dataclass
-class Options:
-    """Settings of the analysis (the ``neurogrow compare-rsa`` options)."""
-
-    comparators: tuple[str, ...] = ("spearman", "cosine_cov", "corr_cov")
-    distance: str = "correlation"
-    n_boot: int = 1000
-    seed: int = 0
-    n_splits: int = 10  #: CIFAR-10H: random response splits (pseudo-subjects)
-    per_class: int = 100  #: CIFAR-10 images per class run through the model (0: all)
-    min_per_class: int = 5
-    threshold: float = 0.5  #: exit threshold when the model is run here
-    batch_size: int = 256
-    progress: bool | None = None
-
-    def validate(self) -> None:
-        if not self.comparators:
-            raise NeurogrowError("--comparators: expected at least one comparator")
-        for c in self.comparators:
-            if c not in COMPARATORS:
-                raise NeurogrowError(f"--comparators: unknown comparator {c!r}; expected some of {', '.join(COMPARATORS)}")
-        if self.distance not in DISTANCES:
-            raise NeurogrowError(f"--distance {self.distance}: expected one of {', '.join(DISTANCES)}")
-        if self.n_boot < 0 or 0 < self.n_boot < 10:
-            raise NeurogrowError(f"--n-boot {self.n_boot}: expected 0 (no bootstrap) or at least 10 samples")
-        if self.n_splits < 2:
-            raise NeurogrowError(f"--n-splits {self.n_splits}: expected at least 2 response splits")
-        if self.per_class < 0:
-            raise NeurogrowError(f"--per-class {self.per_class}: expected a number of images per class (0: all)")
-        if self.min_per_class < 2:
-            raise NeurogrowError(f"--min-per-class {self.min_per_class}: expected at least 2 stimuli per class")
-        check_threshold(self.threshold, "--threshold")
-        if self.batch_size < 1:
-            raise NeurogrowError(f"--batch-size {self.batch_size}: expected a positive integer")
-
-
-@dataclass
 class Result:
-    """What :func:`analyse` computes."""
+    """What :func:`analyse` (and :func:`neurogrow.compare_rsa`) returns.
+
+    Attributes
+    ----------
+    summary
+        Everything ``summary.json`` holds: inputs, options, per comparator the similarity of
+        every model RDM with its CI, the noise ceiling, the best RDM and the halting question
+        (see ``docs/rsa.md``).
+    model_rdms
+        rsatoolbox ``RDMs``: one per layer x step, per layer at each image's exit step, and
+        the model's confusions per step (rdm descriptor ``name``).
+    human
+        The human RDMs (:class:`~neurogrow.rsa.human_rdms.HumanRDMs`: per subject or response
+        split, and pooled).
+    evaluations
+        Comparator name -> :class:`~neurogrow.rsa.compare.Evaluation` (values, CIs, ceiling).
+    """
 
     summary: dict
     model_rdms: RDMs

@@ -147,15 +147,13 @@ def bootstrap_samples(model_rdms, human_rdms, method: str, n_boot: int, over: st
     samples where a human RDM is constant, as sparse per-subject confusions often are); the
     ceiling comes from the full data (:func:`noise_ceiling`).
     """
-    import sys
-
     from rsatoolbox.inference import bootstrap_sample, bootstrap_sample_pattern
     from rsatoolbox.rdm import compare
-    from tqdm import trange
 
-    show = sys.stderr.isatty() if progress is None else progress
+    from neurogrow.progress import progress as _progress
+
     out = np.full((n_boot, model_rdms.n_rdm), np.nan)
-    for i in trange(n_boot, desc=f"bootstrap ({method})", disable=not show):
+    for i in _progress(range(n_boot), desc=f"compare-rsa bootstrap ({method})", unit="sample", disable=progress is False):
         if over == "classes":
             sample, pattern_idx = bootstrap_sample_pattern(human_rdms, "index")
         else:
@@ -197,7 +195,7 @@ def evaluate(
     seed : int
         Seed of NumPy's global random state, which rsatoolbox uses (restored afterwards).
     progress : bool, optional
-        tqdm bar over bootstrap samples (None: only on a terminal).
+        Progress over bootstrap samples (:mod:`neurogrow.progress`; False: none).
 
     Returns
     -------

@@ -51,8 +51,10 @@ def write_heatmaps(summary: dict, folder: str | Path) -> list[str]:
         best = summary["best"][method]
         fig, ax = plt.subplots(figsize=(1.1 * len(cols) + 2.4, 0.55 * len(rows) + 1.8))
         finite = grid[np.isfinite(grid)]
-        vmin = float(finite.min()) if finite.size else 0.0
-        vmax = max(float(finite.max()) if finite.size else 1.0, nc["lower"] if nc["lower"] is not None else -np.inf)
+        vmin = min(float(finite.min()) if finite.size else 0.0, nc["lower"] if nc["lower"] is not None else np.inf)
+        # the colour scale reaches the noise ceiling's upper bound, so both ceiling lines are visible on the bar
+        vmax = max(float(finite.max()) if finite.size else 1.0, nc["upper"] if nc["upper"] is not None else -np.inf)
+        vmax = vmax + 0.04 * (vmax - vmin)  # a margin: a line at the bar's edge would not be seen
         im = ax.imshow(grid, cmap="viridis", vmin=vmin, vmax=vmax if vmax > vmin else vmin + 1e-9, aspect="auto")
         for i in range(grid.shape[0]):
             for j in range(grid.shape[1]):
@@ -68,14 +70,21 @@ def write_heatmaps(summary: dict, folder: str | Path) -> list[str]:
         label = COMPARATOR_LABELS.get(method, method)
         cb = fig.colorbar(im, ax=ax, fraction=0.05, pad=0.03)
         cb.set_label(f"similarity to human RDMs ({label})", fontsize=8)
+        drawn = []
         if nc["lower"] is not None:
-            for v, ls in ((nc["lower"], "--"), (nc["upper"], "-")):
-                if vmin <= v <= vmax:
-                    cb.ax.axhline(v, color="red", ls=ls, lw=1)
+            for v, name in ((nc["lower"], "lower"), (nc["upper"], "upper")):
+                if v is not None and vmin <= v <= vmax:
+                    cb.ax.axhline(v, color="red", lw=2.5, zorder=5)
+                    drawn.append(name)
         ceiling = "n/a" if nc["lower"] is None else f"{nc['lower']:.2f} to {nc['upper']:.2f}"
+        where = ""
+        if len(drawn) == 2:
+            where = " (its lower and upper bounds: red lines on the colour bar)"
+        elif drawn:
+            where = f" (its {drawn[0]} bound: red line on the colour bar)"
         ax.set_title(
             f"{summary['model']['name']} vs {summary['human']['format']} ({summary['n_classes']} classes)\n"
-            f"{label}; noise ceiling {ceiling} (red lines on the colour bar)",
+            f"{label}; noise ceiling {ceiling}{where}",
             fontsize=9,
         )
         fig.tight_layout()

@@ -19,7 +19,6 @@ model's output classes.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -131,7 +130,7 @@ def patterns_from_model(
     threshold : float
         Cumulative halting probability of the exit step.
     progress : bool, optional
-        tqdm bar (None: only on a terminal).
+        Progress (:mod:`neurogrow.progress`; False: none).
 
     Returns
     -------
@@ -139,10 +138,9 @@ def patterns_from_model(
     """
     from neurogrow.inference.forward import run_forward
 
-    show = sys.stderr.isatty() if progress is None else progress
     run = run_forward(
         model, images, threshold=threshold, mode="full-length", activations=True, batch_size=batch_size,
-        progress=show, desc="model activations",
+        progress=progress, desc="compare-rsa model activations",
     )
     assert run.features is not None  # activations=True
     activations = {

@@ -42,7 +42,22 @@ STAGE_NAMES = ("correlations", "bootstrap", "permutation", "two-level bootstrap"
 
 @dataclass
 class Result:
-    """What :func:`analyse` computes: the summary dict, the per-image table and per-category stats."""
+    """What :func:`analyse` (and :func:`neurogrow.compare_rt`) returns.
+
+    Attributes
+    ----------
+    summary
+        Everything ``summary.json`` holds: inputs, options, ``n_stimuli``, ``spearman`` and
+        ``pearson`` (``r``, ``ci95``, ``p_perm``...), ``noise_ceiling``, ratios to the ceiling,
+        ``within_category``, ``mixed_model`` (see ``docs/compare_rt.md``).
+    per_image
+        One row per matched stimulus: ``stimulus``, ``model_time``, ``human_measure``,
+        ``category`` and the within-category residuals (what ``per_image.csv`` holds).
+    per_category
+        Per category: ``category``, ``n``, ``spearman``... (None without categories).
+    timings
+        Seconds per analysis stage.
+    """
 
     summary: dict
     per_image: pd.DataFrame
@@ -51,12 +66,12 @@ class Result:
 
 
 class _Stages:
-    """A tqdm bar over the analysis stages (shown on a terminal) and a timer per stage."""
+    """Progress over the analysis stages (:func:`neurogrow.progress.progress`) and a timer per stage."""
 
     def __init__(self, names, enabled: bool | None):
-        from tqdm.auto import tqdm
+        from neurogrow.progress import progress
 
-        self.bar = tqdm(total=len(names), desc="compare-rt", unit="step", disable=None if enabled is None else not enabled, leave=False)
+        self.bar = progress(total=len(names), desc="compare-rt", unit="stage", disable=enabled is False)
         self.timings: dict[str, float] = {}
         self._t = time.perf_counter()
 

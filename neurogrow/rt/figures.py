@@ -30,6 +30,88 @@ def _save(fig, folder: Path, stem: str) -> list[str]:
     return names
 
 
+def jitter_width(x: np.ndarray) -> float:
+    """Half-width of the horizontal jitter for model times: 0 unless points pile up.
+
+    Points pile up when many images share a value (exit steps; an E[t] that is about the same
+    for most images). Exactly tied values on a coarse grid (gaps of at least 5% of the range,
+    e.g. integer steps) are spread by 0.2 of the smallest gap, so no point crosses into a
+    neighbouring value's column; near-ties among continuous values by 2% of the range (0.1
+    step when all values are equal). The figure's axis label states the width.
+    """
+    x = np.asarray(x, float)
+    x = x[np.isfinite(x)]
+    if x.size < 2:
+        return 0.0
+    span = float(x.max() - x.min())
+    if span == 0.0:
+        return 0.1
+    cells = np.round((x - x.min()) / (0.005 * span))
+    if np.unique(cells).size > 0.8 * x.size:  # no pile: leave the data alone
+        return 0.0
+    gaps = np.diff(np.unique(x))
+    if gaps.min() >= 0.05 * span:
+        return float(0.2 * gaps.min())
+    return 0.02 * span
+
+
+def _scatter(plt, df, s: dict, xlabel: str, ylabel: str):
+    """Model time vs human measure: stats in the title, legend below the axes, jitter,
+    transparency and a marginal histogram of each variable so piled-up points stay readable."""
+    x = df["model_time"].to_numpy(float)
+    y = df["human_measure"].to_numpy(float)
+    width = jitter_width(x)
+    rng = np.random.default_rng(0)
+    xj = x + (rng.uniform(-width, width, x.size) if width else 0.0)
+    has_cat = df["category"].notna().all() and df["category"].nunique() > 1
+    cats = sorted(df["category"].unique()) if has_cat and df["category"].nunique() <= 20 else []
+    fig = plt.figure(figsize=(6.0, 5.6 + 0.22 * int(np.ceil(len(cats) / 4))))
+    grid = fig.add_gridspec(2, 2, width_ratios=(5, 1), height_ratios=(1, 4), hspace=0.05, wspace=0.05)
+    ax = fig.add_subplot(grid[1, 0])
+    top = fig.add_subplot(grid[0, 0], sharex=ax)
+    right = fig.add_subplot(grid[1, 1], sharey=ax)
+    size = 8 if len(df) > 1000 else 16
+    if cats:
+        cmap = plt.get_cmap("tab20" if len(cats) > 10 else "tab10")
+        for i, c in enumerate(cats):
+            m = (df["category"] == c).to_numpy()
+            ax.scatter(xj[m], y[m], s=size, color=cmap(i % cmap.N), label=c, alpha=0.55, linewidths=0)
+    else:
+        ax.scatter(xj, y, s=size, alpha=0.45, linewidths=0, color="C0")
+    bins_x = np.histogram_bin_edges(x[np.isfinite(x)], bins=min(40, max(5, np.unique(x).size)))
+    if bins_x.size > 1 and bins_x[-1] - bins_x[0] < 1e-9:
+        bins_x = np.array([bins_x[0] - 0.5, bins_x[0] + 0.5])
+    top.hist(x, bins=bins_x, color="0.55")
+    right.hist(y[np.isfinite(y)], bins=30, orientation="horizontal", color="0.55")
+    top.set_ylabel("images", fontsize=7)
+    right.set_xlabel("images", fontsize=7)
+    for a in (top, right):
+        a.tick_params(labelsize=7)
+        a.spines[["top", "right"]].set_visible(False)
+    top.tick_params(labelbottom=False)
+    right.tick_params(labelleft=False)
+    sp = s["spearman"]
+    ci = sp.get("ci95")
+    stats = f"Spearman {sp['r']:.2f}" if sp.get("r") is not None else "Spearman n/a"
+    if ci and ci[0] is not None:
+        stats += f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+    nc = s["noise_ceiling"].get("spearman_brown")
+    if nc is not None:
+        stats += f"; noise ceiling {nc:.2f}"
+    top.set_title(f"n = {s['n_stimuli']} images; {stats}", fontsize=9)
+    ax.set_xlabel(xlabel + (f"\n(jittered by up to \u00b1{width:.2g} so piled-up points show)" if width else ""))
+    ax.set_ylabel(ylabel)
+    if cats:  # below everything the axes draw (tick labels, axis label): never over data or text
+        fig.canvas.draw()
+        bottom = ax.get_tightbbox(fig.canvas.get_renderer()).y0
+        y = ax.transAxes.inverted().transform((0.0, bottom))[1]
+        ax.legend(
+            fontsize=7, ncol=min(4, len(cats)), frameon=False, loc="upper center", bbox_to_anchor=(0.6, y - 0.01),
+            markerscale=1.2, handletextpad=0.2, columnspacing=0.8,
+        )
+    return fig
+
+
 def write_figures(result, folder: str | Path) -> list[str]:
     """Write ``scatter.{png,pdf}`` and ``per_category.{png,pdf}``; returns the file names."""
     plt = _plt()
@@ -40,30 +122,7 @@ def write_figures(result, folder: str | Path) -> list[str]:
     xlabel = "model time (steps)"
     files: list[str] = []
 
-    fig, ax = plt.subplots(figsize=(5.0, 4.2))
-    has_cat = df["category"].notna().all() and df["category"].nunique() > 1
-    if has_cat and df["category"].nunique() <= 20:
-        cats = sorted(df["category"].unique())
-        cmap = plt.get_cmap("tab20")
-        for i, c in enumerate(cats):
-            g = df[df["category"] == c]
-            ax.scatter(g["model_time"], g["human_measure"], s=14, color=cmap(i % 20), label=c, alpha=0.8, linewidths=0)
-        ax.legend(fontsize=6, ncol=2, frameon=False, loc="best", markerscale=0.8)
-    else:
-        ax.scatter(df["model_time"], df["human_measure"], s=8 if len(df) > 1000 else 14, alpha=0.5, linewidths=0)
-    sp = s["spearman"]
-    ci = sp["ci95"]
-    txt = f"Spearman {sp['r']:.2f}"
-    if ci and ci[0] is not None:
-        txt += f" [{ci[0]:.2f}, {ci[1]:.2f}]"
-    nc = s["noise_ceiling"].get("spearman_brown")
-    if nc is not None:
-        txt += f"\nnoise ceiling {nc:.2f}"
-    ax.set_title(f"n = {s['n_stimuli']} images", fontsize=9)
-    ax.text(0.02, 0.98, txt, transform=ax.transAxes, va="top", fontsize=8)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    fig.tight_layout()
+    fig = _scatter(plt, df, s, xlabel, ylabel)
     files += _save(fig, folder, "scatter")
     plt.close(fig)
 
@@ -77,13 +136,17 @@ def write_figures(result, folder: str | Path) -> list[str]:
         axes[0].set_yticks(y, [f"{c} (n={n})" for c, n in zip(pc["category"], pc["n"])], fontsize=7)
         axes[0].axvline(0, color="k", lw=0.8)
         w = s["within_category"].get("spearman_partial") or {}
-        if w.get("r") is not None:
-            axes[0].axvline(w["r"], color="C3", lw=1.2, ls="--", label=f"partial Spearman {w['r']:.2f}")
-            axes[0].legend(fontsize=7, frameon=False, loc="lower right")
+        title = "Spearman per category"
+        if w.get("r") is not None:  # stated in the title, not in a legend over the bars
+            axes[0].axvline(w["r"], color="C3", lw=1.2, ls="--")
+            title += f"\n(red dashed line: partial Spearman over all, {w['r']:.2f})"
         axes[0].invert_yaxis()
         axes[0].set_xlabel("Spearman within category")
-        axes[0].set_title("per category", fontsize=9)
-        axes[1].scatter(df["model_time_resid"], df["human_measure_resid"], s=10, alpha=0.6, linewidths=0)
+        axes[0].set_title(title, fontsize=9)
+        rx = df["model_time_resid"].to_numpy(float)
+        width = jitter_width(rx)
+        rx = rx + (np.random.default_rng(0).uniform(-width, width, rx.size) if width else 0.0)
+        axes[1].scatter(rx, df["human_measure_resid"], s=10, alpha=0.45, linewidths=0)
         axes[1].set_xlabel("model time minus category mean")
         axes[1].set_ylabel(ylabel + " minus category mean")
         axes[1].set_title("within category", fontsize=9)

@@ -30,7 +30,38 @@ DEFAULT_WITHIN = "mean_removed"
 
 @dataclass
 class Options:
-    """Settings of the analysis (the ``neurogrow compare-rt`` options)."""
+    """Settings of the analysis (the ``neurogrow compare-rt`` options; keywords of :func:`neurogrow.compare_rt`).
+
+    Attributes
+    ----------
+    measure
+        Per-image human measure: ``mean_log_rt``, ``median_rt``, ``accuracy`` or ``entropy``
+        (None: mean_log_rt for per-trial data, entropy for CIFAR-10H counts).
+    correct_only
+        Use correct trials only for the RT measures.
+    n_boot
+        Bootstrap samples of every CI (at least 10).
+    n_splits
+        Random split-halves of the subjects for the noise ceiling.
+    n_perm
+        Permutations of the permutation p-value (0: none).
+    seed
+        Seed of every random draw.
+    model_time
+        HDF5 input: ``expected_steps`` (E[t]) or ``exit_step``.
+    allow_unmatched
+        Analyse the stimuli common to both inputs instead of requiring every one to match.
+    mixed_model
+        Fit the per-trial mixed model.
+    stimuli
+        The human experiment's images (a folder, or a manifest CSV ``stimulus,sha256``), to prove
+        that model and humans saw the same images (``--stimuli``).
+    baselines
+        ``FILE[:COLUMN]`` specs of extra baselines (``--baseline``), loaded by
+        :func:`~neurogrow.rt.compare_rt`.
+    progress
+        Show progress (None/True: unless quiet; False: never).
+    """
 
     measure: str | None = None  #: None: mean_log_rt for per-trial data, entropy for counts
     correct_only: bool = False
@@ -43,7 +74,7 @@ class Options:
     mixed_model: bool = True
     stimuli: str | None = None  #: the human experiment's images: a folder or a manifest CSV stimulus,sha256
     baselines: tuple[str, ...] = ()  #: --baseline FILE[:COLUMN] specs (loaded by compare_rt)
-    progress: bool | None = None  #: tqdm bar: None = only on a terminal
+    progress: bool | None = None  #: progress (neurogrow.progress): None/True = shown unless quiet, False = never
 
     def validate(self) -> None:
         if self.measure is not None and self.measure not in MEASURES:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pandas as pd
+
 from neurogrow.human import load_human
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.rt.analysis import Result, analyse
@@ -14,7 +16,7 @@ __all__ = ["compare_rt", "write_outputs"]
 
 
 def compare_rt(
-    model_times: str | os.PathLike,
+    model_times: str | os.PathLike | pd.DataFrame,
     human: str | os.PathLike,
     out_dir: str | os.PathLike | None,
     options: Options | None = None,
@@ -22,16 +24,23 @@ def compare_rt(
     labels: str | os.PathLike | None = None,
 ) -> Result:
     """Load both inputs (and the ``--baseline`` files of ``options``), run :func:`~neurogrow.rt.analyse`
-    and (if ``out_dir``) write the outputs."""
+    and (if ``out_dir``) write the outputs.
+
+    ``model_times`` is a file (:func:`~neurogrow.rt.load_model_times`) or an already checked
+    frame with ``stimulus``, ``model_time`` (and ``category``), as :func:`neurogrow.compare_rt` passes.
+    """
     options = options or Options()
     options.validate()
     if out_dir is not None:
         check_out_dir(out_dir, overwrite)
-    times = load_model_times(model_times, options.model_time)
+    if isinstance(model_times, pd.DataFrame):
+        times, source = model_times, "a table passed from Python"
+    else:
+        times, source = load_model_times(model_times, options.model_time), str(model_times)
     for spec in options.baselines:
         times = add_baseline_file(times, spec, options.model_time)
     data = load_human(human, labels=labels)
-    result = analyse(times, data, options, inputs={"model_times": str(model_times), "human": str(human)})
+    result = analyse(times, data, options, inputs={"model_times": source, "human": str(human)})
     if out_dir is not None:
         write_outputs(result, out_dir, overwrite)
     return result

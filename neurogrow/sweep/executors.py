@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import submitit
-from tqdm.auto import tqdm
 
 from neurogrow.errors import ConfigError
+from neurogrow.progress import progress as _progress
 from neurogrow.sweep.task import RunTask
 
 #: Keys of a sweep file's ``[slurm]`` table and of :class:`SlurmOptions`.
@@ -44,7 +44,7 @@ def run_local(tasks: list[RunTask], jobs: int = 1, progress: bool = True) -> dic
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(min(jobs, len(tasks)), context, _limit_threads, (threads,)) as pool:
         futures = {pool.submit(task): task.run_id for task in tasks}
-        bar = tqdm(as_completed(futures), total=len(futures), desc="sweep", disable=not progress, dynamic_ncols=True)
+        bar = _progress(as_completed(futures), total=len(futures), desc="sweep", unit="run", disable=not progress, dynamic_ncols=True)
         for future in bar:
             run = futures[future]
             try:
@@ -53,7 +53,7 @@ def run_local(tasks: list[RunTask], jobs: int = 1, progress: bool = True) -> dic
             except Exception as exc:  # a failed run must not stop the others
                 outcome[run] = _one_line(exc)
                 if progress:
-                    tqdm.write(f"run {run} failed: {outcome[run]}")
+                    bar.write(f"run {run} failed: {outcome[run]}")
     return outcome
 
 

@@ -38,8 +38,10 @@ class DataConfig:
         If > 0, train on this many training images only (a seeded random subset).
     test_subset
         If > 0, evaluate on this many test images only (a seeded random subset).
-    max_shift, flip
-        Augmentation: random translation by up to ``max_shift`` pixels, horizontal flips.
+    max_shift
+        Augmentation: random translation by up to this many pixels.
+    flip
+        Augmentation: random horizontal flips.
     synthetic_size
         Images per split of the synthetic task.
     """
@@ -60,8 +62,18 @@ class OptimConfig:
 
     Attributes
     ----------
-    epochs, batch_size, lr, momentum, weight_decay, label_smoothing
-        The usual.
+    epochs
+        Passes over the training images.
+    batch_size
+        Images per optimizer step.
+    lr
+        Peak learning rate of the one-cycle schedule.
+    momentum
+        Nesterov momentum of SGD.
+    weight_decay
+        L2 weight decay of SGD.
+    label_smoothing
+        Label smoothing of the cross-entropy (0: none).
     warmup_fraction
         Fraction of all steps spent raising the learning rate from lr/25 to lr.
     step_supervision

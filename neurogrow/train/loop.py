@@ -36,6 +36,7 @@ from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
 from neurogrow.outputs import write_json, write_text
+from neurogrow.progress import progress as _progress
 from neurogrow.train.checkpoint import (
     load_checkpoint,
     model_from_state,
@@ -226,8 +227,9 @@ class Trainer:
             perm = torch.randperm(len(images), generator=self.data_gen)
             sums = {"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}
             events: list[str] = []
-            bar = tqdm(
+            bar = _progress(  # a bar on a terminal, a plain line every 10 s in a log (neurogrow.progress)
                 range(self.steps_per_epoch()),
+                unit="batch",
                 desc=f"epoch {epoch + 1}/{cfg.optim.epochs}",
                 disable=not self.progress,
                 leave=False,

@@ -29,9 +29,9 @@ from brainscore_vision.benchmark_helpers import bound_score
 from brainscore_vision.benchmark_helpers.screen import place_on_screen
 from brainscore_vision.benchmarks import BenchmarkBase
 from scipy.stats import spearmanr
-from tqdm import tqdm
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.progress import progress
 
 from .data import EXPERIMENTS, load_assembly
 from .reaction_time import native_reaction_times, supports_native, temporal_reaction_times
@@ -157,7 +157,7 @@ class Geirhos2019ReactionTime(BenchmarkBase):
         source = self._source(candidate)
         ceiling = self.ceiling
         rows, raws, ceileds = [], [], []
-        for e in tqdm(self.experiments, desc=self.identifier, unit="experiment", disable=None):
+        for e in progress(self.experiments, desc=self.identifier, unit="experiment"):
             stimulus_set = place_on_screen(
                 self.stimulus_set(e), target_visual_degrees=candidate.visual_degrees(), source_visual_degrees=VISUAL_DEGREES
             )

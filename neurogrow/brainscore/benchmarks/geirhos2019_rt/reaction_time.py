@@ -25,10 +25,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from tqdm import tqdm
 
 from neurogrow.brainscore.brain_model import REACTION_TIME_TASK
 from neurogrow.errors import NeurogrowError
+from neurogrow.progress import progress
 
 __all__ = [
     "REACTION_TIME_TASK",
@@ -104,7 +104,7 @@ def decoder_evidence(features: np.ndarray, labels: np.ndarray, n_folds: int = N_
     folds = list(StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(n), codes))
     evidence = np.empty((n, n_bins))
     done: dict[bytes, int] = {}
-    for b in tqdm(range(n_bins), desc="decoders per time bin", leave=False, disable=None):
+    for b in progress(range(n_bins), desc="decoders per time bin", unit="bin"):
         x = np.ascontiguousarray(features[:, :, b], dtype=np.float64)
         key = x.tobytes()
         if key in done:

@@ -1,0 +1,120 @@
+"""Figures say only what they show: no text over text, piled-up points spread, no invisible lines named.
+
+Renders compare-rt's scatter and per-category figures for 2, 10 and 16 categories and checks
+the drawn layout (bounding boxes from the renderer): the legend lies outside every data axes,
+and no two text items overlap. `python benchmarks/figure_gallery.py --out DIR` renders them all
+to look at.
+"""
+from __future__ import annotations
+
+import itertools
+
+import matplotlib
+
+matplotlib.use("Agg", force=True)
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurogrow.rt.figures import _scatter, jitter_width
+
+
+def _per_image(k: int, n: int = 160, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    cats = [f"category-{i:02d}" for i in range(k)]
+    piled = rng.random(n) < 0.8
+    x = np.where(piled, 3.0 - rng.uniform(0, 0.003, n), rng.uniform(1.5, 2.8, n))
+    return pd.DataFrame({"category": [cats[i % k] for i in range(n)], "model_time": x, "human_measure": rng.normal(-0.2, 0.2, n)})
+
+
+SUMMARY = {"spearman": {"r": 0.123, "ci95": [-0.02, 0.27]}, "noise_ceiling": {"spearman_brown": 0.67}, "n_stimuli": 160}
+
+
+def _texts(fig):
+    """(text, window bbox) of every text drawn: titles, labels, legend entries and the tick labels
+    inside each axis's view (matplotlib keeps labels of ticks outside the view, undrawn)."""
+    r = fig.canvas.get_renderer()
+    ticks, drawn_ticks = set(), []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            eps = 1e-9 * max(1.0, abs(hi - lo))
+            for loc, label in zip(axis.get_ticklocs(), axis.get_ticklabels()):
+                ticks.add(id(label))
+                if lo - eps <= loc <= hi + eps and label.get_visible() and label.get_text().strip():
+                    drawn_ticks.append(label)
+    out = []
+    for t in fig.findobj(matplotlib.text.Text):
+        if id(t) not in ticks and t.get_visible() and t.get_text().strip():
+            out.append((t.get_text(), t.get_window_extent(r)))
+    return out + [(t.get_text(), t.get_window_extent(r)) for t in drawn_ticks]
+
+
+@pytest.mark.parametrize("k", [2, 10, 16])
+def test_scatter_legend_outside_the_data_and_no_text_overlaps(k):
+    fig = _scatter(plt, _per_image(k), SUMMARY, "model time (steps)", "human mean log RT (log s)")
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    legend = fig.axes[0].get_legend()
+    assert legend is not None and len(legend.get_texts()) == k
+    box = legend.get_window_extent(r)
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_window_extent(r)), f"legend over the axes ({k} categories)"
+    texts = _texts(fig)
+    for (ta, a), (tb, b) in itertools.combinations(texts, 2):
+        assert not a.overlaps(b), f"{ta!r} overlaps {tb!r} ({k} categories)"
+    title = fig.axes[1].get_title()
+    assert "Spearman 0.12 [-0.02, 0.27]" in title and "noise ceiling 0.67" in title
+    plt.close(fig)
+
+
+def test_piled_points_are_jittered_and_the_label_says_so():
+    df = _per_image(16)
+    w = jitter_width(df["model_time"])
+    assert 0 < w <= 0.05 * np.ptp(df["model_time"])
+    fig = _scatter(plt, df, SUMMARY, "model time (steps)", "y")
+    xs = fig.axes[0].collections[0].get_offsets()[:, 0]
+    assert f"\u00b1{w:.2g}" in fig.axes[0].get_xlabel()
+    assert np.ptp(xs[xs > 2.9]) > 0.01  # the pile at 3 is spread out
+    plt.close(fig)
+    steps = np.repeat([1.0, 2.0, 3.0, 4.0], [5, 10, 130, 15])
+    assert jitter_width(steps) == pytest.approx(0.2)  # integer steps: never into the next column
+    assert jitter_width(np.linspace(1, 4, 160)) == 0.0  # no pile: data left alone
+
+
+@pytest.mark.parametrize("ceiling", [None, (0.39, 0.49), (0.97, 0.975)])
+def test_rsa_heatmap_title_names_only_lines_that_are_drawn(tmp_path, ceiling):
+    from neurogrow.rsa.figures import write_heatmaps
+
+    cells = [{"layer": f"layer{k}", "step": s, "similarity": 0.1 + 0.05 * k} for k in (1, 2) for s in ("1", "2", "halt")]
+    nc = {"lower": ceiling[0], "upper": ceiling[1]} if ceiling else {"lower": None, "upper": None}
+    summary = {
+        "model": {"steps": 2, "name": "m"}, "comparators": ["spearman"], "similarity": {"spearman": cells},
+        "noise_ceiling": {"spearman": nc}, "best": {"spearman": {"layer": "layer2", "step": "1"}},
+        "human": {"format": "geirhos2019"}, "n_classes": 16,
+    }
+    captured = {}
+    orig = plt.Figure.savefig
+
+    def grab(self, *a, **kw):
+        captured["fig"] = self
+        return orig(self, *a, **kw)
+
+    plt.Figure.savefig = grab
+    try:
+        write_heatmaps(summary, tmp_path)
+    finally:
+        plt.Figure.savefig = orig
+    fig = captured["fig"]
+    ax, cb = fig.axes
+    title = ax.get_title()
+    red = [ln for ln in cb.lines if ln.get_color() == "red"]
+    if ceiling is None:
+        assert "red" not in title and not red
+    else:
+        assert "red lines on the colour bar" in title and len(red) == 2
+        lo, hi = cb.get_ylim()
+        for ln in red:  # inside the bar, not on its edge
+            y = ln.get_ydata()[0]
+            assert lo < y < hi and (hi - y) > 0.01 * (hi - lo)
