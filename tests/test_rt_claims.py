@@ -166,7 +166,7 @@ def _third_experiment(tmp_path, capsys, per_category: int, n_boot: int):
     h5 = tmp_path / "times.h5"
     assert main(["extract", "--images", str(stim), "--out", str(h5)]) == 0
     out = tmp_path / "out"
-    rc, stdout, err = _run(capsys, "compare-rt", h5, trials, "--out", out, "--n-boot", n_boot, "--n-perm", 1000)
+    rc, _stdout, err = _run(capsys, "compare-rt", h5, trials, "--out", out, "--n-boot", n_boot, "--n-perm", 1000)
     assert rc == 0, err
     s = json.loads((out / "summary.json").read_text())
     n = 16 * per_category

@@ -27,9 +27,8 @@ written before the numbers:
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -204,7 +203,7 @@ def report(args: argparse.Namespace) -> None:
     write_json(out / "results.json", results)
     plot(summary, out / "growth_vs_complexity")
     print(f"verdict: {judgement['verdict']} ({judgement['reason']})")
-    for fam, c in judgement["claims"].items():
+    for c in judgement["claims"].values():
         for comp in c.get("comparisons", []):
             lo, hi = comp["ci95"]
             print(f"  {comp['name']}: slope {comp['estimate']:+.3f} [{lo if lo is None else round(lo, 3)}, {hi if hi is None else round(hi, 3)}]")

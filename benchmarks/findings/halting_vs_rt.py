@@ -35,7 +35,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from common import RESULTS, ROOT, confidence_step, hardware, write_json
 
@@ -179,10 +178,10 @@ def compare(times: pd.DataFrame, column: str, human, options) -> dict:
 
 def run(args: argparse.Namespace) -> None:
     import neurogrow
+    from neurogrow.human import load_human
     from neurogrow.inference.extract import extract_times
     from neurogrow.rt import Options, analyse
     from neurogrow.rt.model_times import times_from_extract
-    from neurogrow.human import load_human
 
     t0 = time.time()
     human_data = Path(args.human_data)

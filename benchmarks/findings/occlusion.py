@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> None:
         print(f"calibrated {name}: {chosen}", flush=True)
     for name in args.degradations:
         fn = resolve_degradation(name)
-        for lv, level in cal[name]["level"].items():
+        for level in cal[name]["level"].values():
             if level is not None:
                 condition(ADAPTIVE, name, fn, round(level, 4), n)
     meta = {"n_images": n, "occluder": args.occluder, "occluder_name": args.occluder_name, "levels": list(args.levels),

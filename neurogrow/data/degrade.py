@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -95,6 +95,8 @@ def resolve_degradation(spec: str) -> Degradation:
             if not path.is_file():
                 raise DataError(f"degradation {spec!r}: file {where} not found")
             mod_spec = importlib.util.spec_from_file_location(f"_degradation_{path.stem}", path)
+            if mod_spec is None or mod_spec.loader is None:
+                raise DataError(f"degradation {spec!r}: {where} cannot be imported as a Python module")
             module = importlib.util.module_from_spec(mod_spec)
             mod_spec.loader.exec_module(module)
         else:

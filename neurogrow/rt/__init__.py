@@ -23,7 +23,14 @@ and :mod:`~neurogrow.rt.pipeline`: :func:`compare_rt` (load, analyse, write) and
 from neurogrow.outputs import check_out_dir
 from neurogrow.rt.analysis import Result, analyse
 from neurogrow.rt.human_measures import image_measures, resolve_measure
-from neurogrow.rt.model_times import add_baseline_file, load_model_times, match_stimuli, model_times_frame, step_baselines, times_from_extract
+from neurogrow.rt.model_times import (
+    add_baseline_file,
+    load_model_times,
+    match_stimuli,
+    model_times_frame,
+    step_baselines,
+    times_from_extract,
+)
 from neurogrow.rt.options import COUNT_MEASURES, MEASURES, MODEL_TIME_COLUMNS, TRIAL_MEASURES, Options
 from neurogrow.rt.pipeline import compare_rt, write_outputs
 from neurogrow.rt.report import format_table

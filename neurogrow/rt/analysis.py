@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -184,10 +185,11 @@ def point_correlations(x: np.ndarray, y: np.ndarray, baselines: dict) -> dict:
 
     r_s, p_s = (float(v) for v in sps.spearmanr(x, y))
     r_p, p_p = (float(v) for v in sps.pearsonr(x, y))
-    out = {"spearman": (r_s, p_s), "pearson": (r_p, p_p), "baselines": {}}
+    per_baseline: dict[str, dict[str, float]] = {}
+    out: dict[str, Any] = {"spearman": (r_s, p_s), "pearson": (r_p, p_p), "baselines": per_baseline}
     for name, z in baselines.items():
         r_b = float(sps.spearmanr(z, y)[0])
-        out["baselines"][name] = {"spearman": r_b, "difference": r_s - r_b, "partial": partial_spearman_given(x, y, z)}
+        per_baseline[name] = {"spearman": r_b, "difference": r_s - r_b, "partial": partial_spearman_given(x, y, z)}
     return out
 
 
@@ -225,7 +227,14 @@ def within_category(x, y, codes, per_image: pd.DataFrame, halves, two: dict | No
     """
     from scipy import stats as sps
 
-    from neurogrow.stats import bootstrap_partial, ceiling_from_halves, image_bootstrap, partial_permutation_pvalue, percentile_ci, residualize
+    from neurogrow.stats import (
+        bootstrap_partial,
+        ceiling_from_halves,
+        image_bootstrap,
+        partial_permutation_pvalue,
+        percentile_ci,
+        residualize,
+    )
     from neurogrow.stats.partial import partial_spearman_rank, rank_residual_permutation_pvalue, within_rows
 
     if codes is None:
@@ -234,7 +243,7 @@ def within_category(x, y, codes, per_image: pd.DataFrame, halves, two: dict | No
     yr = quantize(residualize(y, codes))
     per_image["model_time_resid"] = xr
     per_image["human_measure_resid"] = yr
-    methods = {
+    methods: dict[str, dict[str, Any]] = {
         "mean_removed": {
             "r": float(sps.spearmanr(xr, yr)[0]),
             "boot": bootstrap_partial(x, y, codes, options.n_boot, rngs["partial_boot"]),
@@ -249,7 +258,7 @@ def within_category(x, y, codes, per_image: pd.DataFrame, halves, two: dict | No
             "permutations within category",
         },
     }
-    out = {"n_categories": int(per_image["category"].nunique()), "default": DEFAULT_WITHIN}
+    out: dict[str, Any] = {"n_categories": int(per_image["category"].nunique()), "default": DEFAULT_WITHIN}
     primary = "ci95_two_level" if two is not None else "ci95"
     for name, m in methods.items():
         ceiling = ceiling_from_halves(halves[0], halves[1], options.n_boot, rngs["ceiling"], codes, halves[2], within=name) if halves else None

@@ -11,9 +11,9 @@ __all__ = [
     "MEASURES",
     "MIN_IMAGES",
     "MODEL_TIME_COLUMNS",
-    "Options",
     "SUMMARY_SCHEMA_VERSION",
     "TRIAL_MEASURES",
+    "Options",
 ]
 
 TRIAL_MEASURES = ("mean_log_rt", "median_rt", "accuracy")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -51,7 +52,7 @@ def json_ceiling(d: dict) -> dict:
     return {k: (json_float(v) if isinstance(v, float) else json_interval(v) if isinstance(v, list) else v) for k, v in d.items()}
 
 
-def _ci(samples) -> list:
+def _ci(samples) -> list | None:
     from neurogrow.stats import percentile_ci
 
     return json_interval(percentile_ci(samples)) if samples is not None else None
@@ -74,7 +75,7 @@ def baseline_summary(name: str, point: dict, boot: dict, two: dict | None, defin
 
     primary = two if two is not None else boot
     which = "ci95_two_level" if two is not None else "ci95"
-    out = {"definition": definition}
+    out: dict[str, Any] = {"definition": definition}
     for key in ("spearman", "difference", "partial"):
         out[key] = _interval(point[key], boot, two, f"{name}/{key}")
     out["difference"]["p_bootstrap"] = bootstrap_pvalue(primary[f"{name}/difference"])
@@ -180,11 +181,11 @@ def build_summary(stats: dict, human, per_image: pd.DataFrame, excluded, trials,
         "inputs": dict(inputs or {}, human_format=human.format),
         "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(options).items() if k != "progress"},
         "human_measure": measure,
-        "n_stimuli": int(len(per_image)),
+        "n_stimuli": len(per_image),
         "n_excluded": len(excluded),
         "excluded_stimuli": excluded[:50],
         "n_subjects": int(trials.n_subjects) if trials is not None else 0,
-        "n_trials": int(len(trials.table.value)) if trials is not None else None,
+        "n_trials": len(trials.table.value) if trials is not None else None,
         "n_categories": int(per_image["category"].nunique()) if has_cat else 0,
         "stimulus_identity": identity["method"],
         "stimulus_identity_detail": identity,

@@ -69,12 +69,12 @@ def bootstrap_pvalue(samples: np.ndarray) -> float | None:
 def holm(pvalues) -> list[float | None]:
     """Holm's step-down adjustment of a family of p-values (None entries are left out and stay None)."""
     p = [None if v is None or not np.isfinite(v) else float(v) for v in pvalues]
-    idx = [i for i, v in enumerate(p) if v is not None]
-    order = sorted(idx, key=lambda i: p[i])
+    finite = {i: v for i, v in enumerate(p) if v is not None}
+    order = sorted(finite, key=lambda i: finite[i])
     m = len(order)
     out: list[float | None] = [None] * len(p)
     running = 0.0
     for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p[i]))
+        running = max(running, min(1.0, (m - rank) * finite[i]))
         out[i] = running
     return out

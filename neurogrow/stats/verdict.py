@@ -22,6 +22,7 @@ support) are returned with the verdict so that results.json holds the rule besid
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -123,7 +124,7 @@ class Rule:
         }
 
     def decide(
-        self, comparisons: list[Comparison], preconditions: list[Precondition] = (), family: list[Comparison] = ()
+        self, comparisons: list[Comparison], preconditions: Sequence[Precondition] = (), family: Sequence[Comparison] = ()
     ) -> dict:
         """The verdict, its reason, the rule and every comparison with its Holm p and support.
 
@@ -142,7 +143,7 @@ class Rule:
         for i, c in enumerate(comparisons):
             p_holm = adj.get(i)
             supports = c.ci_supports() and (p_holm is None or p_holm < self.alpha)
-            row = {k: v for k, v in asdict(c).items()}
+            row = dict(asdict(c))
             row["ci95"] = [v if np.isfinite(v) else None for v in c.ci95]  # JSON has no infinity
             row.update(p_holm=p_holm, supports=bool(supports), contradicts=bool(c.ci_contradicts()))
             table.append(row)
