@@ -158,3 +158,33 @@ def test_resume_after_the_last_checkpoint_writes_the_missing_model_file(tmp_path
     (tmp_path / "run" / "model.pt").unlink()
     train(config, tmp_path / "run", resume=True, progress=False)
     assert (tmp_path / "run" / "model.pt").exists()
+
+
+def test_resume_from_a_mid_epoch_checkpoint_matches_an_uninterrupted_run(tmp_path, monkeypatch):
+    # 128 images / batch 32 = 4 steps per epoch; a checkpoint every 3 steps lands inside epochs
+    config = load_config(None, TINY + ["checkpoint_every_steps=3"])
+    train(config, tmp_path / "whole", progress=False)
+
+    original = loop.Trainer._save_checkpoint
+
+    def save_then_die(self, epochs_done, partial=None):
+        original(self, epochs_done, partial)
+        if partial is not None and self.step == 6:  # second batch of the second epoch
+            raise Killed
+
+    monkeypatch.setattr(loop.Trainer, "_save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        train(config, tmp_path / "killed", progress=False)
+    ckpt = load_checkpoint(tmp_path / "killed" / "checkpoint.pt")
+    assert ckpt["epoch"] == 1 and ckpt["partial"]["next_batch"] == 2
+    monkeypatch.setattr(loop.Trainer, "_save_checkpoint", original)
+    # the checkpoint interval may change on resumption
+    train(load_config(None, TINY), tmp_path / "killed", resume=True, progress=False)
+
+    a = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    b = load_checkpoint(tmp_path / "killed" / "checkpoint.pt")
+    assert "partial" not in b
+    for key, value in a["model_state"].items():
+        assert torch.equal(value, b["model_state"][key]), key
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert strip(a["history"]) == strip(b["history"])

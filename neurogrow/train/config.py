@@ -97,6 +97,11 @@ class TrainConfig:
         Evaluate on the test split every this many epochs (and after the last).
     eval_batch_size
         Batch size of evaluation.
+    checkpoint_every_steps
+        If > 0, also write the checkpoint every this many optimizer steps inside an
+        epoch (with the epoch's data order and position), so a killed run loses at
+        most that many steps; 0 checkpoints at epoch ends only. Resuming is exact
+        either way, so this key may change between a run and its resumption.
     """
 
     seed: int = 0
@@ -104,6 +109,7 @@ class TrainConfig:
     amp: bool = True
     eval_every: int = 1
     eval_batch_size: int = 1000
+    checkpoint_every_steps: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     costs: CostConfig = field(default_factory=CostConfig)
@@ -116,7 +122,7 @@ class TrainConfig:
 
 
 #: Keys that may differ between a run and its resumption.
-RESUMABLE_KEYS = {"device", "eval_batch_size"}
+RESUMABLE_KEYS = {"device", "eval_batch_size", "checkpoint_every_steps"}
 
 
 def _check_value(key: str, value: Any, hint: Any) -> Any:

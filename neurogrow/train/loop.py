@@ -187,6 +187,9 @@ class Trainer:
         self.start_epoch = 0
         self.step = 0
         self.last_step_mass = 0.0
+        self.partial: dict | None = None  # position inside an epoch, from a mid-epoch checkpoint
+        if config.checkpoint_every_steps and self.parallel.active:
+            raise ConfigError("checkpoint_every_steps > 0 is not supported with distributed training; set it to 0")
         if resume and (self.out / CHECKPOINT).exists():
             self._restore(load_checkpoint(self.out / CHECKPOINT))
         else:
@@ -242,6 +245,7 @@ class Trainer:
         self.step = ckpt["step"]
         self.history = list(ckpt["history"])
         self.last_step_mass = ckpt["last_step_mass"]
+        self.partial = ckpt.get("partial")
 
     # --------------------------------------------------------------- training
     def steps_per_epoch(self) -> int:
@@ -258,11 +262,19 @@ class Trainer:
         for epoch in range(self.start_epoch, cfg.optim.epochs):
             t0 = time.time()
             self.model.train()
-            perm = torch.randperm(len(images), generator=self.data_gen)
-            sums = {"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}
-            events: list[str] = []
+            partial, self.partial = self.partial, None
+            if partial is not None:  # resumed inside this epoch: same order, same position
+                perm, first = partial["perm"], partial["next_batch"]
+                sums, events = dict(partial["sums"]), list(partial["events"])
+                t0 -= partial["seconds"]
+            else:
+                perm, first = torch.randperm(len(images), generator=self.data_gen), 0
+                sums = {"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}
+                events = []
             bar = tqdm(
-                range(self.steps_per_epoch()),
+                range(first, self.steps_per_epoch()),
+                initial=first,
+                total=self.steps_per_epoch(),
                 desc=f"epoch {epoch + 1}/{cfg.optim.epochs}",
                 disable=not self.progress,
                 leave=False,
@@ -300,6 +312,18 @@ class Trainer:
                     f"loss={sums['loss'] / sums['n']:.3f} acc={sums['correct'] / sums['n']:.3f} "
                     f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
                 )
+                every = cfg.checkpoint_every_steps
+                if every and self.step % every == 0 and b + 1 < self.steps_per_epoch():
+                    self._save_checkpoint(
+                        epoch,
+                        partial={
+                            "perm": perm,
+                            "next_batch": b + 1,
+                            "sums": sums,
+                            "events": events,
+                            "seconds": time.time() - t0,
+                        },
+                    )
             bar.close()
             self.parallel.average_buffers(self.model)
             sums = self.parallel.sum_values(sums)
@@ -356,6 +380,22 @@ class Trainer:
         tmp = metrics.with_suffix(".jsonl.tmp")
         tmp.write_text("\n".join(kept + [line]) + "\n")
         tmp.replace(metrics)
+        self._save_checkpoint(epochs_done)
+        if epochs_done == self.config.optim.epochs:
+            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
+        if self.progress:
+            acc = f" test_acc={row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
+            tqdm.write(
+                f"epoch {epochs_done}: loss={row['train_loss']:.3f} train_acc={row['train_accuracy']:.3f}{acc} "
+                f"{window_summary(self.model)} E[t]={row['train_mean_steps']:.2f} ({row['seconds']:.0f}s)"
+                + (f" [{'; '.join(row['events'])}]" if row["events"] else "")
+            )
+
+    def _save_checkpoint(self, epochs_done: int, partial: dict | None = None) -> None:
+        """Write the resumable checkpoint; ``partial`` (data order, next batch, running sums)
+        marks one written inside epoch ``epochs_done + 1``."""
+        if not self.parallel.is_main:
+            return
         save_checkpoint(
             self.out / CHECKPOINT,
             config=self.config.to_dict(),
@@ -368,16 +408,8 @@ class Trainer:
             step=self.step,
             history=self.history,
             last_step_mass=self.last_step_mass,
+            **({"partial": partial} if partial is not None else {}),
         )
-        if epochs_done == self.config.optim.epochs:
-            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
-        if self.progress:
-            acc = f" test_acc={row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
-            tqdm.write(
-                f"epoch {epochs_done}: loss={row['train_loss']:.3f} train_acc={row['train_accuracy']:.3f}{acc} "
-                f"{window_summary(self.model)} E[t]={row['train_mean_steps']:.2f} ({row['seconds']:.0f}s)"
-                + (f" [{'; '.join(row['events'])}]" if row["events"] else "")
-            )
 
     def final_summary(self) -> dict:
         """What a model file records about its training."""
