@@ -32,6 +32,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import interleaved_times, roofline_kernels, roofline_report  # noqa: E402
 
 from neurogrow import load_model  # noqa: E402
 from neurogrow.data import load_dataset  # noqa: E402
@@ -160,6 +163,32 @@ def main(argv: list[str] | None = None) -> int:
         "same_predictions": bool(torch.equal(pred_early, pred_full)),
         "accuracy": (pred_early == labels).double().mean().item(),
     }
+    # roofline: one batch of each mode (and full length with a channels_last input) timed in
+    # one interleaved loop with the machine's dense matmul and 3x3 convolution
+    xb = batches[0]
+    xb_cl = xb.contiguous(memory_format=torch.channels_last)
+    flops_b = {"full": full(xb).flops.double().sum().item(), "early": early(xb).flops.double().sum().item()}
+    kernels = roofline_kernels(torch.device("cpu"))
+    rtimes = interleaved_times(
+        {
+            "full": lambda: full(xb),
+            "full_channels_last": lambda: full(xb_cl),
+            "early": lambda: early(xb),
+            **{k: fn for k, (fn, _) in kernels.items()},
+        },
+        repeats=max(3, args.repeats),
+        warmup=1,
+        device=torch.device("cpu"),
+    )
+    result["roofline"] = roofline_report(
+        rtimes, kernels, {"full": flops_b["full"], "full_channels_last": flops_b["full"], "early": flops_b["early"]}
+    )
+    cl_ratio = statistics.median(a / b for a, b in zip(rtimes["full_channels_last"]["wall"], rtimes["full"]["wall"]))
+    result["channels_last"] = {"full_length_ratio_to_nchw": round(cl_ratio, 4), "pays": cl_ratio < 0.97}
+    result["images_per_s"] = {
+        k: round(len(xb) / statistics.median(rtimes[k]["wall"]), 1) for k in ("full", "full_channels_last", "early")
+    }
+    result["command"] = "python benchmarks/speed/early_exit.py " + " ".join(argv or sys.argv[1:])
     write_json(out, result)
     print(json.dumps({k: result[k] for k in ("mean_exit_step", "time_full_s", "time_early_s", "ratio", "goal_ratio", "goal_met", "cpu_ratio", "flops_ratio")}, indent=2))
     print(f"wrote {out}")

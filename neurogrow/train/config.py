@@ -93,6 +93,10 @@ class TrainConfig:
         ``auto`` (CUDA when present, CPU otherwise), ``cpu`` or ``cuda``.
     amp
         bfloat16 autocast on CUDA (ignored on the CPU).
+    compile
+        ``torch.compile`` the forward pass: ``""`` (off), ``"inductor"``, ``"cudagraphs"``
+        (inductor with CUDA graphs) or a dynamo backend name; compiled once per window
+        (see :mod:`neurogrow.train.step`). For GPUs, where the eager step is launch-bound.
     eval_every
         Evaluate on the test split every this many epochs (and after the last).
     eval_batch_size
@@ -107,6 +111,7 @@ class TrainConfig:
     seed: int = 0
     device: str = "auto"
     amp: bool = True
+    compile: str = ""
     eval_every: int = 1
     eval_batch_size: int = 1000
     checkpoint_every_steps: int = 0
@@ -122,7 +127,7 @@ class TrainConfig:
 
 
 #: Keys that may differ between a run and its resumption.
-RESUMABLE_KEYS = {"device", "eval_batch_size", "checkpoint_every_steps"}
+RESUMABLE_KEYS = {"device", "eval_batch_size", "checkpoint_every_steps", "compile"}
 
 
 def _check_value(key: str, value: Any, hint: Any) -> Any:

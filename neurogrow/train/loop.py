@@ -18,19 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from neurogrow.data import ImageDataset, augment_batch, load_dataset
 from neurogrow.data.synthetic import make_synthetic
 from neurogrow.errors import CheckpointError, ConfigError
-from neurogrow.model.costs import (
-    breadth_cost,
-    depth_cost,
-    differentiable_costs,
-    proximal_step,
-    time_cost,
-)
+from neurogrow.model.costs import breadth_cost, depth_cost
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
@@ -43,6 +36,7 @@ from neurogrow.train.checkpoint import (
 )
 from neurogrow.train.config import TrainConfig, config_differences
 from neurogrow.train.distributed import Parallel, process_group
+from neurogrow.train.step import TrainStep, check_compile
 
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
@@ -135,17 +129,6 @@ def evaluate(
     }
 
 
-def _task_loss(out, y: torch.Tensor, smoothing: float, step_supervision: float) -> torch.Tensor:
-    """Halting-weighted per-step cross-entropy, ``mean_b sum_t w_t CE(y_t)`` with
-    ``w_t = (1 - alpha) pi_t + alpha / T``."""
-    B, T, K = out.logits.shape
-    ce = F.cross_entropy(
-        out.logits.float().reshape(B * T, K), y.repeat_interleave(T), reduction="none", label_smoothing=smoothing
-    ).view(B, T)
-    weights = (1 - step_supervision) * out.halting + step_supervision / T
-    return (weights * ce).sum(1).mean()
-
-
 class Trainer:
     """Holds a run's state; :meth:`run` trains to the configured number of epochs.
 
@@ -184,10 +167,13 @@ class Trainer:
         self.data_gen = torch.Generator().manual_seed(config.seed)
         self.init_gen = torch.Generator().manual_seed(config.seed + 1)
         self.history: list[dict] = []
+        self.train_images: torch.Tensor | None = None  # the training split on the device, set by run()
+        self.train_labels: torch.Tensor | None = None
         self.start_epoch = 0
         self.step = 0
         self.last_step_mass = 0.0
         self.partial: dict | None = None  # position inside an epoch, from a mid-epoch checkpoint
+        check_compile(config.compile)
         if config.checkpoint_every_steps and self.parallel.active:
             raise ConfigError("checkpoint_every_steps > 0 is not supported with distributed training; set it to 0")
         if resume and (self.out / CHECKPOINT).exists():
@@ -255,22 +241,38 @@ class Trainer:
         """Train to the configured number of epochs; returns the final metrics row."""
         cfg = self.config
         total = cfg.optim.epochs * self.steps_per_epoch()
-        images = torch.from_numpy(self.train_data.images).to(self.device)
-        labels = torch.from_numpy(self.train_data.labels).to(self.device)
+        # the training split lives on the device for the whole run (uint8; normalised per batch):
+        # window changes re-allocate parameters and optimizer state only
+        if self.train_images is None:
+            self.train_images = torch.from_numpy(self.train_data.images).to(self.device)
+            self.train_labels = torch.from_numpy(self.train_data.labels).to(self.device)
+        images, labels = self.train_images, self.train_labels
         amp = cfg.amp and self.device.type == "cuda"
         self.net = self.parallel.wrap(self.model)
+        self.train_step = TrainStep(
+            self.model,
+            self.optimizer,
+            cfg.optim.label_smoothing,
+            cfg.optim.step_supervision,
+            cfg.costs,
+            amp=amp,
+            compile=cfg.compile,
+            net=self.net,
+        )
+        # the halting-mass signal of time growth, kept on the device (read at window updates)
+        self.last_step_mass = torch.as_tensor(float(self.last_step_mass), dtype=torch.float64, device=self.device)
         for epoch in range(self.start_epoch, cfg.optim.epochs):
             t0 = time.time()
             self.model.train()
             partial, self.partial = self.partial, None
             if partial is not None:  # resumed inside this epoch: same order, same position
                 perm, first = partial["perm"], partial["next_batch"]
-                sums, events = dict(partial["sums"]), list(partial["events"])
+                sums, events = self._device_sums(partial["sums"]), list(partial["events"])
                 t0 -= partial["seconds"]
             else:
                 perm, first = torch.randperm(len(images), generator=self.data_gen), 0
-                sums = {"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}
-                events = []
+                sums, events = self._device_sums({"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}), []
+            perm = perm.to(self.device)
             bar = tqdm(
                 range(first, self.steps_per_epoch()),
                 initial=first,
@@ -281,37 +283,28 @@ class Trainer:
                 dynamic_ncols=True,
             )
             for b in bar:
-                idx = perm[b * cfg.optim.batch_size : (b + 1) * cfg.optim.batch_size].to(self.device)
+                idx = perm[b * cfg.optim.batch_size : (b + 1) * cfg.optim.batch_size]
                 x = to_input(images[idx], self.model.config)
                 x = augment_batch(x, self.data_gen, max_shift=cfg.data.max_shift, flip=cfg.data.flip)
                 y = labels[idx]
                 x, y = self.parallel.shard(x, y)
                 lr = lr_at(self.step, total, cfg)
-                for group in self.optimizer.param_groups:
-                    group["lr"] = lr
-                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=amp):
-                    out = self.net(x)
-                task = _task_loss(out, y, cfg.optim.label_smoothing, cfg.optim.step_supervision)
-                loss = task + cfg.costs.time_price * time_cost(out.halting)
-                loss = loss + differentiable_costs(self.model, cfg.costs)
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
-                proximal_step(self.model, cfg.costs, lr)
+                task, out = self.train_step(x, y, lr)
                 self.step += 1
-                with torch.no_grad():
-                    mass = self.parallel.mean(out.halting[:, -1].mean()).item()
+                with torch.no_grad():  # device tensors only: no synchronisation per step
+                    mass = self.parallel.mean(out.halting[:, -1].mean()).double()
                     self.last_step_mass = 0.9 * self.last_step_mass + 0.1 * mass if self.step > 1 else mass
-                    sums["loss"] += task.item() * len(y)
-                    sums["correct"] += (out.exit_logits().argmax(1) == y).sum().item()
-                    sums["steps"] += out.expected_steps.sum().item()
+                    sums["loss"] += task.double() * len(y)
+                    sums["correct"] += (out.exit_logits().argmax(1) == y).sum()
+                    sums["steps"] += out.expected_steps.sum().double()
                     sums["n"] += len(y)
                 if cfg.growth.every_steps and self.step % cfg.growth.every_steps == 0:
                     events += self._grow(total)
-                bar.set_postfix_str(
-                    f"loss={sums['loss'] / sums['n']:.3f} acc={sums['correct'] / sums['n']:.3f} "
-                    f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
-                )
+                if self.progress and (b % 10 == 0 or b + 1 == self.steps_per_epoch()):
+                    bar.set_postfix_str(
+                        f"loss={sums['loss'] / sums['n']:.3f} acc={sums['correct'] / sums['n']:.3f} "
+                        f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
+                    )
                 every = cfg.checkpoint_every_steps
                 if every and self.step % every == 0 and b + 1 < self.steps_per_epoch():
                     self._save_checkpoint(
@@ -319,14 +312,14 @@ class Trainer:
                         partial={
                             "perm": perm,
                             "next_batch": b + 1,
-                            "sums": sums,
+                            "sums": self._host_sums(sums),
                             "events": events,
                             "seconds": time.time() - t0,
                         },
                     )
             bar.close()
             self.parallel.average_buffers(self.model)
-            sums = self.parallel.sum_values(sums)
+            sums = self.parallel.sum_values(self._host_sums(sums))
             if not cfg.growth.every_steps and (epoch + 1) % cfg.growth.every_epochs == 0:
                 events += self._grow(total)
             row = self._metrics_row(epoch, sums, lr, time.time() - t0, events, amp)
@@ -336,15 +329,32 @@ class Trainer:
             save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
         return self.history[-1] if self.history else {}
 
+    def _device_sums(self, sums: dict) -> dict:
+        """An epoch's running sums as device tensors (float64; counts int64)."""
+        return {
+            k: torch.as_tensor(v, dtype=torch.int64 if k == "correct" else torch.float64, device=self.device)
+            if k != "n"
+            else int(v)
+            for k, v in sums.items()
+        }
+
+    @staticmethod
+    def _host_sums(sums: dict) -> dict:
+        """The running sums as Python numbers (one synchronisation)."""
+        return {k: (int(v) if k in ("correct", "n") else float(v)) for k, v in sums.items()}
+
     def _grow(self, total_steps: int) -> list[str]:
         if not self.config.growth.enabled:
             return []
         allow = self.step <= self.config.growth.until_fraction * total_steps
         events = update_window(
-            self.model, self.config.growth, self.last_step_mass, self.optimizer, self.init_gen, allow_grow=allow
+            self.model, self.config.growth, float(self.last_step_mass), self.optimizer, self.init_gen, allow_grow=allow
         )
         if events:
+            # parameters and optimizer state were re-allocated in place of the old ones; the
+            # data stay where they are, only the forward wrapper (DDP, compiled code) is rebuilt
             self.net = self.parallel.wrap(self.model)
+            self.train_step.rebuild(self.model, self.optimizer, self.net)
         return events
 
     def _metrics_row(self, epoch: int, sums: dict, lr: float, seconds: float, events: list[str], amp: bool) -> dict:
@@ -360,7 +370,7 @@ class Trainer:
             "params": self.model.param_count(),
             "breadth_cost": breadth_cost(self.model, cfg.costs).item(),
             "depth_cost": depth_cost(self.model).item(),
-            "last_step_mass": self.last_step_mass,
+            "last_step_mass": float(self.last_step_mass),
             "events": events,
             "seconds": seconds,
         }
@@ -407,7 +417,7 @@ class Trainer:
             epoch=epochs_done,
             step=self.step,
             history=self.history,
-            last_step_mass=self.last_step_mass,
+            last_step_mass=float(self.last_step_mass),
             **({"partial": partial} if partial is not None else {}),
         )
 
