@@ -66,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in SECTIONS:
             if name in keep:
-                if results[name] is None:
+                legacy = RESULTS / f"{name}.json"  # the file the benchmark wrote before results.json existed
+                if results[name] is None and legacy.is_file():
+                    results[name] = json.loads(legacy.read_text())
+                if results[name] is None and name in args.keep:
                     print(f"error: --keep {name}, but {out} has no such section", file=sys.stderr)
                     return 2
                 continue
