@@ -72,9 +72,9 @@ def table(r: dict) -> str:
                 f"| inference, full length / early exit (batch {ee['batch_size']}) | "
                 f"{ee['images_per_s']['full']:.0f} / {ee['images_per_s']['early']:.0f} images/s = "
                 f"{_pct(f['full']['fraction_of']['matmul_fp32'])} / {_pct(f['early']['fraction_of']['matmul_fp32'])} "
-                f"of the fp32 matmul rate; full length with channels_last input "
-                f"{ee['images_per_s']['full_channels_last']:.0f} images/s "
-                f"({_pct(f['full_channels_last']['fraction_of']['matmul_fp32'])}) | roofline reported | - |"
+                f"of the fp32 matmul rate (channels_last inputs, as `to_input` makes them); with an NCHW input "
+                f"{ee['images_per_s']['full_nchw']:.0f} images/s "
+                f"({_pct(f['full_nchw']['fraction_of']['matmul_fp32'])}) | roofline reported | - |"
             )
     gv = r.get("grown_vs_fixed")
     if gv:
