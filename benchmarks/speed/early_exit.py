@@ -12,7 +12,7 @@ converted to tensors before timing; one untimed pass over the first two batches 
 
 Goal: early-exit time / full time <= 1.2 x (mean exit step / T). Also reported: FLOPs per image
 of both (``neurogrow.inference.flops_per_step``), and whether both gave the same exit steps and
-predictions. Writes ``benchmarks/results/speed/early_exit.json``.
+predictions. Writes ``benchmarks/results/speed/early_exit.json`` when run alone; ``run_all.py`` puts it into the one results file ``results.json``.
 
     python benchmarks/speed/early_exit.py [--images 2560] [--batch-size 256] [--repeats 3] [--threads 2] [--overwrite]
 """

@@ -22,7 +22,7 @@ Goal: grown FLOPs at most half the largest-window BLT's, at test accuracy within
     python benchmarks/speed/grown_vs_fixed.py [--time-images 512] [--time-batch 256] [--repeats 5] [--threads 2]
     python benchmarks/speed/grown_vs_fixed.py --device cuda --amp --compile   # on a GPU
 
-Writes ``benchmarks/results/speed/grown_vs_fixed.json`` (or ``--out``).
+Writes ``benchmarks/results/speed/grown_vs_fixed.json`` when run alone; ``run_all.py`` puts it into the one results file ``results.json`` (or ``--out``).
 """
 from __future__ import annotations
 

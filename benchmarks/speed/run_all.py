@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "train_step": (train_step.main, threads + gpu + (["--repeats", "6", "--profile-steps", "0"] if args.quick else [])),
         "early_exit": (early_exit.main, threads + (["--repeats", "2", "--images", "1024"] if args.quick else [])),
-        "grown_vs_fixed": (grown_vs_fixed.main, threads + gpu),
+        "grown_vs_fixed": (
+            grown_vs_fixed.main,
+            threads + gpu + (["--repeats", "3", "--time-images", "256"] if args.quick else []),
+        ),
         "time_to_accuracy": (time_to_accuracy.main, [args.time_to_accuracy or "", *threads]),
     }
     with tempfile.TemporaryDirectory() as tmp:

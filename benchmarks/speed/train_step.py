@@ -22,7 +22,7 @@ Goal: lattice step time at most 1.15 x the plain BLT's.
     python benchmarks/speed/train_step.py [--batch-size 128] [--repeats 20] [--threads 2]
     python benchmarks/speed/train_step.py --device cuda --amp --compile   # on a GPU
 
-Writes ``benchmarks/results/speed/train_step.json`` (or ``--out``).
+Writes ``benchmarks/results/speed/train_step.json`` when run alone; ``run_all.py`` puts it into the one results file ``results.json`` (or ``--out``).
 """
 from __future__ import annotations
 
