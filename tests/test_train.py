@@ -157,3 +157,94 @@ def test_resume_after_the_last_checkpoint_writes_the_missing_model_file(tmp_path
     (tmp_path / "run" / "model.pt").unlink()
     train(config, tmp_path / "run", resume=True, progress=False)
     assert (tmp_path / "run" / "model.pt").exists()
+
+
+def test_resume_from_a_mid_epoch_checkpoint_matches_an_uninterrupted_run(tmp_path, monkeypatch):
+    # 128 images / batch 32 = 4 steps per epoch; a checkpoint every 3 steps lands inside epochs
+    config = load_config(None, TINY + ["checkpoint_every_steps=3"])
+    train(config, tmp_path / "whole", progress=False)
+
+    original = loop.Trainer._save_checkpoint
+
+    def save_then_die(self, epochs_done, partial=None):
+        original(self, epochs_done, partial)
+        if partial is not None and self.step == 6:  # second batch of the second epoch
+            raise Killed
+
+    monkeypatch.setattr(loop.Trainer, "_save_checkpoint", save_then_die)
+    with pytest.raises(Killed):
+        train(config, tmp_path / "killed", progress=False)
+    ckpt = load_checkpoint(tmp_path / "killed" / "checkpoint.pt")
+    assert ckpt["epoch"] == 1 and ckpt["partial"]["next_batch"] == 2
+    monkeypatch.setattr(loop.Trainer, "_save_checkpoint", original)
+    # the checkpoint interval may change on resumption
+    train(load_config(None, TINY), tmp_path / "killed", resume=True, progress=False)
+
+    a = load_checkpoint(tmp_path / "whole" / "checkpoint.pt")
+    b = load_checkpoint(tmp_path / "killed" / "checkpoint.pt")
+    assert "partial" not in b
+    for key, value in a["model_state"].items():
+        assert torch.equal(value, b["model_state"][key]), key
+    strip = lambda rows: [{k: v for k, v in r.items() if k != "seconds"} for r in rows]  # noqa: E731
+    assert strip(a["history"]) == strip(b["history"])
+
+
+def test_compiled_training_compiles_once_per_window_and_keeps_the_data_in_place(tmp_path, monkeypatch):
+    """The GPU path (compiled forward, device-resident data, sync-free statistics) on the CPU:
+    a dynamo backend that counts compilations sees one per distinct window, the ragged last
+    batch of an epoch does not compile, and window changes neither reload nor copy the data."""
+    import torch._dynamo
+    from torch._dynamo import register_backend
+
+    timeline = []  # "compile" and "change" events in order
+
+    @register_backend(name="neurogrow_test_counter")
+    def counter(gm, example_inputs):
+        timeline.append("compile")
+        return gm.forward
+
+    loads = []
+    original_load = loop.load_data
+    monkeypatch.setattr(loop, "load_data", lambda config: loads.append(1) or original_load(config))
+    grown = []
+    original_grow = loop.Trainer._grow
+
+    def grow(self, total):
+        events = original_grow(self, total)
+        grown.append((self.train_images.data_ptr(), bool(events)))
+        if events:
+            timeline.append("change")
+        return events
+
+    monkeypatch.setattr(loop.Trainer, "_grow", grow)
+    # 144 images / batch 32: 4 full batches and a ragged one of 16 per epoch
+    overrides = [o for o in TINY if not o.startswith("data.synthetic_size")]
+    config = load_config(None, overrides + ["data.synthetic_size=144", "compile='neurogrow_test_counter'"])
+    trainer = loop.Trainer(config, tmp_path / "run", progress=False)
+    trainer.run()
+    torch._dynamo.reset()
+
+    assert loads == [1]
+    assert any(changed for _, changed in grown), "the tiny run must change its window to test this"
+    assert len({ptr for ptr, _ in grown}) == 1  # the same device tensor all run long
+    # one graph per compilation (no graph breaks), at most one compilation between window changes
+    assert timeline.count("compile") == trainer.train_step.compilations >= 2
+    segments = " ".join(timeline).split("change")
+    assert all(segment.split().count("compile") <= 1 for segment in segments), timeline
+
+
+def test_compiled_and_eager_training_agree(tmp_path):
+    """The compiled path runs the same computation: with dynamo's eager backend a short run
+    gives the eager run's metrics."""
+    import torch._dynamo
+
+    eager = train(load_config(None, TINY), tmp_path / "eager", progress=False)
+    compiled = train(load_config(None, TINY + ["compile='eager'"]), tmp_path / "compiled", progress=False)
+    torch._dynamo.reset()
+    for key in ("train_loss", "test_accuracy", "test_mean_steps", "window_channels", "window_steps"):
+        assert compiled[key] == pytest.approx(eager[key], rel=1e-4), key
+
+
+def test_unknown_compile_backend_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError, match="compile"):
+        train(load_config(None, TINY + ["compile='no-such-backend'"]), tmp_path / "x", progress=False)

@@ -171,3 +171,70 @@ def code_state(paths: list[str]) -> dict:
     status = git("status", "--porcelain", "--", *paths)
     return {"git_commit": git("rev-parse", "HEAD") or None, "modified_vs_commit": [line[3:] for line in status.splitlines()]}
 
+
+
+# ------------------------------------------------------------------------ roofline
+def roofline_kernels(device: torch.device, matmul_size: int | None = None) -> dict[str, tuple[Callable[[], object], int]]:
+    """The machine's reference kernels, each with its FLOPs per call: a dense square matmul
+    and a 3x3 convolution of the size the lattice's upper layers run (batch 64, 128 -> 128
+    channels, 16 x 16), in NCHW and in channels_last. fp32 on a CPU; fp32 and bf16 on a GPU.
+
+    Timed in the same loop as a benchmark's model figures (:func:`interleaved_times`), they
+    give each figure's fraction of what the hardware does on dense work under the same load.
+    """
+    n = matmul_size or (2048 if device.type == "cpu" else 8192)
+    gen = torch.Generator().manual_seed(0)
+    dtypes = [torch.float32] + ([torch.bfloat16] if device.type == "cuda" else [])
+    kernels: dict[str, tuple[Callable[[], object], int]] = {}
+    for dtype in dtypes:
+        tag = "fp32" if dtype == torch.float32 else "bf16"
+        a = torch.randn(n, n, generator=gen).to(device, dtype)
+        b = torch.randn(n, n, generator=gen).to(device, dtype)
+        kernels[f"matmul_{tag}"] = (lambda a=a, b=b: a @ b, 2 * n**3)
+        batch, ch, hw = (64, 128, 16) if device.type == "cpu" else (512, 128, 16)
+        x = torch.randn(batch, ch, hw, hw, generator=gen).to(device, dtype)
+        w = torch.randn(ch, ch, 3, 3, generator=gen).to(device, dtype)
+        conv_flops = 2 * batch * ch * ch * 9 * hw * hw
+        kernels[f"conv3x3_{tag}"] = (lambda x=x, w=w: torch.nn.functional.conv2d(x, w, padding=1), conv_flops)
+        xc = x.contiguous(memory_format=torch.channels_last)
+        wc = w.contiguous(memory_format=torch.channels_last)
+        kernels[f"conv3x3_{tag}_channels_last"] = (
+            lambda x=xc, w=wc: torch.nn.functional.conv2d(x, w, padding=1),
+            conv_flops,
+        )
+    return kernels
+
+
+def roofline_report(
+    times: dict[str, dict[str, list[float]]],
+    kernels: dict[str, tuple[Callable[[], object], int]],
+    figures: dict[str, int],
+) -> dict:
+    """Rates of the reference kernels and each model figure's fraction of them.
+
+    Parameters
+    ----------
+    times
+        From :func:`interleaved_times`, holding the kernels and the figures timed in one loop.
+    kernels
+        From :func:`roofline_kernels`.
+    figures
+        Name of a timed model figure -> FLOPs it performs per call.
+
+    Returns
+    -------
+    dict
+        ``kernels``: GFLOP/s of each reference kernel (median over repeats);
+        ``figures``: per figure its GFLOP/s and, per kernel, the fraction of that kernel's
+        rate (median over repeats of the ratio of rates measured back to back).
+    """
+    rates = {k: [f / t for t in times[k]["wall"]] for k, (_, f) in kernels.items()}
+    out = {"kernels_gflops": {k: round(statistics.median(r) / 1e9, 2) for k, r in rates.items()}, "figures": {}}
+    for name, flops in figures.items():
+        fig_rates = [flops / t for t in times[name]["wall"]]
+        out["figures"][name] = {
+            "flops_per_call": int(flops),
+            "gflops": round(statistics.median(fig_rates) / 1e9, 2),
+            "fraction_of": {k: round(statistics.median(f / r for f, r in zip(fig_rates, rates[k])), 3) for k in kernels},
+        }
+    return out

@@ -12,7 +12,7 @@ converted to tensors before timing; one untimed pass over the first two batches 
 
 Goal: early-exit time / full time <= 1.2 x (mean exit step / T). Also reported: FLOPs per image
 of both (``neurogrow.inference.flops_per_step``), and whether both gave the same exit steps and
-predictions. Writes ``benchmarks/results/speed/early_exit.json``.
+predictions. Writes ``benchmarks/results/speed/early_exit.json`` when run alone; ``run_all.py`` puts it into the one results file ``results.json``.
 
     python benchmarks/speed/early_exit.py [--images 2560] [--batch-size 256] [--repeats 3] [--threads 2] [--overwrite]
 """
@@ -31,6 +31,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import interleaved_times, roofline_kernels, roofline_report  # noqa: E402
 
 from neurogrow import load_model  # noqa: E402
 from neurogrow.data import load_dataset  # noqa: E402
@@ -159,6 +162,37 @@ def main(argv: list[str] | None = None) -> int:
         "same_predictions": bool(torch.equal(pred_early, pred_full)),
         "accuracy": (pred_early == labels).double().mean().item(),
     }
+    # roofline: one batch of each mode timed in one interleaved loop with the machine's dense
+    # matmul and 3x3 convolution. to_input's tensors are channels_last already (a permuted
+    # NHWC image batch); full length is also timed with the same batch made NCHW-contiguous.
+    xb = batches[0].contiguous(memory_format=torch.channels_last)
+    xb_nchw = batches[0].contiguous()
+    flops_b = {"full": full(xb).flops.double().sum().item(), "early": early(xb).flops.double().sum().item()}
+    kernels = roofline_kernels(torch.device("cpu"))
+    rtimes = interleaved_times(
+        {
+            "full": lambda: full(xb),
+            "full_nchw": lambda: full(xb_nchw),
+            "early": lambda: early(xb),
+            **{k: fn for k, (fn, _) in kernels.items()},
+        },
+        repeats=max(3, args.repeats),
+        warmup=1,
+        device=torch.device("cpu"),
+    )
+    result["roofline"] = roofline_report(
+        rtimes, kernels, {"full": flops_b["full"], "full_nchw": flops_b["full"], "early": flops_b["early"]}
+    )
+    cl_ratio = statistics.median(a / b for a, b in zip(rtimes["full"]["wall"], rtimes["full_nchw"]["wall"]))
+    result["channels_last"] = {
+        "full_length_ratio_to_nchw": round(cl_ratio, 4),
+        "pays": cl_ratio < 0.97,
+        "note": "inference inputs (neurogrow.model.inputs.to_input) are channels_last already",
+    }
+    result["images_per_s"] = {
+        k: round(len(xb) / statistics.median(rtimes[k]["wall"]), 1) for k in ("full", "full_nchw", "early")
+    }
+    result["command"] = "python benchmarks/speed/early_exit.py " + " ".join(argv or sys.argv[1:])
     write_json(out, result)
     print(json.dumps({k: result[k] for k in ("mean_exit_step", "time_full_s", "time_early_s", "ratio", "goal_ratio", "goal_met", "cpu_ratio", "flops_ratio")}, indent=2))
     print(f"wrote {out}")

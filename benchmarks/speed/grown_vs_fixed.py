@@ -22,7 +22,7 @@ Goal: grown FLOPs at most half the largest-window BLT's, at test accuracy within
     python benchmarks/speed/grown_vs_fixed.py [--time-images 512] [--time-batch 256] [--repeats 5] [--threads 2]
     python benchmarks/speed/grown_vs_fixed.py --device cuda --amp --compile   # on a GPU
 
-Writes ``benchmarks/results/speed/grown_vs_fixed.json`` (or ``--out``).
+Writes ``benchmarks/results/speed/grown_vs_fixed.json`` when run alone; ``run_all.py`` puts it into the one results file ``results.json`` (or ``--out``).
 """
 from __future__ import annotations
 
@@ -44,6 +44,8 @@ from common import (
     interleaved_times,
     out_path,
     paired_ratio,
+    roofline_kernels,
+    roofline_report,
     setup_device,
     summary,
     write_json,
@@ -177,11 +179,13 @@ def run(args: argparse.Namespace) -> int:
             for x in xs_grown:
                 largest_fwd(x)
 
+    kernels = roofline_kernels(device)  # the roofline, timed in the same loop
     times = interleaved_times(
         {
             "grown_early_exit": exit_runner(grown, xs_grown, step_flops["grown"]),
             "reference_early_exit": exit_runner(reference, xs_ref, step_flops["reference"]),
             "largest_window_blt": largest_run,
+            **{k: fn for k, (fn, _) in kernels.items()},
         },
         repeats=args.repeats,
         warmup=args.warmup,
@@ -190,7 +194,9 @@ def run(args: argparse.Namespace) -> int:
     )
     n = len(timed)
     per_image = {
-        k: {kind: summary([s / n for s in v[kind]]) for kind in ("wall", "cpu")} for k, v in times.items()
+        k: {kind: summary([s / n for s in v[kind]]) for kind in ("wall", "cpu")}
+        for k, v in times.items()
+        if k not in kernels
     }
     spent = {  # FLOPs of the timed images
         "grown_early_exit": float(passes["grown"][1][:n].sum()),
@@ -199,6 +205,7 @@ def run(args: argparse.Namespace) -> int:
     }
     for k, v in per_image.items():
         v["effective_gflops_per_s"] = round(spent[k] / statistics.median(times[k]["wall"]) / 1e9, 2)
+    roofline = roofline_report(times, kernels, spent)
 
     # ---- ratios and goal
     g, r = acc["grown"], acc["reference"]
@@ -230,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
             "n": g["n"],
         },
         "time_per_image": per_image,
+        "roofline": roofline,
         "timing_setup": {"images": n, "batch_size": args.time_batch, "n_repeats": args.repeats, "n_warmup": args.warmup},
         "ratios": {
             "flops_grown_vs_largest": round(flops_ratio, 4),

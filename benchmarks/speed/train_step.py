@@ -2,22 +2,27 @@
 model vs a plain BLT RCNN of the same window, timed interleaved in one process.
 
 The lattice is the shipped ``blt-cifar10-adaptive`` model (window 37/79/128/128, T=4)
-in training mode, trained with the real training code path of
-:meth:`neurogrow.train.Trainer.run`: forward over T steps, halting-weighted task loss
-(``_task_loss``), time cost, differentiable gate costs, backward, SGD step
-(``make_optimizer``), proximal step of the L1 gate costs and the halting-mass signal
-read for time growth. The baseline is :class:`neurogrow.model.blt.BaselineBLT` of the
+in training mode, trained with the training loop's own step,
+:class:`neurogrow.train.step.TrainStep` (forward over T steps, halting-weighted task
+loss, time cost, differentiable gate costs, backward, SGD step, proximal step of the L1
+gate costs), plus the halting-mass signal read for time growth. The baseline is :class:`neurogrow.model.blt.BaselineBLT` of the
 same window (standard ``nn.Conv2d``/``nn.BatchNorm2d``, top-layer readout, mean
 per-step cross-entropy, SGD with the same hyperparameters) without gates, costs or
 halting. Both see the same batch of normalised images. Each step is split into
 forward, loss, backward and optimizer phases; the once-per-epoch window update
-(``update_window``) is timed separately and amortised over an epoch of CIFAR-10.
+(``update_window``) is timed separately and amortised over an epoch of CIFAR-10, with
+the first training step after it (which, with ``--compile``, holds the one recompilation).
+
+Roofline: a dense matmul and a 3x3 convolution (NCHW and channels_last; fp32, and bf16 on a
+GPU) are timed in the same interleaved loop, and the lattice step's FLOP rate (FLOPs counted
+by ``torch.utils.flop_counter``, forward and backward) is reported as a fraction of each.
+The lattice step is also timed with a channels_last input (``channels_last``: does it pay).
 Goal: lattice step time at most 1.15 x the plain BLT's.
 
     python benchmarks/speed/train_step.py [--batch-size 128] [--repeats 20] [--threads 2]
     python benchmarks/speed/train_step.py --device cuda --amp --compile   # on a GPU
 
-Writes ``benchmarks/results/speed/train_step.json`` (or ``--out``).
+Writes ``benchmarks/results/speed/train_step.json`` when run alone; ``run_all.py`` puts it into the one results file ``results.json`` (or ``--out``).
 """
 from __future__ import annotations
 
@@ -35,10 +40,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import (
     add_device_args,
     code_state,
+    count_flops,
     hardware,
     interleaved_times,
     out_path,
     paired_ratio,
+    roofline_kernels,
+    roofline_report,
     setup_device,
     summary,
     synchronize,
@@ -47,10 +55,9 @@ from common import (
 
 from neurogrow.errors import NeurogrowError
 from neurogrow.model.blt import BaselineBLT, blt_loss
-from neurogrow.model.costs import differentiable_costs, proximal_step, time_cost
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.train import load_config
-from neurogrow.train.loop import _task_loss
+from neurogrow.train.step import TrainStep
 from neurogrow.zoo import ZOO_DIR, load_model, model_info
 
 GOAL = 1.15
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--repeats", type=int, default=20, help="timed steps of each model (default: %(default)s)")
     ap.add_argument("--warmup", type=int, default=3, help="untimed steps of each model first (default: %(default)s)")
-    ap.add_argument("--growth-repeats", type=int, default=5, help="timed window updates (default: %(default)s)")
+    ap.add_argument("--growth-repeats", type=int, default=3, help="timed window updates (default: %(default)s)")
     ap.add_argument("--profile-steps", type=int, default=3, help="steps of each model under torch.profiler (0: none)")
     add_device_args(ap)
     args = ap.parse_args(argv)
@@ -156,7 +163,11 @@ def run(args: argparse.Namespace) -> int:
     lattice_opt = make_optimizer(lattice, lr, o.momentum, o.weight_decay)
     blt = BaselineBLT.from_lattice_window(lattice).to(device).train()
     blt_opt = plain_optimizer(blt, lr, o.momentum, o.weight_decay)
-    lattice_fwd = torch.compile(lattice) if args.compile else lattice
+    # the training loop's own step (neurogrow.train.step.TrainStep), compiled as the loop compiles it
+    lattice_train = TrainStep(
+        lattice, lattice_opt, o.label_smoothing, o.step_supervision, costs, amp=amp,
+        compile="inductor" if args.compile else "",
+    )
     blt_fwd = torch.compile(blt) if args.compile else blt
 
     gen = torch.Generator().manual_seed(0)
@@ -165,27 +176,20 @@ def run(args: argparse.Namespace) -> int:
     y = torch.randint(0, cfg.num_classes, (args.batch_size,), generator=gen).to(device)
     clocks = {"lattice": PhaseClock(device), "plain_blt": PhaseClock(device)}
 
-    def lattice_step() -> float:
-        clock = clocks["lattice"]
+    def lattice_step(inputs: torch.Tensor = x, clock: PhaseClock | None = None) -> float:
+        clock = clock or clocks["lattice"]
         clock.start()
-        for group in lattice_opt.param_groups:
-            group["lr"] = lr
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            out = lattice_fwd(x)
-        clock.lap("forward")
-        task = _task_loss(out, y, o.label_smoothing, o.step_supervision)
-        loss = task + costs.time_price * time_cost(out.halting)
-        loss = loss + differentiable_costs(lattice, costs)
-        clock.lap("loss")
-        lattice_opt.zero_grad(set_to_none=True)
-        loss.backward()
-        clock.lap("backward")
-        lattice_opt.step()
-        proximal_step(lattice, costs, lr)
+        task, out = lattice_train(inputs, y, lr, lap=clock.lap)
         with torch.no_grad():
             out.halting[:, -1].mean().item()  # the last-step halting mass that drives time growth
         clock.lap("optimizer")
         return task.item()
+
+    x_cl = x.contiguous(memory_format=torch.channels_last)
+    clocks["lattice_channels_last"] = PhaseClock(device)
+
+    def lattice_step_cl() -> float:
+        return lattice_step(x_cl, clocks["lattice_channels_last"])
 
     def blt_step() -> float:
         clock = clocks["plain_blt"]
@@ -208,14 +212,25 @@ def run(args: argparse.Namespace) -> int:
     for _ in range(args.warmup):
         lattice_step()
         blt_step()
+    lattice_step_cl()
     for clock in clocks.values():
         clock.record = True
+    kernels = roofline_kernels(device)
+    step_flops = count_flops(lattice_step)
     times = interleaved_times(
-        {"lattice": lattice_step, "plain_blt": blt_step},
+        {
+            "lattice": lattice_step,
+            "plain_blt": blt_step,
+            "lattice_channels_last": lattice_step_cl,
+            **{k: fn for k, (fn, _) in kernels.items()},
+        },
         repeats=args.repeats,
         warmup=0,
         device=device,
-        progress=lambda msg: print(msg, flush=True),
+        progress=lambda msg: print(msg.split(", matmul")[0], flush=True),
+    )
+    roofline = roofline_report(
+        times, kernels, {"lattice": step_flops, "lattice_channels_last": step_flops}
     )
     wall = {k: v["wall"] for k, v in times.items()}
     cpu = {k: v["cpu"] for k, v in times.items()}
@@ -229,14 +244,26 @@ def run(args: argparse.Namespace) -> int:
     loaded = [p for p, b in zip(pairs, wall["plain_blt"]) if b > QUIET_FACTOR * min(wall["plain_blt"])]
 
     # once-per-epoch window update, on copies so the timed models stay as they are
-    growth_s = []
+    # a last-step halting mass of 1 makes T grow by one step, so the window really changes; then
+    # the first training step of the new window (with --compile: its one compilation) against
+    # the second. The data are not touched: the loop keeps them on the device (neurogrow.train.loop).
+    growth_s, first_step_s, second_step_s = [], [], []
     for _ in range(args.growth_repeats):
         m, opt = copy.deepcopy((lattice, lattice_opt))
         synchronize(device)
         t0 = time.perf_counter()
-        events = update_window(m, config.growth, 0.0, opt, torch.Generator().manual_seed(1), allow_grow=True)
+        events = update_window(m, config.growth, 1.0, opt, torch.Generator().manual_seed(1), allow_grow=True)
         synchronize(device)
         growth_s.append(time.perf_counter() - t0)
+        after = TrainStep(
+            m, opt, o.label_smoothing, o.step_supervision, costs, amp=amp, compile="inductor" if args.compile else ""
+        )
+        for times_list in (first_step_s, second_step_s):
+            synchronize(device)
+            t0 = time.perf_counter()
+            after(x, y, lr)
+            synchronize(device)
+            times_list.append(time.perf_counter() - t0)
     steps_per_epoch = math.ceil(CIFAR10_TRAIN / args.batch_size)
     growth_per_step = statistics.median(growth_s) / steps_per_epoch
     ratio_with_growth = paired_ratio([w + growth_per_step for w in wall["lattice"]], wall["plain_blt"])
@@ -263,7 +290,7 @@ def run(args: argparse.Namespace) -> int:
         "batch_size": args.batch_size,
         "image_size": cfg.image_size,
         "params": {"lattice": lattice.param_count(), "plain_blt": sum(p.numel() for p in blt.parameters())},
-        "lattice_step": "forward T steps + _task_loss (step_supervision "
+        "lattice_step": "forward T steps + task_loss (step_supervision "
         f"{o.step_supervision}, label_smoothing {o.label_smoothing}) + time_price {costs.time_price} * time_cost "
         "+ differentiable_costs, backward, SGD (make_optimizer), proximal_step "
         f"(breadth {costs.breadth_price} {costs.breadth_norm}, depth {costs.depth_price}), last-step halting mass",
@@ -292,14 +319,34 @@ def run(args: argparse.Namespace) -> int:
             "events_on_a_copy": events,
             "steps_per_epoch": steps_per_epoch,
             "amortised_per_step_s": round(growth_per_step, 6),
+            "first_step_after_change_s": round(statistics.median(first_step_s), 4),
+            "second_step_after_change_s": round(statistics.median(second_step_s), 4),
+            "change_cost_s": round(
+                statistics.median(growth_s) + statistics.median(first_step_s) - statistics.median(second_step_s), 4
+            ),
+            "change_cost_definition": "window update + (first - second) training step after it "
+            "(the recompilation with --compile); the dataset is neither copied nor reloaded",
         },
         "ratio_with_growth_amortised": round(ratio_with_growth, 4),
+        "roofline": roofline,
+        "channels_last": {
+            "lattice_step_median_s": summary(wall["lattice_channels_last"])["median_s"],
+            "ratio_to_nchw": round(paired_ratio(wall["lattice_channels_last"], wall["lattice"]), 4),
+            "pays": paired_ratio(wall["lattice_channels_last"], wall["lattice"]) < 0.97,
+        },
+        "images_per_s": {
+            "lattice": round(args.batch_size / statistics.median(wall["lattice"]), 1),
+            "lattice_channels_last": round(args.batch_size / statistics.median(wall["lattice_channels_last"]), 1),
+            "plain_blt": round(args.batch_size / statistics.median(wall["plain_blt"]), 1),
+        },
         "profile": profile,
         "goal": GOAL,
         "goal_met": goal_met,
         "goal_met_cpu": ratio_cpu <= GOAL,
         "hardware": hardware(device, amp, args.compile),
-        "code": code_state(["neurogrow/model/lattice.py", "neurogrow/model/blt.py", "neurogrow/train/loop.py"]),
+        "code": code_state(
+            ["neurogrow/model/lattice.py", "neurogrow/model/blt.py", "neurogrow/train/loop.py", "neurogrow/train/step.py"]
+        ),
         "gpu_run": "made" if device.type == "cuda" else "not made: no GPU was available to this run",
         "notes": "",
     }

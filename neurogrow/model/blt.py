@@ -1,6 +1,6 @@
 """The benchmarks' baseline BLT recurrent convolutional network, without the lattice machinery.
 
-:class:`BaselineBLT` (called ``PlainBLT`` before 0.2) is only a speed and training baseline; the
+:class:`BaselineBLT` (called ``BaselineBLT`` before 0.2) is only a speed and training baseline; the
 shipped ``blt-cifar10-plain`` model is a :class:`~neurogrow.model.lattice.LatticeRCNN` trained
 without breadth or depth prices, not this class.
 

@@ -105,17 +105,28 @@ class TrainConfig:
         ``auto`` (CUDA when present, CPU otherwise), ``cpu`` or ``cuda``.
     amp
         bfloat16 autocast on CUDA (ignored on the CPU).
+    compile
+        ``torch.compile`` the forward pass: ``""`` (off), ``"inductor"``, ``"cudagraphs"``
+        (inductor with CUDA graphs) or a dynamo backend name; compiled once per window
+        (see :mod:`neurogrow.train.step`). For GPUs, where the eager step is launch-bound.
     eval_every
         Evaluate on the test split every this many epochs (and after the last).
     eval_batch_size
         Batch size of evaluation.
+    checkpoint_every_steps
+        If > 0, also write the checkpoint every this many optimizer steps inside an
+        epoch (with the epoch's data order and position), so a killed run loses at
+        most that many steps; 0 checkpoints at epoch ends only. Resuming is exact
+        either way, so this key may change between a run and its resumption.
     """
 
     seed: int = 0
     device: str = "auto"
     amp: bool = True
+    compile: str = ""
     eval_every: int = 1
     eval_batch_size: int = 1000
+    checkpoint_every_steps: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     costs: CostConfig = field(default_factory=CostConfig)
@@ -128,7 +139,7 @@ class TrainConfig:
 
 
 #: Keys that may differ between a run and its resumption.
-RESUMABLE_KEYS = {"device", "eval_batch_size"}
+RESUMABLE_KEYS = {"device", "eval_batch_size", "checkpoint_every_steps", "compile"}
 
 
 def _check_value(key: str, value: Any, hint: Any) -> Any:

@@ -6,6 +6,9 @@ end of each epoch (or every ``growth.every_steps`` steps) the window is updated,
 the test split evaluated, one line of metrics appended to ``metrics.jsonl`` and a
 checkpoint written atomically. ``resume=True`` continues from the last checkpoint;
 on the CPU a resumed run reproduces an uninterrupted one exactly.
+
+Longer than 400 lines because the Trainer's set-up, epoch loop, mid-epoch resume state and
+checkpointing share one object's state; the step itself lives in :mod:`neurogrow.train.step`.
 """
 from __future__ import annotations
 
@@ -18,20 +21,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from neurogrow.data import ImageDataset, augment_batch, load_dataset
 from neurogrow.data.synthetic import make_synthetic
 from neurogrow.errors import CheckpointError, ConfigError
 from neurogrow.inference.forward import evaluate
-from neurogrow.model.costs import (
-    breadth_cost,
-    depth_cost,
-    differentiable_costs,
-    proximal_step,
-    time_cost,
-)
+from neurogrow.model.costs import breadth_cost, depth_cost
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
@@ -45,6 +41,7 @@ from neurogrow.train.checkpoint import (
 )
 from neurogrow.train.config import TrainConfig, config_differences
 from neurogrow.train.distributed import Parallel, process_group
+from neurogrow.train.step import TrainStep, check_compile
 
 CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
@@ -101,15 +98,6 @@ def window_summary(model: LatticeRCNN) -> str:
     return f"ch={'/'.join(map(str, w['channels']))} T={w['steps']}"
 
 
-def _task_loss(out, y: torch.Tensor, smoothing: float, step_supervision: float) -> torch.Tensor:
-    """Halting-weighted per-step cross-entropy, ``mean_b sum_t w_t CE(y_t)`` with
-    ``w_t = (1 - alpha) pi_t + alpha / T``."""
-    B, T, K = out.logits.shape
-    ce = F.cross_entropy(
-        out.logits.float().reshape(B * T, K), y.repeat_interleave(T), reduction="none", label_smoothing=smoothing
-    ).view(B, T)
-    weights = (1 - step_supervision) * out.halting + step_supervision / T
-    return (weights * ce).sum(1).mean()
 
 
 class Trainer:
@@ -150,9 +138,15 @@ class Trainer:
         self.data_gen = torch.Generator().manual_seed(config.seed)
         self.init_gen = torch.Generator().manual_seed(config.seed + 1)
         self.history: list[dict] = []
+        self.train_images: torch.Tensor | None = None  # the training split on the device, set by run()
+        self.train_labels: torch.Tensor | None = None
         self.start_epoch = 0
         self.step = 0
-        self.last_step_mass = 0.0
+        self.last_step_mass: float | torch.Tensor = 0.0
+        self.partial: dict | None = None  # position inside an epoch, from a mid-epoch checkpoint
+        check_compile(config.compile)
+        if config.checkpoint_every_steps and self.parallel.active:
+            raise ConfigError("checkpoint_every_steps > 0 is not supported with distributed training; set it to 0")
         if resume and (self.out / CHECKPOINT).exists():
             self._restore(load_checkpoint(self.out / CHECKPOINT))
         else:
@@ -208,6 +202,7 @@ class Trainer:
         self.step = ckpt["step"]
         self.history = list(ckpt["history"])
         self.last_step_mass = ckpt["last_step_mass"]
+        self.partial = ckpt.get("partial")
 
     # --------------------------------------------------------------- training
     def steps_per_epoch(self) -> int:
@@ -217,59 +212,87 @@ class Trainer:
         """Train to the configured number of epochs; returns the final metrics row."""
         cfg = self.config
         total = cfg.optim.epochs * self.steps_per_epoch()
-        images = torch.from_numpy(self.train_data.images).to(self.device)
-        labels = torch.from_numpy(self.train_data.labels).to(self.device)
+        # the training split lives on the device for the whole run (uint8; normalised per batch):
+        # window changes re-allocate parameters and optimizer state only
+        if self.train_images is None:
+            self.train_images = torch.from_numpy(self.train_data.images).to(self.device)
+            self.train_labels = torch.from_numpy(self.train_data.labels).to(self.device)
+        images, labels = self.train_images, self.train_labels
+        assert images is not None and labels is not None  # loaded just above
         amp = cfg.amp and self.device.type == "cuda"
         self.net = self.parallel.wrap(self.model)
+        self.train_step = TrainStep(
+            self.model,
+            self.optimizer,
+            cfg.optim.label_smoothing,
+            cfg.optim.step_supervision,
+            cfg.costs,
+            amp=amp,
+            compile=cfg.compile,
+            net=self.net,
+        )
+        # the halting-mass signal of time growth, kept on the device (read at window updates)
+        self.last_step_mass = torch.as_tensor(float(self.last_step_mass), dtype=torch.float64, device=self.device)
         for epoch in range(self.start_epoch, cfg.optim.epochs):
             t0 = time.time()
             self.model.train()
-            perm = torch.randperm(len(images), generator=self.data_gen)
-            sums = {"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}
-            events: list[str] = []
+            partial, self.partial = self.partial, None
+            if partial is not None:  # resumed inside this epoch: same order, same position
+                perm, first = partial["perm"], partial["next_batch"]
+                sums, events = self._device_sums(partial["sums"]), list(partial["events"])
+                t0 -= partial["seconds"]
+            else:
+                perm, first = torch.randperm(len(images), generator=self.data_gen), 0
+                sums, events = self._device_sums({"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}), []
+            perm = perm.to(self.device)
             bar = _progress(  # a bar on a terminal, a plain line every 10 s in a log (neurogrow.progress)
-                range(self.steps_per_epoch()),
+                range(first, self.steps_per_epoch()),
+                initial=first,
                 unit="batch",
+                total=self.steps_per_epoch(),
                 desc=f"epoch {epoch + 1}/{cfg.optim.epochs}",
                 disable=not self.progress,
                 leave=False,
                 dynamic_ncols=True,
             )
             for b in bar:
-                idx = perm[b * cfg.optim.batch_size : (b + 1) * cfg.optim.batch_size].to(self.device)
+                idx = perm[b * cfg.optim.batch_size : (b + 1) * cfg.optim.batch_size]
                 x = to_input(images[idx], self.model.config)
                 x = augment_batch(x, self.data_gen, max_shift=cfg.data.max_shift, flip=cfg.data.flip)
                 y = labels[idx]
                 x, y = self.parallel.shard(x, y)
                 lr = lr_at(self.step, total, cfg)
-                for group in self.optimizer.param_groups:
-                    group["lr"] = lr
-                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=amp):
-                    out = self.net(x)
-                task = _task_loss(out, y, cfg.optim.label_smoothing, cfg.optim.step_supervision)
-                loss = task + cfg.costs.time_price * time_cost(out.halting)
-                loss = loss + differentiable_costs(self.model, cfg.costs)
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                self.optimizer.step()
-                proximal_step(self.model, cfg.costs, lr)
+                task, out = self.train_step(x, y, lr)
                 self.step += 1
-                with torch.no_grad():
-                    mass = self.parallel.mean(out.halting[:, -1].mean()).item()
+                with torch.no_grad():  # device tensors only: no synchronisation per step
+                    mass = self.parallel.mean(out.halting[:, -1].mean()).double()
                     self.last_step_mass = 0.9 * self.last_step_mass + 0.1 * mass if self.step > 1 else mass
-                    sums["loss"] += task.item() * len(y)
-                    sums["correct"] += (out.exit_logits().argmax(1) == y).sum().item()
-                    sums["steps"] += out.expected_steps.sum().item()
+                    sums["loss"] += task.double() * len(y)
+                    sums["correct"] += (out.exit_logits().argmax(1) == y).sum()
+                    sums["steps"] += out.expected_steps.sum().double()
                     sums["n"] += len(y)
                 if cfg.growth.every_steps and self.step % cfg.growth.every_steps == 0:
                     events += self._grow(total)
-                bar.set_postfix_str(
-                    f"loss={sums['loss'] / sums['n']:.3f} acc={sums['correct'] / sums['n']:.3f} "
-                    f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
-                )
+                if self.progress and (b % 10 == 0 or b + 1 == self.steps_per_epoch()):
+                    bar.set_postfix_str(
+                        f"loss={sums['loss'] / sums['n']:.3f} acc={sums['correct'] / sums['n']:.3f} "
+                        f"{window_summary(self.model)} E[t]={sums['steps'] / sums['n']:.2f}"
+                    )
+                every = cfg.checkpoint_every_steps
+                if every and self.step % every == 0 and b + 1 < self.steps_per_epoch():
+                    self._save_checkpoint(
+                        epoch,
+                        partial={
+                            "perm": perm,
+                            "next_batch": b + 1,
+                            "sums": self._host_sums(sums),
+                            "events": events,
+                            "seconds": time.time() - t0,
+                        },
+                    )
             bar.close()
             self.parallel.average_buffers(self.model)
-            sums = self.parallel.sum_values(sums)
+            sums = self.parallel.sum_values(self._host_sums(sums))
             if not cfg.growth.every_steps and (epoch + 1) % cfg.growth.every_epochs == 0:
                 events += self._grow(total)
             row = self._metrics_row(epoch, sums, lr, time.time() - t0, events, amp)
@@ -279,15 +302,32 @@ class Trainer:
             save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
         return self.history[-1] if self.history else {}
 
+    def _device_sums(self, sums: dict) -> dict:
+        """An epoch's running sums as device tensors (float64; counts int64)."""
+        return {
+            k: torch.as_tensor(v, dtype=torch.int64 if k == "correct" else torch.float64, device=self.device)
+            if k != "n"
+            else int(v)
+            for k, v in sums.items()
+        }
+
+    @staticmethod
+    def _host_sums(sums: dict) -> dict:
+        """The running sums as Python numbers (one synchronisation)."""
+        return {k: (int(v) if k in ("correct", "n") else float(v)) for k, v in sums.items()}
+
     def _grow(self, total_steps: int) -> list[str]:
         if not self.config.growth.enabled:
             return []
         allow = self.step <= self.config.growth.until_fraction * total_steps
         events = update_window(
-            self.model, self.config.growth, self.last_step_mass, self.optimizer, self.init_gen, allow_grow=allow
+            self.model, self.config.growth, float(self.last_step_mass), self.optimizer, self.init_gen, allow_grow=allow
         )
         if events:
+            # parameters and optimizer state were re-allocated in place of the old ones; the
+            # data stay where they are, only the forward wrapper (DDP, compiled code) is rebuilt
             self.net = self.parallel.wrap(self.model)
+            self.train_step.rebuild(self.model, self.optimizer, self.net)
         return events
 
     def _metrics_row(self, epoch: int, sums: dict, lr: float, seconds: float, events: list[str], amp: bool) -> dict:
@@ -303,7 +343,7 @@ class Trainer:
             "params": self.model.param_count(),
             "breadth_cost": breadth_cost(self.model, cfg.costs).item(),
             "depth_cost": depth_cost(self.model).item(),
-            "last_step_mass": self.last_step_mass,
+            "last_step_mass": float(self.last_step_mass),
             "events": events,
             "seconds": seconds,
         }
@@ -321,6 +361,22 @@ class Trainer:
         metrics = self.out / METRICS
         kept = metrics.read_text().splitlines()[: epochs_done - 1] if metrics.exists() else []
         write_text(metrics, "\n".join([*kept, line]) + "\n")
+        self._save_checkpoint(epochs_done)
+        if epochs_done == self.config.optim.epochs:
+            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
+        if self.progress:
+            acc = f" test_acc={row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
+            tqdm.write(
+                f"epoch {epochs_done}: loss={row['train_loss']:.3f} train_acc={row['train_accuracy']:.3f}{acc} "
+                f"{window_summary(self.model)} E[t]={row['train_mean_steps']:.2f} ({row['seconds']:.0f}s)"
+                + (f" [{'; '.join(row['events'])}]" if row["events"] else "")
+            )
+
+    def _save_checkpoint(self, epochs_done: int, partial: dict | None = None) -> None:
+        """Write the resumable checkpoint; ``partial`` (data order, next batch, running sums)
+        marks one written inside epoch ``epochs_done + 1``."""
+        if not self.parallel.is_main:
+            return
         save_checkpoint(
             self.out / CHECKPOINT,
             config=self.config.to_dict(),
@@ -332,17 +388,9 @@ class Trainer:
             epoch=epochs_done,
             step=self.step,
             history=self.history,
-            last_step_mass=self.last_step_mass,
+            last_step_mass=float(self.last_step_mass),
+            **({"partial": partial} if partial is not None else {}),
         )
-        if epochs_done == self.config.optim.epochs:
-            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
-        if self.progress:
-            acc = f" test_acc={row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
-            tqdm.write(
-                f"epoch {epochs_done}: loss={row['train_loss']:.3f} train_acc={row['train_accuracy']:.3f}{acc} "
-                f"{window_summary(self.model)} E[t]={row['train_mean_steps']:.2f} ({row['seconds']:.0f}s)"
-                + (f" [{'; '.join(row['events'])}]" if row["events"] else "")
-            )
 
     def final_summary(self) -> dict:
         """What a model file records about its training."""
