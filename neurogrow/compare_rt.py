@@ -70,6 +70,14 @@ class Options:
     allow_unmatched: bool = False
     mixed_model: bool = True
     progress: bool | None = None  #: tqdm bar: None = only on a terminal
+    rt_unit: str | None = None  #: unit of the human RTs (s or ms); None: the format's documented unit
+    rt_max: float | None = None  #: exclude trials slower than this many seconds (counted in rt_checks)
+    rt_min: float | None = None  #: exclude trials faster than this many seconds
+
+    def rt_rules(self):
+        from neurogrow.human import RTRules
+
+        return RTRules(self.rt_unit, self.rt_max, self.rt_min)
 
     def validate(self) -> None:
         if self.measure is not None and self.measure not in MEASURES:
@@ -79,6 +87,7 @@ class Options:
                 raise NeurogrowError(f"--{name.replace('_', '-')} {getattr(self, name)}: expected an integer >= {low}")
         if self.model_time not in MODEL_TIME_COLUMNS:
             raise NeurogrowError(f"--model-time {self.model_time}: expected one of {', '.join(MODEL_TIME_COLUMNS)}")
+        self.rt_rules()
 
 
 @dataclass
@@ -127,6 +136,9 @@ def model_times_frame(table: pd.DataFrame, column: str = "expected_steps", sourc
         raise DataError(
             f"{source}: stimulus {out['stimulus'].iloc[i]!r} has model time {t.iloc[i]!r}; expected a finite number"
         )
+    from neurogrow.io.times import check_model_time_values
+
+    check_model_time_values(out["model_time"].to_numpy(), out["stimulus"], source)
     dup = out["stimulus"].duplicated()
     if dup.any():
         raise DataError(f"{source}: stimulus {out['stimulus'][dup].iloc[0]!r} appears more than once; expected one row per stimulus")
@@ -146,7 +158,9 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
         raise DataError(f"{path}: file not found; expected model times (an extract .h5 file or a CSV stimulus,model_time)")
     if path.is_dir():
         raise DataError(f"{path}: is a folder; expected model times (an extract .h5 file or a CSV stimulus,model_time)")
-    if _is_hdf5(path):
+    from neurogrow.io.times import check_model_time_values, sniff_times_file
+
+    if sniff_times_file(path) == "hdf5":
         from neurogrow.io import read_times
 
         return model_times_frame(read_times(path), column, str(path))
@@ -166,6 +180,7 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
     if bad.size:
         i = bad[0]
         raise DataError(f"{path}: line {line_of(df.index[i])}: model_time is {df['model_time'].iloc[i]!r}; expected a finite number")
+    check_model_time_values(values, df["stimulus"], str(path), [line_of(i) for i in df.index])
     empty = np.flatnonzero((df["stimulus"] == "").to_numpy())
     if empty.size:
         raise DataError(f"{path}: line {line_of(df.index[empty[0]])}: stimulus is empty; expected a file name")
@@ -562,6 +577,7 @@ def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None
         "mixed_model": mixed
         or {"coef": None, "ci95": [None, None], "p": None, "note": "needs per-trial data from at least 2 subjects"},
         "notes": list(human.notes),
+        "rt_checks": human.rt_checks,
     }
     summary["noise_ceiling"] = {k: (_f(v) if isinstance(v, float) else _ci(v) if isinstance(v, list) else v) for k, v in summary["noise_ceiling"].items()}
     if within and within["noise_ceiling"]:
@@ -648,7 +664,7 @@ def compare_rt(
     if out_dir is not None:
         check_out_dir(out_dir, overwrite)
     times = load_model_times(model_times, options.model_time)
-    data = load_human(human, labels=labels)
+    data = load_human(human, labels=labels, rt=options.rt_rules())
     result = analyse(times, data, options, inputs={"model_times": str(model_times), "human": str(human)})
     if out_dir is not None:
         write_outputs(result, out_dir, overwrite)

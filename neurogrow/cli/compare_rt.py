@@ -48,6 +48,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--labels", metavar="FILE", help="CIFAR-10H counts: true labels (.npy or CSV with a label column) for accuracy")
     p.add_argument("--allow-unmatched", action="store_true", help="analyse the stimuli common to both inputs instead of requiring a full match")
     p.add_argument("--no-mixed-model", action="store_true", help="skip the per-trial mixed model")
+    p.add_argument("--rt-unit", choices=("s", "ms"), default=None, help="unit of the human RTs (default: the format's: seconds; CIFAR-10H milliseconds); checked per file and subject")
+    p.add_argument("--rt-max", type=float, default=None, metavar="S", help="exclude trials slower than S seconds (counted in summary.json); without it an RT above 60 s is an error")
+    p.add_argument("--rt-min", type=float, default=None, metavar="S", help="exclude trials faster than S seconds (counted in summary.json)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
     p.add_argument("--demo", action="store_true", help="run the shipped model on the shipped Geirhos stimuli and print the result")
     p.set_defaults(func=run)
@@ -67,6 +70,9 @@ def _options(args):
         model_time=args.model_time,
         allow_unmatched=args.allow_unmatched,
         mixed_model=not args.no_mixed_model,
+        rt_unit=args.rt_unit,
+        rt_max=args.rt_max,
+        rt_min=args.rt_min,
     )
 
 
@@ -121,7 +127,7 @@ def run_demo(args) -> int:
     results = []
     for name, stim_dir, trial_dir in DEMO_EXPERIMENTS:
         times = extract_times(model, root / stim_dir).table
-        human = load_human(root / trial_dir)
+        human = load_human(root / trial_dir, rt=options.rt_rules())
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {stim_dir}", "human": str(root / trial_dir)})
         print(f"== Geirhos et al. 2019, {name} ==")
         print(format_table(result.summary))
