@@ -77,6 +77,15 @@ def _options(args):
 
 
 def run(args) -> int:
+    from contextlib import nullcontext
+
+    from neurogrow.outputs import output_lock
+
+    with output_lock(args.out) if args.out else nullcontext():  # one writer per --out, for the whole command
+        return _run(args)
+
+
+def _run(args) -> int:
     from neurogrow.compare_rt import compare_rt, format_table
 
     if args.demo or (args.model_times is None and args.human is None):
@@ -132,9 +141,12 @@ def run_demo(args) -> int:
         print(f"== Geirhos et al. 2019, {name} ==")
         print(format_table(result.summary))
         results.append((name, result))
-    if args.out:  # written only once both analyses have succeeded
-        for name, result in results:
-            write_outputs(result, Path(args.out) / name, overwrite=args.overwrite)
+    if args.out:  # written only once both analyses have succeeded, as one folder renamed into place
+        from neurogrow.outputs import atomic_output_dir
+
+        with atomic_output_dir(args.out, args.overwrite) as tmp:
+            for name, result in results:
+                write_outputs(result, tmp / name)
     if args.out:
         print(f"wrote {args.out}")
     sys.stdout.flush()

@@ -50,15 +50,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from neurogrow.errors import NeurogrowError
+    from neurogrow.outputs import check_out_file, output_lock
+
+    check_out_file(args.out, args.overwrite)
+    with output_lock(args.out):  # one writer per --out; debris of a killed run is removed when writing
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from neurogrow.extract import extract_times, write_extract
     from neurogrow.zoo import load_model
 
     out = Path(args.out)
-    if out.is_dir():
-        raise NeurogrowError(f"{out}: is a folder; expected a .h5 file path for --out")
-    if out.exists() and not args.overwrite:
-        raise NeurogrowError(f"{out}: already exists; pass --overwrite to replace it")
     model = load_model(args.model)
     result = extract_times(
         model,

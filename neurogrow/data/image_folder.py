@@ -4,9 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from neurogrow.data.dataset import ImageDataset
+from neurogrow.data.images import read_image
 from neurogrow.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
@@ -15,18 +14,6 @@ _MODES = {1: "L", 3: "RGB"}
 
 def _is_image(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
-
-
-def _read(path: Path, mode: str, size: int | None) -> np.ndarray:
-    try:
-        with Image.open(path) as img:
-            img = img.convert(mode)
-            if size is not None and img.size != (size, size):
-                img = img.resize((size, size), Image.BILINEAR)
-            arr = np.asarray(img, dtype=np.uint8)
-    except OSError as exc:
-        raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
-    return arr[..., None] if arr.ndim == 2 else arr
 
 
 def load_image_folder(path: str | Path, size: int | None = None, channels: int = 3) -> ImageDataset:
@@ -70,7 +57,7 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
         files, labels = [f for f, _ in entries], [c for _, c in entries]
     if not files:
         raise DataError(f"{root}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files in DIR/<class>/ or DIR/")
-    arrays = [_read(f, _MODES[channels], size) for f in files]
+    arrays = [read_image(f, channels, size) for f in files]  # conversions: neurogrow.data.images
     for f, a in zip(files, arrays):
         if a.shape != arrays[0].shape:
             raise DataError(
