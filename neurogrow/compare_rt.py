@@ -382,7 +382,9 @@ def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None
     options.validate()
     model_times = model_times_frame(model_times, options.model_time)
     measure = resolve_measure(human, options)
-    hint = " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')" if human.format.startswith("cifar10h") else ""
+    from neurogrow.human.cifar10h import match_hint
+
+    hint = match_hint(human)
     matched = match_stimuli(model_times, human.stimuli, options.allow_unmatched, hint)
     img = image_measures(human, matched["stimulus"].tolist(), options.correct_only)
     per_image = matched.merge(img, on="stimulus", how="left", suffixes=("", "_human"))

@@ -100,6 +100,21 @@ def load_cifar10h_trials(path: str | Path, rt: RTRules | None = None) -> HumanDa
     )
 
 
+def match_hint(human: HumanData) -> str:
+    """What to add to a stimulus-matching error about these human data: how their stimuli are named."""
+    if not human.format.startswith("cifar10h"):
+        return ""
+    if human.counts is None:
+        return " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')"
+    n, k = human.counts.shape
+    classes = "" if k == len(CLASS_NAMES) else f"; it has {k} classes, CIFAR-10H has {len(CLASS_NAMES)}"
+    return (
+        f" ({human.source} is read as CIFAR-10H counts of shape ({n}, {k}): row i is CIFAR-10 test image i, "
+        f"stimulus '0'..'{n - 1}'{classes}; model times must name stimuli by test-set index, as "
+        "neurogrow extract --dataset cifar10 writes them)"
+    )
+
+
 def _load_labels(path: Path, n: int, k: int) -> np.ndarray:
     try:
         if path.suffix == ".npy":

@@ -75,7 +75,7 @@ def verify_checksum(path: str | Path) -> bool:
     if h not in {entry.get("sha256"), entry.get("previous")}:
         raise CheckpointError(
             f"{path}: checksum {h[:23]}... differs from the one recorded when it was written "
-            f"({str(entry.get('sha256'))[:23]}...); expected the file training wrote (it is truncated or was changed)"
+            f"({str(entry.get('sha256'))[:23]}...); expected the file training wrote (it is truncated, corrupt or was changed)"
         )
     return True
 
