@@ -52,21 +52,17 @@ def _one_image(item: Any, index: int, channels: int, size: int) -> tuple[str, An
     import numpy as np
     from PIL import Image
 
-    from neurogrow.data.image_folder import pil_to_array
+    from neurogrow.data.images import pil_to_array, read_image
     from neurogrow.errors import DataError
 
     if isinstance(item, (str, os.PathLike)):
         path = Path(item).expanduser()
         if not path.is_file():
             raise DataError(f"{path}: no such image file; expected a PNG or JPEG file (or pass a PIL image or an array)")
-        try:
-            with Image.open(path) as img:
-                return str(item), pil_to_array(img, channels, size)
-        except OSError as exc:
-            raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
+        return str(item), read_image(path, channels, size)
     if isinstance(item, Image.Image):
         name = getattr(item, "filename", "") or f"image{index}"
-        return str(name), pil_to_array(item, channels, size)
+        return str(name), pil_to_array(item, channels, size, str(name))
     arr = np.asarray(item)
     where = f"image {index} (an array of shape {arr.shape}, dtype {arr.dtype})"
     if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
@@ -83,7 +79,7 @@ def _one_image(item: Any, index: int, channels: int, size: int) -> tuple[str, An
         arr = np.round(arr * 255.0).astype(np.uint8)
     else:
         raise DataError(f"{where}: expected uint8 (0-255) or float (0-1) pixel values")
-    return f"array{index}", pil_to_array(Image.fromarray(arr), channels, size)
+    return f"array{index}", pil_to_array(Image.fromarray(arr), channels, size, where)
 
 
 def _expand(images) -> list:
@@ -323,6 +319,9 @@ def compare_rt(
     mixed_model: bool = True,
     stimuli: str | os.PathLike | None = None,
     baseline: str | Iterable[str] = (),
+    rt_unit: str | None = None,
+    rt_max: float | None = None,
+    rt_min: float | None = None,
     overwrite: bool = False,
 ) -> RTResult:
     """``neurogrow compare-rt`` from Python: model halting times against human reaction times per image.
@@ -353,6 +352,10 @@ def compare_rt(
     baseline
         ``FILE[:COLUMN]`` (or a list of them): another model's times to compare E[t] with
         (``--baseline``, repeatable).
+    rt_unit, rt_max, rt_min
+        ``--rt-unit`` (``s`` or ``ms``; default: the format's documented unit), ``--rt-max`` and
+        ``--rt-min`` (exclude trials slower / faster than this many seconds, counted in
+        ``summary["rt_checks"]``); the RT plausibility rules of :mod:`neurogrow.human.validate`.
     overwrite
         Replace a non-empty ``out``.
 
@@ -374,6 +377,7 @@ def compare_rt(
         seed=seed, model_time=model_time, allow_unmatched=allow_unmatched, mixed_model=mixed_model,
         stimuli=None if stimuli is None else str(stimuli),
         baselines=(baseline,) if isinstance(baseline, str) else tuple(str(b) for b in baseline),
+        rt_unit=rt_unit, rt_max=rt_max, rt_min=rt_min,
     )
     if isinstance(model_times, (str, os.PathLike)):
         return _run(model_times, human, out, options, overwrite=overwrite, labels=labels)

@@ -164,7 +164,7 @@ def test_cifar10h_counts(capsys, tmp_path):
     rng = np.random.default_rng(0)
     n = counts.sum(1)
     entropy = -(np.where(counts > 0, counts / n[:, None] * np.log2(np.maximum(counts, 1) / n[:, None]), 0)).sum(1)
-    mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(300)], times=entropy + rng.normal(0, 0.3, 300))
+    mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(300)], times=2 + entropy + rng.normal(0, 0.3, 300))
     out = tmp_path / "o"
     rc, _, err = _run(capsys, mt, tmp_path / "counts.npy", "--out", out, "--n-splits", "20", *FAST)
     assert rc == 0, err

@@ -158,7 +158,7 @@ def test_long_csv_response_column_marks_non_responses(tmp_path):
         ("subject,stimulus,rt\ns1,a.png,0.8\ns1,b.png,abc\n", "line 3: column rt is 'abc'"),
         ("subject,stimulus,rt\ns1,a.png,0.8\ns1,x/a.png,0.7\n", "duplicate trial.*'a.png'"),
         ("subject,stimulus,rt,correct\ns1,a.png,0.8,maybe\n", "line 2: column correct is 'maybe'"),
-        ("subject,stimulus,rt\ns1,a.png,812\ns1,b.png,790\n", "expected seconds"),
+        ("subject,stimulus,rt\ns1,a.png,812\ns1,b.png,790\n", "median RT 801 .*look like milliseconds"),
         ("subject,stimulus,rt,response\ns1,a.png,,cat\n", "line 2: rt is missing"),
     ],
 )

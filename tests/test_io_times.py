@@ -89,8 +89,8 @@ def test_round_trip(tmp_path):
 
 def test_explicit_columns_and_extra_columns_are_kept(tmp_path):
     table, probs, halting = _example()
-    table["expected_steps"] = np.arange(6) + 0.5
-    table["exit_step"] = np.arange(6) + 1
+    table["expected_steps"] = halting.astype(float) @ np.arange(1, 5)
+    table["exit_step"] = [1, 2, 3, 4, 1, 2]
     table["prediction"] = "dog"
     table["correct"] = pd.array([True, False, None, True, False, True], dtype="boolean")
     table["occlusion"] = np.linspace(0, 1, 6)

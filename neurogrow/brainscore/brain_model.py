@@ -6,7 +6,8 @@ region-to-layer map it selects layers by scoring public benchmarks (a download).
 :class:`NeurogrowBrainModel` implements the ``BrainModel`` interface itself, with these
 commitments (documented in ``docs/brainscore.md``):
 
-- **Input.** Each stimulus file is read with PIL, converted to RGB (greyscale for one-channel
+- **Input.** Each stimulus file is read with PIL and converted by :mod:`neurogrow.data.images`
+  (EXIF rotation, 16-bit, palette, CMYK, transparency on white) to RGB (greyscale for one-channel
   models), resized to the model's ``image_size`` (32 x 32 for the shipped models, bilinear) and
   normalised as in training (:func:`neurogrow.model.inputs.to_input`). The model's input spans
   :data:`VISUAL_DEGREES` degrees.
@@ -36,10 +37,10 @@ import torch
 from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly, NeuroidAssembly
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
-from PIL import Image
 
 from neurogrow.brainscore.labels import choice_classes
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
+from neurogrow.data.images import read_image
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.inference.forward import run_forward
 from neurogrow.io import activation_name
@@ -115,15 +116,7 @@ def load_images(paths: list[Path], image_size: int, channels: int) -> np.ndarray
     for i, path in enumerate(paths):
         if not path.is_file():
             raise DataError(f"{path}: stimulus file not found; every stimulus of the stimulus set must exist")
-        try:
-            with Image.open(path) as opened:
-                img = opened.convert(_MODES[channels])
-                if img.size != (image_size, image_size):
-                    img = img.resize((image_size, image_size), Image.Resampling.BILINEAR)
-                arr = np.asarray(img, dtype=np.uint8)
-        except OSError as exc:
-            raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
-        out[i] = arr[..., None] if arr.ndim == 2 else arr
+        out[i] = read_image(path, channels, image_size)  # the one image conversion (neurogrow.data.images)
     return out
 
 

@@ -46,6 +46,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args) -> int:
+    from contextlib import nullcontext
+
+    from neurogrow.outputs import output_lock
+
+    with output_lock(args.out) if args.out else nullcontext():  # one writer per --out, for the whole command
+        return _run(args)
+
+
+def _run(args) -> int:
     from neurogrow.api import compare_rsa
     from neurogrow.rsa.analysis import format_table
 

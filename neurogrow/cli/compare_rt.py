@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
 
@@ -54,6 +53,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         default=[],
         help="another model's times (extract .h5 or CSV; COLUMN default expected_steps/model_time) to compare E[t] with; repeatable",
     )
+    p.add_argument("--rt-unit", choices=("s", "ms"), default=None, help="unit of the human RTs (default: the format's: seconds; CIFAR-10H milliseconds); checked per file and subject")
+    p.add_argument("--rt-max", type=float, default=None, metavar="S", help="exclude trials slower than S seconds (counted in summary.json); without it an RT above 60 s is an error")
+    p.add_argument("--rt-min", type=float, default=None, metavar="S", help="exclude trials faster than S seconds (counted in summary.json)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing non-empty output folder")
     p.add_argument("--demo", action="store_true", help="run the shipped model on the shipped Geirhos stimuli and print the result")
     p.set_defaults(func=run)
@@ -75,10 +77,22 @@ def _options(args):
         mixed_model=not args.no_mixed_model,
         stimuli=args.stimuli,
         baselines=tuple(args.baseline),
+        rt_unit=args.rt_unit,
+        rt_max=args.rt_max,
+        rt_min=args.rt_min,
     )
 
 
 def run(args) -> int:
+    from contextlib import nullcontext
+
+    from neurogrow.outputs import output_lock
+
+    with output_lock(args.out) if args.out else nullcontext():  # one writer per --out, for the whole command
+        return _run(args)
+
+
+def _run(args) -> int:
     from neurogrow.api import compare_rt
     from neurogrow.rt import format_table
 
@@ -104,6 +118,9 @@ def run(args) -> int:
         mixed_model=not args.no_mixed_model,
         stimuli=args.stimuli,
         baseline=args.baseline,
+        rt_unit=args.rt_unit,
+        rt_max=args.rt_max,
+        rt_min=args.rt_min,
         overwrite=args.overwrite,
     )
     print(format_table(result.summary))
@@ -146,7 +163,7 @@ def run_demo(args) -> int:
         stim_dir, trial_dir = shipped_experiment(name, root)
         status(f"{name}: running the model on {stim_dir}")
         times = times_from_extract(extract_times(model, stim_dir))
-        human = load_human(trial_dir)
+        human = load_human(trial_dir, rt=options.rt_rules())
         label = stim_dir.relative_to(root).as_posix()
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {label}", "human": str(trial_dir)})
         results.append((name, result))
@@ -154,9 +171,12 @@ def run_demo(args) -> int:
     for name, result in results:
         print(f"== Geirhos et al. 2019, {name} ==")
         print(format_table(result.summary))
-    if args.out:  # written only once both analyses have succeeded
-        for name, result in results:
-            write_outputs(result, Path(args.out) / name, overwrite=args.overwrite)
+    if args.out:  # written only once both analyses have succeeded, as one folder renamed into place
+        from neurogrow.outputs import atomic_output_dir
+
+        with atomic_output_dir(args.out, args.overwrite) as tmp:
+            for name, result in results:
+                write_outputs(result, tmp / name)
     if args.out:
         print(f"wrote {args.out}")
     sys.stdout.flush()

@@ -49,6 +49,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from neurogrow.outputs import check_out_file, output_lock
+
+    check_out_file(args.out, args.overwrite)
+    with output_lock(args.out):  # one writer per --out; debris of a killed run is removed when writing
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from neurogrow.api import extract
 
     out = Path(args.out)

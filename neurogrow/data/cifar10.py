@@ -15,6 +15,7 @@ from PIL import Image
 
 from neurogrow.data.cache import default_cache_dir, save_npz_atomic, source_key
 from neurogrow.data.dataset import ImageDataset
+from neurogrow.data.images import to_array
 from neurogrow.data.paths import default_data_root
 from neurogrow.errors import DataError
 from neurogrow.progress import progress
@@ -98,7 +99,7 @@ def _decode_tarball(tar_path: Path) -> dict[str, np.ndarray]:
                     data = member_file.read()
                     try:
                         with Image.open(io.BytesIO(data)) as img:
-                            arr = np.asarray(img.convert("RGB"), dtype=np.uint8)
+                            arr = to_array(img, 3, f"{tar_path}:{name}")
                     except OSError as exc:
                         raise DataError(f"{tar_path}: member {name!r} is not a readable image ({exc})") from None
                     if shape is None:

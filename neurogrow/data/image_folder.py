@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import hashlib
-import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from neurogrow.data.dataset import ImageDataset
+from neurogrow.data.images import decode_image
 from neurogrow.errors import DataError
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-_MODES = {1: "L", 3: "RGB"}
+_CHANNELS = (1, 3)
 
 
 def _is_image(path: Path) -> bool:
@@ -32,32 +31,14 @@ def sha256_file(path: str | Path) -> str:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc}); expected a readable image file") from None
 
 
-def pil_to_array(img: Image.Image, channels: int = 3, size: int | None = None) -> np.ndarray:
-    """A PIL image as the uint8 (H, W, C) array the model reads: converted to RGB (C = 3) or
-    greyscale (C = 1), resized to ``size`` x ``size`` (bilinear) when given.
-
-    The one conversion used for image folders (:func:`load_image_folder`) and for
-    :func:`neurogrow.classify`.
-    """
-    if channels not in _MODES:
-        raise DataError(f"channels={channels}; expected 1 or 3")
-    img = img.convert(_MODES[channels])
-    if size is not None and img.size != (size, size):
-        img = img.resize((size, size), Image.Resampling.BILINEAR)
-    arr = np.asarray(img, dtype=np.uint8)
-    return arr[..., None] if arr.ndim == 2 else arr
-
-
-def _read(path: Path, mode: str, size: int | None) -> tuple[np.ndarray, str]:
-    """The image as a uint8 (H, W, C) array, and the SHA-256 of the file's bytes as read."""
-    channels = {m: c for c, m in _MODES.items()}[mode]
+def _read(path: Path, channels: int, size: int | None) -> tuple[np.ndarray, str]:
+    """The image as a uint8 (H, W, C) array (conversions: :mod:`neurogrow.data.images`), and the
+    SHA-256 of the file's bytes as read (read once, hashed and decoded)."""
     try:
         data = path.read_bytes()
-        with Image.open(io.BytesIO(data)) as img:
-            arr = pil_to_array(img, channels, size)
     except OSError as exc:
-        raise DataError(f"{path}: not a readable image ({exc}); expected a PNG or JPEG file") from None
-    return arr, sha256_bytes(data)
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc}); expected a PNG or JPEG file") from None
+    return decode_image(data, channels, size, str(path)), sha256_bytes(data)
 
 
 def load_image_folder(path: str | Path, size: int | None = None, channels: int = 3) -> ImageDataset:
@@ -82,7 +63,7 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
     root = Path(path).expanduser()
     if not root.is_dir():
         raise DataError(f"{root}: no such folder; expected DIR/<class>/<image> or a folder of images")
-    if channels not in _MODES:
+    if channels not in _CHANNELS:
         raise DataError(f"load_image_folder({root}): channels={channels}; expected 1 or 3")
     if size is not None and size < 1:
         raise DataError(f"load_image_folder({root}): size={size}; expected a positive integer")
@@ -101,7 +82,7 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
         files, labels = [f for f, _ in entries], [c for _, c in entries]
     if not files:
         raise DataError(f"{root}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files in DIR/<class>/ or DIR/")
-    read = [_read(f, _MODES[channels], size) for f in files]
+    read = [_read(f, channels, size) for f in files]
     arrays = [a for a, _ in read]
     for f, a in zip(files, arrays):
         if a.shape != arrays[0].shape:

@@ -19,11 +19,13 @@ from neurogrow.human.base import IMAGE_COLUMNS, TRIAL_COLUMNS, HumanData
 from neurogrow.human.cifar10h import is_cifar10h_header, load_cifar10h_counts, load_cifar10h_trials
 from neurogrow.human.geirhos import is_geirhos_header, load_geirhos
 from neurogrow.human.long_csv import is_long_header, load_long_csv
+from neurogrow.human.validate import RTRules
 
 __all__ = [
     "IMAGE_COLUMNS",
     "TRIAL_COLUMNS",
     "HumanData",
+    "RTRules",
     "detect_format",
     "load_cifar10h_counts",
     "load_cifar10h_trials",
@@ -65,13 +67,19 @@ def detect_format(path: str | os.PathLike) -> str:
     )
 
 
-def load_human(path: str | os.PathLike, labels: str | os.PathLike | None = None) -> HumanData:
-    """Load human data from ``path``, detecting its format (``labels``: CIFAR-10H counts only)."""
+def load_human(
+    path: str | os.PathLike, labels: str | os.PathLike | None = None, rt: RTRules | None = None
+) -> HumanData:
+    """Load human data from ``path``, detecting its format (``labels``: CIFAR-10H counts only).
+
+    ``rt``: the RT unit and explicit exclusions (:class:`~neurogrow.human.validate.RTRules`);
+    per-trial RTs are checked by :func:`~neurogrow.human.validate.check_trial_rts`.
+    """
     fmt = detect_format(path)
     if fmt == "geirhos2019":
-        return load_geirhos(path)
+        return load_geirhos(path, rt)
     if fmt == "long_csv":
-        return load_long_csv(path)
+        return load_long_csv(path, rt)
     if fmt == "cifar10h_trials":
-        return load_cifar10h_trials(path)
+        return load_cifar10h_trials(path, rt)
     return load_cifar10h_counts(path, labels=labels)

@@ -108,14 +108,14 @@ def check_rts(rt: np.ndarray, responded: np.ndarray, index: pd.Index, path: Path
         i = bad_nan[0]
         raise DataError(
             f"{path}: line {line_of(index[i])}: rt is missing or not finite for a trial with a response; "
-            f"expected a positive number of seconds{hint}"
+            f"expected a positive number (a reaction time){hint}"
             + (f" ({bad_nan.size} such rows)" if bad_nan.size > 1 else "")
         )
     bad_neg = np.flatnonzero(responded & (rt <= 0))
     if bad_neg.size:
         i = bad_neg[0]
         raise DataError(
-            f"{path}: line {line_of(index[i])}: rt is {rt[i]:g}; expected a positive number of seconds"
+            f"{path}: line {line_of(index[i])}: rt is {rt[i]:g}; expected a positive number (a reaction time)"
             + (f" ({bad_neg.size} such rows)" if bad_neg.size > 1 else "")
         )
 

@@ -40,6 +40,8 @@ class HumanData:
     reference: np.ndarray | None = field(default=None, repr=False)
     class_names: list[str] | None = None
     notes: list[str] = field(default_factory=list)
+    #: What :func:`neurogrow.human.validate.check_trial_rts` found and excluded (per-trial formats).
+    rt_checks: dict | None = None
 
     @property
     def has_trials(self) -> bool:

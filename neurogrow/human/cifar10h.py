@@ -33,6 +33,7 @@ from neurogrow.human._common import (
     require_columns,
 )
 from neurogrow.human.base import TRIAL_COLUMNS, HumanData
+from neurogrow.human.validate import RTRules, check_trial_rts
 
 CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 REQUIRED = ["annotator_id", "is_attn_check", "cifar10_test_set_idx", "reaction_time"]
@@ -43,7 +44,7 @@ def is_cifar10h_header(columns: list[str]) -> bool:
     return set(REQUIRED) <= set(columns)
 
 
-def load_cifar10h_trials(path: str | os.PathLike) -> HumanData:
+def load_cifar10h_trials(path: str | os.PathLike, rt: RTRules | None = None) -> HumanData:
     """Load the CIFAR-10H per-trial CSV (reaction times in ms -> seconds, attention checks dropped)."""
     path = Path(path)
     df = read_csv_text(path)
@@ -85,20 +86,38 @@ def load_cifar10h_trials(path: str | os.PathLike) -> HumanData:
         {
             "subject": df["annotator_id"].to_numpy(),
             "stimulus": [str(int(i)) for i in idx],
-            "rt": rt_ms / 1000.0,
+            "rt": rt_ms,
             "responded": responded,
             "correct": correct.to_numpy(),
             "category": category,
             "response": response,
+            "_line": [line_of(i) for i in df.index],
         }
     )
-    check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))
+    check_duplicates(trials, path, trials["_line"])
+    trials, checks = check_trial_rts(trials, "ms", rt, str(path))
     trials["correct"] = trials["correct"].astype("boolean")
     return HumanData(
         format="cifar10h_trials",
         source=str(path),
         trials=trials[TRIAL_COLUMNS].reset_index(drop=True),
         class_names=list(CLASS_NAMES),
+        rt_checks=checks,
+    )
+
+
+def match_hint(human: HumanData) -> str:
+    """What to add to a stimulus-matching error about these human data: how their stimuli are named."""
+    if not human.format.startswith("cifar10h"):
+        return ""
+    if human.counts is None:
+        return " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')"
+    n, k = human.counts.shape
+    classes = "" if k == len(CLASS_NAMES) else f"; it has {k} classes, CIFAR-10H has {len(CLASS_NAMES)}"
+    return (
+        f" ({human.source} is read as CIFAR-10H counts of shape ({n}, {k}): row i is CIFAR-10 test image i, "
+        f"stimulus '0'..'{n - 1}'{classes}; model times must name stimuli by test-set index, as "
+        "neurogrow extract --dataset cifar10 writes them)"
     )
 
 

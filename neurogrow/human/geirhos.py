@@ -26,6 +26,7 @@ from neurogrow.human._common import (
     stimulus_key,
 )
 from neurogrow.human.base import TRIAL_COLUMNS, HumanData
+from neurogrow.human.validate import RTRules, check_trial_rts
 
 REQUIRED = ["subj", "rt", "object_response", "category", "imagename"]
 NO_RESPONSE = {"na", ""}
@@ -81,8 +82,8 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
     return out
 
 
-def load_geirhos(path: str | os.PathLike) -> HumanData:
-    """Load a folder of Geirhos et al. (2019) subject CSVs (or one such CSV)."""
+def load_geirhos(path: str | os.PathLike, rt: RTRules | None = None) -> HumanData:
+    """Load a folder of Geirhos et al. (2019) subject CSVs (or one such CSV); RTs checked by ``rt`` rules."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.glob("*.csv") if p.is_file())
@@ -105,6 +106,13 @@ def load_geirhos(path: str | os.PathLike) -> HumanData:
         parts.append(read_geirhos_csv(f))
     trials = pd.concat(parts, ignore_index=True)
     check_duplicates(trials, trials["_file"], trials["_line"])
+    trials, checks = check_trial_rts(trials, "s", rt, str(path))
     trials["correct"] = trials["correct"].astype("boolean")
     notes = [f"skipped {len(skipped)} files that are not of human subjects: {', '.join(skipped)}"] if skipped else []
-    return HumanData(format="geirhos2019", source=str(path), trials=trials[TRIAL_COLUMNS].reset_index(drop=True), notes=notes)
+    return HumanData(
+        format="geirhos2019",
+        source=str(path),
+        trials=trials[TRIAL_COLUMNS].reset_index(drop=True),
+        notes=notes,
+        rt_checks=checks,
+    )

@@ -27,30 +27,26 @@ from neurogrow.human._common import (
     stimulus_key,
 )
 from neurogrow.human.base import TRIAL_COLUMNS, HumanData
+from neurogrow.human.validate import RTRules, check_trial_rts
 
 REQUIRED = ["subject", "stimulus", "rt"]
-#: A median RT above this many seconds is taken as a file in milliseconds.
-MAX_MEDIAN_RT_S = 100.0
 
 
 def is_long_header(columns: list[str]) -> bool:
     return set(REQUIRED) <= set(columns)
 
 
-def load_long_csv(path: str | os.PathLike) -> HumanData:
-    """Load a long-format per-trial CSV."""
+def load_long_csv(path: str | os.PathLike, rt: RTRules | None = None) -> HumanData:
+    """Load a long-format per-trial CSV (RTs in seconds unless ``rt.unit`` says otherwise)."""
     path = Path(path)
     df = read_csv_text(path)
     require_columns(df, REQUIRED, path, "long-format trial")
-    rt = parse_numbers(df["rt"], path, "rt")
+    rules, rt_values = rt, parse_numbers(df["rt"], path, "rt")
     if "response" in df.columns:
         responded = ~df["response"].str.lower().isin({"", "na", "nan", "none"}).to_numpy()
     else:
         responded = np.ones(len(df), dtype=bool)
-    check_rts(rt, responded, df.index, path)
-    med = np.median(rt[responded]) if responded.any() else np.nan
-    if np.isfinite(med) and med > MAX_MEDIAN_RT_S:
-        raise DataError(f"{path}: column rt has median {med:g}; expected seconds (divide milliseconds by 1000)")
+    check_rts(rt_values, responded, df.index, path)
     for col in ("subject", "stimulus"):
         empty = np.flatnonzero((df[col] == "").to_numpy())
         if empty.size:
@@ -69,17 +65,19 @@ def load_long_csv(path: str | os.PathLike) -> HumanData:
         {
             "subject": df["subject"].to_numpy(),
             "stimulus": df["stimulus"].map(stimulus_key).to_numpy(),
-            "rt": np.where(responded, rt, np.nan),
+            "rt": np.where(responded, rt_values, np.nan),
             "responded": responded,
             "correct": correct.astype("boolean").to_numpy(),
             "category": category.to_numpy(dtype=object),
             "response": [r if ok else None for r, ok in zip(response, responded)],
+            "_line": [line_of(i) for i in df.index],
         }
     )
-    check_duplicates(trials, path, pd.Series([line_of(i) for i in df.index]))
+    check_duplicates(trials, path, trials["_line"])
     conflict = trials.dropna(subset=["category"]).groupby("stimulus")["category"].nunique()
     if (conflict > 1).any():
         s = conflict[conflict > 1].index[0]
         raise DataError(f"{path}: stimulus {s!r} has more than one category; expected one category per stimulus")
+    trials, checks = check_trial_rts(trials, "s", rules, str(path))
     trials["correct"] = trials["correct"].astype("boolean")
-    return HumanData(format="long_csv", source=str(path), trials=trials[TRIAL_COLUMNS])
+    return HumanData(format="long_csv", source=str(path), trials=trials[TRIAL_COLUMNS], rt_checks=checks)

@@ -34,8 +34,9 @@ import numpy as np
 import pandas as pd
 
 from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.io.checks import check_model_time_values, check_step_times, sniff_times_file
 from neurogrow.model import halting as halting_rule
-from neurogrow.outputs import atomic_path
+from neurogrow.outputs import atomic_file
 
 __all__ = [
     "SCHEMA",
@@ -44,12 +45,15 @@ __all__ = [
     "TIME_COLUMNS",
     "StepArrays",
     "activation_name",
+    "check_model_time_values",
+    "check_step_times",
     "halting_summary",
     "parse_activation_name",
     "read_activations",
     "read_attrs",
     "read_step_arrays",
     "read_times",
+    "sniff_times_file",
     "write_times",
 ]
 
@@ -183,10 +187,10 @@ def write_times(
     """
     h5py = _h5py()
     path = Path(path)
-    if path.exists() and not overwrite:
-        raise NeurogrowError(f"{path}: already exists; pass --overwrite to replace it")
     if path.is_dir():
         raise NeurogrowError(f"{path}: is a folder; expected a .h5 file path")
+    if path.exists() and not overwrite:
+        raise NeurogrowError(f"{path}: already exists; pass --overwrite to replace it")
     probs = np.asarray(step_probs, dtype=np.float32)
     halt = np.asarray(halting, dtype=np.float32)
     class_names = [str(c) for c in class_names]
@@ -216,7 +220,8 @@ def write_times(
     for key, val in attrs.items():
         root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
 
-    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+    check_step_times(expected, exit_step, halt, table["stimulus"], f"write_times({path})", t_steps)
+    with atomic_file(path, overwrite) as tmp, h5py.File(tmp, "w") as f:
         for key, val in root_attrs.items():
             f.attrs[key] = val
         sdt = _str_dtype()
@@ -329,6 +334,12 @@ def read_times(path: str | os.PathLike) -> pd.DataFrame:
                 "prediction": _strings(f["prediction"]),
                 "correct": pd.array([None if c < 0 else bool(c) for c in corr], dtype="boolean"),
             }
+        )
+        halting = f["halting"][()] if "halting" in f else None
+        n_steps = f.attrs.get("n_steps")
+        check_step_times(
+            df["expected_steps"].to_numpy(), f["exit_step"][()], halting, df["stimulus"], str(path),
+            int(n_steps) if n_steps is not None else None,
         )
         if "extra" in f:
             for key in f["extra"]:

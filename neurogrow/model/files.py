@@ -4,10 +4,17 @@ A *model file* holds a trained model only: its window, weights, class names and 
 how it was trained. :func:`load_model_file` also reads the model out of a training checkpoint
 (:mod:`neurogrow.train.checkpoint`, which writes those with :func:`read_torch_file`'s formats).
 Files are written atomically (:func:`neurogrow.outputs.atomic_path`).
+
+Files written with ``record=True`` get their SHA-256 recorded in ``checksums.json`` beside them
+*before* the rename that puts them in place (with the checksum of the file they replace, so a
+kill between the two steps leaves a consistent pair); :func:`verify_checksum` checks a file
+against that record, which is how ``--resume`` knows that ``checkpoint.pt`` and ``model.pt`` are
+the files training wrote.
 """
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +23,11 @@ import torch
 from neurogrow.errors import CheckpointError
 from neurogrow.model.config import ModelConfig
 from neurogrow.model.lattice import LatticeRCNN
-from neurogrow.outputs import atomic_path
+from neurogrow.outputs import atomic_path, write_json
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "CHECKSUMS",
     "FORMAT_VERSION",
     "MODEL_FORMAT",
     "atomic_save",
@@ -28,17 +36,71 @@ __all__ = [
     "model_from_state",
     "read_torch_file",
     "save_model",
+    "verify_checksum",
 ]
 
 CHECKPOINT_FORMAT = "neurogrow-checkpoint"
 MODEL_FORMAT = "neurogrow-model"
 FORMAT_VERSION = 1
+#: Checksums of the files of a run directory, recorded when they are written.
+CHECKSUMS = "checksums.json"
 
 
-def atomic_save(obj: Any, path: str | Path) -> None:
-    """``torch.save`` atomically and durably (:func:`neurogrow.outputs.atomic_path`)."""
+def _read_checksums(folder: Path) -> dict:
+    path = folder / CHECKSUMS
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path}: unreadable checksum record ({exc}); expected JSON written by neurogrow train") from None
+    if not isinstance(data, dict):
+        raise CheckpointError(f"{path}: expected a JSON object of file checksums")
+    return data
+
+
+def _record_checksum(path: Path, digest: str) -> None:
+    """Record ``digest`` as the checksum of ``path`` (keeping the checksum of the file now there)."""
+    data = _read_checksums(path.parent)
+    entry = data.get(path.name) or {}
+    current = None
+    if path.exists():
+        known = {entry.get("sha256"), entry.get("previous")} - {None}
+        h = file_checksum(path)
+        current = h if (h in known or not entry) else None
+    data[path.name] = {"sha256": digest, "previous": current}
+    write_json(path.parent / CHECKSUMS, data)
+
+
+def verify_checksum(path: str | Path) -> bool:
+    """Check ``path`` against the checksum recorded when it was written.
+
+    Returns False when no checksum was recorded (a run from before checksums were recorded);
+    True when it matches; raises :class:`CheckpointError` when it does not.
+    """
+    path = Path(path)
+    entry = _read_checksums(path.parent).get(path.name)
+    if not entry:
+        return False
+    h = file_checksum(path)
+    if h not in {entry.get("sha256"), entry.get("previous")}:
+        raise CheckpointError(
+            f"{path}: checksum {h[:23]}... differs from the one recorded when it was written "
+            f"({str(entry.get('sha256'))[:23]}...); expected the file training wrote (it is truncated, corrupt or was changed)"
+        )
+    return True
+
+
+def atomic_save(obj: Any, path: str | Path, record: bool = False) -> None:
+    """``torch.save`` atomically and durably (:func:`neurogrow.outputs.atomic_path`).
+
+    ``record``: record the file's checksum in ``checksums.json`` (before the rename).
+    """
+    path = Path(path)
     with atomic_path(path, fsync=True) as tmp:
         torch.save(obj, tmp)
+        if record:
+            _record_checksum(path, file_checksum(tmp))
 
 
 def read_torch_file(path: str | Path, expected_format: str) -> dict:
@@ -69,8 +131,9 @@ def model_from_state(model_config: dict, state: dict, source: str = "state") -> 
     return model
 
 
-def save_model(path: str | Path, model: LatticeRCNN, summary: dict, half: bool = False) -> None:
-    """Write a trained model file (optionally with float16 weights, to halve its size)."""
+def save_model(path: str | Path, model: LatticeRCNN, summary: dict, half: bool = False, record: bool = False) -> None:
+    """Write a trained model file (optionally with float16 weights, to halve its size; ``record``:
+    its checksum in ``checksums.json``)."""
     state = {k: (v.half() if half and v.is_floating_point() else v).cpu() for k, v in model.state_dict().items()}
     atomic_save(
         {
@@ -81,6 +144,7 @@ def save_model(path: str | Path, model: LatticeRCNN, summary: dict, half: bool =
             "summary": summary,
         },
         path,
+        record=record,
     )
 
 

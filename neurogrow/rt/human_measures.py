@@ -15,6 +15,7 @@ import pandas as pd
 
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human import HumanData
+from neurogrow.human.cifar10h import match_hint
 from neurogrow.rt.model_times import match_stimuli
 from neurogrow.rt.options import COUNT_MEASURES, MIN_IMAGES, TRIAL_MEASURES, Options
 
@@ -86,7 +87,7 @@ def quantize(a: np.ndarray) -> np.ndarray:
 
 def match_to_human(model_times: pd.DataFrame, human: HumanData, options: Options) -> pd.DataFrame:
     """The model times matched to the human stimuli (:func:`~neurogrow.rt.model_times.match_stimuli`)."""
-    hint = " (CIFAR-10H stimuli are CIFAR-10 test-set indices, e.g. '17')" if human.format.startswith("cifar10h") else ""
+    hint = match_hint(human)
     return match_stimuli(model_times, human.stimuli, options.allow_unmatched, hint)
 
 

@@ -26,7 +26,6 @@ __all__ = [
     "times_from_extract",
 ]
 
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 #: Prefix of the model-times columns holding a baseline (``baseline:step1_entropy``).
 BASELINE_PREFIX = "baseline:"
 #: Baselines computed from the per-step class probabilities of the same times file.
@@ -136,12 +135,11 @@ def add_baseline_file(model: pd.DataFrame, spec: str, column: str = "expected_st
 
 
 def is_hdf5(path: Path) -> bool:
-    """Whether ``path`` starts with the HDF5 signature."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(8) == HDF5_MAGIC
-    except OSError:
-        return False
+    """Whether ``path`` is an HDF5 times file, by its content (:func:`neurogrow.io.times.sniff_times_file`:
+    a ``.h5`` name without the HDF5 signature is an error, not a CSV)."""
+    from neurogrow.io.times import sniff_times_file
+
+    return sniff_times_file(path) == "hdf5"
 
 
 def model_times_frame(table: pd.DataFrame, column: str = "expected_steps", source: str = "model times") -> pd.DataFrame:
@@ -169,6 +167,9 @@ def model_times_frame(table: pd.DataFrame, column: str = "expected_steps", sourc
         raise DataError(
             f"{source}: stimulus {out['stimulus'].iloc[i]!r} has model time {t.iloc[i]!r}; expected a finite number"
         )
+    from neurogrow.io.times import check_model_time_values
+
+    check_model_time_values(out["model_time"].to_numpy(), out["stimulus"], source)
     dup = out["stimulus"].duplicated()
     if dup.any():
         raise DataError(f"{source}: stimulus {out['stimulus'][dup].iloc[0]!r} appears more than once; expected one row per stimulus")
@@ -216,6 +217,9 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
     if bad.size:
         i = bad[0]
         raise DataError(f"{path}: line {line_of(df.index[i])}: model_time is {df['model_time'].iloc[i]!r}; expected a finite number")
+    from neurogrow.io.times import check_model_time_values
+
+    check_model_time_values(values, df["stimulus"], str(path), [line_of(i) for i in df.index])
     empty = np.flatnonzero((df["stimulus"] == "").to_numpy())
     if empty.size:
         raise DataError(f"{path}: line {line_of(df.index[empty[0]])}: stimulus is empty; expected a file name")

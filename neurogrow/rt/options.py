@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.human.validate import RTRules
 
 __all__ = [
     "COUNT_MEASURES",
@@ -61,6 +62,11 @@ class Options:
         :func:`~neurogrow.rt.compare_rt`.
     progress
         Show progress (None/True: unless quiet; False: never).
+    rt_unit
+        Unit of the human RTs, ``s`` or ``ms`` (``--rt-unit``; None: the format's documented unit).
+    rt_max, rt_min
+        Exclude trials slower / faster than this many seconds (``--rt-max``/``--rt-min``; counted
+        in ``summary.json`` under ``rt_checks``). Rules: :mod:`neurogrow.human.validate`.
     """
 
     measure: str | None = None  #: None: mean_log_rt for per-trial data, entropy for counts
@@ -75,6 +81,13 @@ class Options:
     stimuli: str | None = None  #: the human experiment's images: a folder or a manifest CSV stimulus,sha256
     baselines: tuple[str, ...] = ()  #: --baseline FILE[:COLUMN] specs (loaded by compare_rt)
     progress: bool | None = None  #: progress (neurogrow.progress): None/True = shown unless quiet, False = never
+    rt_unit: str | None = None  #: unit of the human RTs (s or ms); None: the format's documented unit
+    rt_max: float | None = None  #: exclude trials slower than this many seconds (counted in rt_checks)
+    rt_min: float | None = None  #: exclude trials faster than this many seconds
+
+    def rt_rules(self) -> RTRules:
+        """The RT unit and exclusions as :class:`~neurogrow.human.validate.RTRules` (checked there)."""
+        return RTRules(self.rt_unit, self.rt_max, self.rt_min)
 
     def validate(self) -> None:
         if self.measure is not None and self.measure not in MEASURES:
@@ -84,3 +97,4 @@ class Options:
                 raise NeurogrowError(f"--{name.replace('_', '-')} {getattr(self, name)}: expected an integer >= {low}")
         if self.model_time not in MODEL_TIME_COLUMNS:
             raise NeurogrowError(f"--model-time {self.model_time}: expected one of {', '.join(MODEL_TIME_COLUMNS)}")
+        self.rt_rules()

@@ -198,4 +198,5 @@ def build_summary(stats: dict, human, per_image: pd.DataFrame, excluded, trials,
         "baselines": stats["baselines"],
         "mixed_model": stats["mixed"] or {"coef": None, "ci95": [None, None], "p": None, "note": "needs per-trial data from at least 2 subjects"},
         "notes": list(human.notes),
+        "rt_checks": human.rt_checks,
     }

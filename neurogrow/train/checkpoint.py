@@ -4,6 +4,9 @@ A *checkpoint* (``checkpoint.pt`` in a run directory) holds everything needed to
 resume: model window and weights, optimizer state, random generators, the epoch
 reached and the metrics so far. Model files (a trained model only) are written and read by
 :mod:`neurogrow.model.files`; their functions are re-exported here for existing callers.
+
+Checkpoints get their SHA-256 recorded in ``checksums.json`` when they are written
+(:data:`~neurogrow.model.files.CHECKSUMS`); ``--resume`` checks them with :func:`verify_checksum`.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 from neurogrow.errors import CheckpointError
 from neurogrow.model.files import (
     CHECKPOINT_FORMAT,
+    CHECKSUMS,
     FORMAT_VERSION,
     MODEL_FORMAT,
     atomic_save,
@@ -21,10 +25,12 @@ from neurogrow.model.files import (
     model_from_state,
     read_torch_file,
     save_model,
+    verify_checksum,
 )
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "CHECKSUMS",
     "FORMAT_VERSION",
     "MODEL_FORMAT",
     "atomic_save",
@@ -34,12 +40,13 @@ __all__ = [
     "model_from_state",
     "save_checkpoint",
     "save_model",
+    "verify_checksum",
 ]
 
 
 def save_checkpoint(path: str | Path, **fields: Any) -> None:
-    """Write a resumable checkpoint atomically."""
-    atomic_save({"format": CHECKPOINT_FORMAT, "version": FORMAT_VERSION, **fields}, path)
+    """Write a resumable checkpoint atomically, its checksum recorded in ``checksums.json``."""
+    atomic_save({"format": CHECKPOINT_FORMAT, "version": FORMAT_VERSION, **fields}, path, record=True)
 
 
 def load_checkpoint(path: str | Path) -> dict:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -252,8 +253,112 @@ def load_config(path: str | Path | None = None, overrides: list[str] | None = No
 
 
 def config_from_dict(data: dict) -> TrainConfig:
-    """Build a :class:`TrainConfig` from a nested dict (as saved in a run directory)."""
-    return _build(TrainConfig, data, "")
+    """Build a :class:`TrainConfig` from a nested dict (as saved in a run directory); values are
+    checked by :func:`check_config`."""
+    return check_config(_build(TrainConfig, data, ""))
+
+
+def _in(lo=None, hi=None, lo_open=False, hi_open=False):
+    def test(v) -> bool:
+        if lo is not None and (v <= lo if lo_open else v < lo):
+            return False
+        return not (hi is not None and (v >= hi if hi_open else v > hi))
+
+    text = " and ".join(
+        t
+        for t in (
+            None if lo is None else f"{'>' if lo_open else '>='} {lo:g}",
+            None if hi is None else f"{'<' if hi_open else '<='} {hi:g}",
+        )
+        if t
+    )
+    return test, text
+
+
+#: The allowed range of every numeric config value (types are checked by :func:`_check_value`).
+RANGES: dict[str, tuple] = {
+    "seed": _in(0),
+    "eval_every": _in(1),
+    "eval_batch_size": _in(1),
+    "data.train_subset": _in(0),
+    "data.test_subset": _in(0),
+    "data.max_shift": _in(0),
+    "data.synthetic_size": _in(2),
+    "model.in_channels": _in(1),
+    "model.num_classes": _in(2),
+    "model.image_size": _in(1),
+    "model.max_channels": _in(1),
+    "model.max_layers": _in(1),
+    "model.max_steps": _in(1),
+    "model.kernel_size": _in(1),
+    "model.min_resolution": _in(1),
+    "costs.breadth_price": _in(0),
+    "costs.depth_price": _in(0),
+    "costs.time_price": _in(0),
+    "costs.rank_slope": _in(0),
+    "growth.every_epochs": _in(1),
+    "growth.every_steps": _in(0),
+    "growth.until_fraction": _in(0, 1),
+    "growth.grow_threshold": _in(0),
+    "growth.grow_fraction": _in(0, lo_open=True),
+    "growth.dead_threshold": _in(0),
+    "growth.depth_grow_threshold": _in(0),
+    "growth.time_grow_threshold": _in(0, 1),
+    "growth.time_prune_threshold": _in(0, 1),
+    "optim.epochs": _in(1),
+    "optim.batch_size": _in(1),
+    "optim.lr": _in(0, lo_open=True),
+    "optim.momentum": _in(0, 1, hi_open=True),
+    "optim.weight_decay": _in(0),
+    "optim.label_smoothing": _in(0, 1, hi_open=True),
+    "optim.warmup_fraction": _in(0, 1),
+    "optim.step_supervision": _in(0, 1),
+}
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def _walk(obj, prefix: str = ""):
+    for f in dataclasses.fields(obj):
+        v = getattr(obj, f.name)
+        if dataclasses.is_dataclass(v):
+            yield from _walk(v, f"{prefix}{f.name}.")
+        else:
+            yield f"{prefix}{f.name}", v
+
+
+def check_config(config: TrainConfig) -> TrainConfig:
+    """Check every value of ``config`` for its range (:data:`RANGES`), finiteness and allowed names.
+
+    Raises :class:`ConfigError` naming the first bad key, its value and what was expected; runs
+    before anything is written or loaded.
+    """
+    from neurogrow.data import DATASET_NAMES
+
+    for key, value in _walk(config):
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, float) and not math.isfinite(v):
+                raise ConfigError(f"config key {key!r}: {v!r}; expected a finite number")
+        if key in RANGES and not isinstance(value, list):
+            test, text = RANGES[key]
+            if not test(value):
+                raise ConfigError(f"config key {key!r}: {value!r} is out of range; expected a value {text}")
+    if config.device not in DEVICES:
+        raise ConfigError(f"config key 'device': {config.device!r}; expected one of {', '.join(DEVICES)}")
+    d = config.data
+    if d.dataset not in (*DATASET_NAMES, "synthetic"):
+        raise ConfigError(f"config key 'data.dataset': {d.dataset!r}; expected one of {', '.join((*DATASET_NAMES, 'synthetic'))}")
+    if isinstance(d.classes, int) and (d.classes < 0 or d.classes == 1):
+        raise ConfigError(f"config key 'data.classes': {d.classes}; expected 0 (all classes) or a number of classes >= 2")
+    if isinstance(d.classes, list) and (len(d.classes) < 2 or len(set(d.classes)) != len(d.classes)):
+        raise ConfigError(f"config key 'data.classes': {d.classes}; expected at least 2 distinct class names")
+    g = config.growth
+    if g.time_prune_threshold > g.time_grow_threshold:
+        raise ConfigError(
+            f"config keys 'growth.time_prune_threshold' ({g.time_prune_threshold}) > 'growth.time_grow_threshold' "
+            f"({g.time_grow_threshold}); expected prune <= grow"
+        )
+    return config
 
 
 def config_differences(a: dict, b: dict, prefix: str = "") -> list[str]:

@@ -7,6 +7,13 @@ the test split evaluated, one line of metrics appended to ``metrics.jsonl`` and 
 checkpoint written atomically. ``resume=True`` continues from the last checkpoint;
 on the CPU a resumed run reproduces an uninterrupted one exactly.
 
+Before anything is written: the config is checked (:func:`~neurogrow.train.config.check_config`),
+the output location must be a writable folder, and the data are loaded. A run directory is
+locked while a process trains into it (:func:`neurogrow.outputs.output_lock`), and temporary
+files of a killed run are removed. ``--resume`` verifies ``checkpoint.pt`` and ``model.pt``
+against the checksums recorded when they were written; a finished run is reported as finished
+and left alone; a ``model.pt`` without its ``checkpoint.pt`` is an error, never a silent retrain.
+
 Longer than 400 lines because the Trainer's set-up, epoch loop, mid-epoch resume state and
 checkpointing share one object's state; the step itself lives in :mod:`neurogrow.train.step`.
 """
@@ -16,7 +23,9 @@ import copy
 import dataclasses
 import json
 import math
+import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -31,15 +40,17 @@ from neurogrow.model.costs import breadth_cost, depth_cost
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
-from neurogrow.outputs import write_json, write_text
+from neurogrow.outputs import check_writable, output_lock, remove_temp_files, write_json, write_text
 from neurogrow.progress import progress as _progress
 from neurogrow.train.checkpoint import (
     load_checkpoint,
+    load_model_file,
     model_from_state,
     save_checkpoint,
     save_model,
+    verify_checksum,
 )
-from neurogrow.train.config import TrainConfig, config_differences
+from neurogrow.train.config import TrainConfig, check_config, config_differences
 from neurogrow.train.distributed import Parallel, process_group
 from neurogrow.train.step import TrainStep, check_compile
 
@@ -127,14 +138,16 @@ class Trainer:
         progress: bool = True,
         parallel: Parallel | None = None,
     ):
-        self.config = config
+        self.config = check_config(config)
         self.out = Path(out_dir)
         self.parallel = parallel or Parallel()
         self.progress = progress and self.parallel.is_main
         self.device = self.parallel.place(resolve_device(config.device))
         if self.parallel.is_main:
+            self._check_out(resume)
+        self.train_data, self.test_data = load_data(config)  # resolved before the run folder is created
+        if self.parallel.is_main:
             self._prepare_dir(resume)
-        self.train_data, self.test_data = load_data(config)
         self.data_gen = torch.Generator().manual_seed(config.seed)
         self.init_gen = torch.Generator().manual_seed(config.seed + 1)
         self.history: list[dict] = []
@@ -155,10 +168,38 @@ class Trainer:
             self.optimizer = make_optimizer(self.model, o.lr, o.momentum, o.weight_decay)
 
     # ------------------------------------------------------------------ set-up
+    def _check_out(self, resume: bool) -> None:
+        """Refuse an output that is a file, unwritable, or a run that cannot be resumed; nothing is written."""
+        out = self.out
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"{out}: exists and is not a folder; expected a run directory for --out")
+        check_writable(out / CONFIG if out.is_dir() else out)
+        ckpt, model = out / CHECKPOINT, out / FINAL_MODEL
+        if not out.is_dir():
+            return
+        started = ckpt.exists() or model.exists() or (out / METRICS).exists()
+        if not resume:
+            if started:
+                raise ConfigError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
+            return
+        if model.exists() and not ckpt.exists():
+            raise CheckpointError(
+                f"{model} exists but {ckpt.name} is missing; cannot resume or verify this run "
+                "(expected both; move model.pt away, or choose another --out, to train from scratch)"
+            )
+        if ckpt.exists():
+            verify_checksum(ckpt)
+        if model.exists() and not verify_checksum(model):
+            load_model_file(model)  # no recorded checksum (an older run): at least it must load
+
     def _prepare_dir(self, resume: bool) -> None:
+        remove_temp_files(self.out)  # of a killed earlier run (the run directory is locked)
         saved = self.out / CONFIG
         current = self.config.to_dict()
-        if saved.exists():
+        started = any((self.out / f).exists() for f in (CHECKPOINT, FINAL_MODEL, METRICS))
+        if saved.exists() and not started:  # a run that failed before its first epoch: start it afresh
+            write_json(saved, current)
+        elif saved.exists():
             if not resume:
                 raise ConfigError(f"{self.out} already holds a run; pass --resume to continue it or choose another --out")
             try:
@@ -220,6 +261,10 @@ class Trainer:
         images, labels = self.train_images, self.train_labels
         assert images is not None and labels is not None  # loaded just above
         amp = cfg.amp and self.device.type == "cuda"
+        if self.history and self.start_epoch >= cfg.optim.epochs and (self.out / FINAL_MODEL).exists():
+            if self.parallel.is_main:
+                print(f"{self.out}: the run already finished ({self.start_epoch} epochs); nothing to do", file=sys.stderr)
+            return self.history[-1]
         self.net = self.parallel.wrap(self.model)
         self.train_step = TrainStep(
             self.model,
@@ -299,7 +344,7 @@ class Trainer:
             self._end_epoch(epoch + 1, row)
         if self.parallel.is_main and self.history and not (self.out / FINAL_MODEL).exists():
             # killed between the last checkpoint and the model file: write it now
-            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
+            save_model(self.out / FINAL_MODEL, self.model, self.final_summary(), record=True)
         return self.history[-1] if self.history else {}
 
     def _device_sums(self, sums: dict) -> dict:
@@ -363,7 +408,7 @@ class Trainer:
         write_text(metrics, "\n".join([*kept, line]) + "\n")
         self._save_checkpoint(epochs_done)
         if epochs_done == self.config.optim.epochs:
-            save_model(self.out / FINAL_MODEL, self.model, self.final_summary())
+            save_model(self.out / FINAL_MODEL, self.model, self.final_summary(), record=True)
         if self.progress:
             acc = f" test_acc={row['test_accuracy']:.4f}" if "test_accuracy" in row else ""
             tqdm.write(
@@ -415,8 +460,13 @@ def train(
     With ``distributed=True`` this process is one rank of a job launched by torchrun
     (see :mod:`neurogrow.train.distributed`); every rank returns the final metrics.
     """
+    check_config(config)
     if not distributed:
-        return Trainer(config, out_dir, resume=resume, progress=progress).run()
-    with process_group(resolve_device(config.device), config.optim.batch_size) as parallel:
+        with output_lock(out_dir):  # one process per run directory
+            return Trainer(config, out_dir, resume=resume, progress=progress).run()
+    with (
+        process_group(resolve_device(config.device), config.optim.batch_size) as parallel,
+        output_lock(out_dir) if parallel.is_main else nullcontext(),
+    ):
         return Trainer(config, out_dir, resume=resume, progress=progress, parallel=parallel).run()
 
