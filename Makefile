@@ -7,10 +7,10 @@ export RESULTCACHING_DISABLE := 1
 
 .PHONY: setup demo test test-slow clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,brainscore]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,brainscore]'
 	touch $@
 
 setup: $(VENV)/.installed

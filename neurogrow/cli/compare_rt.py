@@ -6,11 +6,11 @@ silhouette stimuli in ``human_data/`` and prints the comparison (:func:`run_demo
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.human.shipped import shipped_human_data_dir
 
 #: The demo's experiments: name, stimulus folder and trial folder under ``human_data/geirhos2019``.
 DEMO_EXPERIMENTS = [
@@ -86,11 +86,8 @@ def run(args) -> int:
 
 
 def human_data_dir() -> Path:
-    """The shipped ``human_data/`` folder (``$NEUROGROW_HUMAN_DATA`` overrides it)."""
-    env = os.environ.get("NEUROGROW_HUMAN_DATA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / "human_data"
+    """The shipped ``human_data/`` folder (``$NEUROGROW_HUMAN_DATA`` overrides it); see :mod:`neurogrow.human.shipped`."""
+    return shipped_human_data_dir()
 
 
 def run_demo(args) -> int:
