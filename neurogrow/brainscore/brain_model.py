@@ -165,6 +165,16 @@ class NeurogrowBrainModel(BrainModel):
     def visual_degrees(self) -> int:
         return VISUAL_DEGREES
 
+    # The torch modules behind the model, for Brain-Score's metadata generator (parameter and
+    # layer counts), which reads ``modules()`` and ``parameters()`` of the model it loads.
+    def modules(self):
+        """The torch modules of the underlying network."""
+        return self.model.modules()
+
+    def parameters(self):
+        """The torch parameters of the underlying network."""
+        return self.model.parameters()
+
     # ------------------------------------------------------------------ commitments
     def recording_names(self, region: str) -> list[str]:
         """Names of the recordings of ``region``, one per step: ``layer4-t1`` ... (steps from 1)."""

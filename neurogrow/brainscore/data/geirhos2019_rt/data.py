@@ -1,19 +1,23 @@
 """Geirhos et al. (2019) edge and silhouette experiments as a Brain-Score StimulusSet and BehavioralAssembly.
 
-The data are read from the shipped ``human_data/geirhos2019`` folder (``$NEUROGROW_HUMAN_DATA``
-names another ``human_data`` folder); the trials are parsed by :func:`neurogrow.human.load_human`.
+The stimuli and trials ship with neurogrow (``human_data/geirhos2019`` of the repository, the
+package data ``neurogrow/_human_data/geirhos2019`` of the wheel; ``$NEUROGROW_HUMAN_DATA`` names
+another ``human_data`` folder: :func:`neurogrow.human.shipped.shipped_human_data_dir`). The trials
+are parsed by :func:`neurogrow.human.load_human`.
 
-StimulusSet: one row per image, ``stimulus_id`` ``<experiment>-<file stem>`` (``edge-oven10``:
-the same file names occur in both experiments), ``filename`` (``<category>/<file>``),
-``image_label`` and ``truth`` (the category), ``experiment``.
+StimulusSet (identifier ``Geirhos2019_rt_<experiment>``): one row per image, ``stimulus_id``
+``<experiment>-<file stem>`` (``edge-oven10``: the same file names occur in both experiments),
+``filename`` (``<category>/<file>``), ``image_label`` and ``truth`` (the category), ``experiment``.
 
-BehavioralAssembly: one ``presentation`` per trial, values = RT in seconds from the onset of the
-response screen (NaN for a trial without response), with coordinates ``stimulus_id``,
-``subject``, ``responded``, ``correct`` (1.0/0.0, NaN without response), ``truth``, ``experiment``.
+BehavioralAssembly (identifier ``Geirhos2019_rt_<experiment>``): one ``presentation`` per trial
+(10 subjects x 160 images), values = reaction time in seconds from the onset of the response
+screen (NaN for a trial without response), with coordinates ``response_time`` (the same values,
+under the name Brain-Score's Geirhos2021 assemblies use), ``stimulus_id``, ``subject``,
+``responded``, ``correct`` (1.0/0.0, NaN without response), ``truth``, ``experiment``;
+``assembly.stimulus_set`` is its StimulusSet.
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +26,7 @@ from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 
 from neurogrow.errors import DataError
 from neurogrow.human import load_human
+from neurogrow.human.shipped import shipped_human_data_dir
 
 __all__ = ["EXPERIMENTS", "geirhos2019_dir", "load_stimulus_set", "load_assembly"]
 
@@ -33,10 +38,8 @@ EXPERIMENTS = {
 
 
 def geirhos2019_dir() -> Path:
-    """``human_data/geirhos2019`` of the source tree, or of ``$NEUROGROW_HUMAN_DATA``."""
-    env = os.environ.get("NEUROGROW_HUMAN_DATA")
-    root = Path(env) if env else Path(__file__).resolve().parents[4] / "human_data"
-    return root / "geirhos2019"
+    """The shipped ``geirhos2019`` folder (see :func:`neurogrow.human.shipped.shipped_human_data_dir`)."""
+    return shipped_human_data_dir() / "geirhos2019"
 
 
 def _check_experiment(experiment: str) -> tuple[str, str]:
@@ -92,6 +95,7 @@ def load_assembly(experiment: str, root: str | Path | None = None) -> Behavioral
             "subject": ("presentation", trials["subject"].to_numpy(dtype=object)),
             "responded": ("presentation", trials["responded"].to_numpy(dtype=bool)),
             "correct": ("presentation", correct),
+            "response_time": ("presentation", trials["rt"].to_numpy(dtype=float)),
             "truth": ("presentation", trials["category"].to_numpy(dtype=object)),
             "experiment": ("presentation", np.array([experiment] * len(trials), dtype=object)),
         },
