@@ -58,16 +58,16 @@ def test_decoder_evidence_is_cross_validated_and_decodes_identical_bins_once():
 
 
 def test_images_whose_category_appears_later_get_later_solution_times():
-    # 40 images of two categories; the category signal appears in bin k(i) for image i
+    # 80 images of four categories; image i carries its category's signal from bin onset(i) on
     rng = np.random.default_rng(1)
-    n, f = 40, 6
-    labels = np.tile(["a", "b"], n // 2)
+    n, f = 80, 8
+    codes = np.tile(np.arange(4), n // 4)
+    labels = np.array(["a", "b", "c", "d"])[codes]
     onset = np.repeat([0, 1, 2, 3], n // 4)
     bins = [(70 + 10 * b, 80 + 10 * b) for b in range(5)]
-    sign = np.where(labels == "a", 1.0, -1.0)
     features = rng.normal(scale=0.3, size=(n, f, len(bins)))
     for i in range(n):
-        features[i, :, onset[i]:] += 3 * sign[i]
+        features[i, codes[i], onset[i]:] += 3
     metric = load_metric("solution_time_rt", n_folds=5)
     times, varying = metric.solution_times(recordings(features, labels, bins))
     assert varying
