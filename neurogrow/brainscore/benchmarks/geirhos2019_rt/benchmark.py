@@ -16,7 +16,7 @@ One benchmark per experiment (edge drawings, filled silhouettes; 160 images of 1
 - **ceiling**: split-half reliability of the human RT over subjects, Spearman-Brown corrected and
   averaged over all distinct splits of the 10 subjects into 5 + 5
   (:func:`neurogrow.stats.split_half_trials`, :func:`neurogrow.stats.ceiling_from_halves`);
-- **score**: raw / ceiling (Brain-Score's ``ceil_score``), bounded to [0, 1] (``bound_score``); ``raw`` and
+- **score**: raw / ceiling, bounded to [0, 1] (Brain-Score's ``bound_score``); ``raw`` and
   ``ceiling`` attributes are scalar Scores.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from brainscore_core.metrics import Score
 from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly
 from brainscore_vision.benchmark_helpers import bound_score
 from brainscore_vision.benchmark_helpers.screen import place_on_screen
-from brainscore_vision.benchmarks import BenchmarkBase, ceil_score
+from brainscore_vision.benchmarks import BenchmarkBase
 
 from neurogrow.errors import NeurogrowError
 
@@ -178,8 +178,11 @@ class Geirhos2019ReactionTime(BenchmarkBase):
             candidate.start_recording("IT", time_bins=TIME_BINS)
             recordings = candidate.look_at(stimulus_set, number_of_trials=self._number_of_trials)
             raw = self._metric(recordings, self._human())
-        score = ceil_score(Score(float(raw)), self.ceiling)
-        bound_score(score)
+        ceiling = self.ceiling
+        score = Score(float(raw) / float(ceiling))
+        bound_score(score)  # before the attributes: bound_score's in-place write reaches a Score's attrs too
+        score.attrs[Score.RAW_VALUES_KEY] = Score(float(raw))
+        score.attrs["ceiling"] = ceiling
         score.attrs["rt_source"] = self.rt_source
         score.attrs["experiment"] = self.experiment
         score.attrs["per_image"] = pd.DataFrame(
