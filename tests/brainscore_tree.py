@@ -118,6 +118,29 @@ def _generate_metadata(folder: Path, kind: str, scratch: Path) -> dict:
     }
 
 
+def _change_parser(tree: Path) -> dict:
+    """What Brain-Score's CI makes of a pull request that adds the bundled plugin folders."""
+    from brainscore_core.plugin_management.parse_plugin_changes import get_plugin_ids, parse_plugin_changes
+
+    files = [
+        f"brainscore_vision/{kind}/{folder.name}/{path.relative_to(folder)}"
+        for kind in KINDS
+        for folder in sorted((tree / kind).iterdir())
+        if folder.is_dir() and not folder.is_symlink()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and "__pycache__" not in path.parts
+    ]
+    cwd = os.getcwd()
+    os.chdir(tree.parent)  # Brain-Score's CI runs it from the repository root, with paths relative to it
+    try:
+        info = parse_plugin_changes(" ".join(files), "brainscore_vision")
+        for kind in ("models", "benchmarks"):
+            info[f"new_{kind}"] = get_plugin_ids(kind, info["changed_plugins"][kind], "brainscore_vision")
+    finally:
+        os.chdir(cwd)
+    return info
+
+
 def check(tree: Path, score_model: str, scratch: Path) -> dict:
     """Brain-Score's loaders, scoring and metadata generation on every bundled plugin; a JSON-able report."""
     import math
@@ -164,6 +187,7 @@ def check(tree: Path, score_model: str, scratch: Path) -> dict:
             "ceiling": ceiling.item(),
             "ceiling_ndim": int(ceiling.ndim),
         }
+    report["change_parser"] = _change_parser(tree)
     report["metadata"] = {}
     for kind in ("models", "benchmarks"):
         for folder in sorted((tree / kind).iterdir()):

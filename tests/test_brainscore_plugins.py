@@ -139,6 +139,13 @@ def check_report(report: dict, tree: Path) -> None:
         assert score["score"] == pytest.approx(min(max(score["raw"] / score["ceiling"], 0), 1), abs=1e-12)
         if identifier in ADAPTIVE_SCORES:
             assert score["raw"] == pytest.approx(ADAPTIVE_SCORES[identifier], abs=1e-9)
+    parsed = report["change_parser"]
+    assert parsed["modifies_plugins"] and sorted(parsed["new_models"]) == sorted(MODEL_IDS)
+    assert sorted(parsed["new_benchmarks"]) == sorted(BENCHMARK_IDS)
+    assert {k: sorted(v) for k, v in parsed["changed_plugins"].items()} == {
+        "models": ["neurogrow_blt_cifar10"], "benchmarks": ["geirhos2019_rt"], "data": ["geirhos2019_rt"],
+        "metrics": ["solution_time_rt"],
+    }
     model_meta = report["metadata"]["models/neurogrow_blt_cifar10"]
     assert model_meta["generated_errors"] == [] and model_meta["shipped_errors"] == []
     generated = model_meta["generated"]["models"]

@@ -32,6 +32,7 @@ from neurogrow.brainscore.registry import (  # noqa: E402
     model_identifier,
     model_ids,
     score,
+    score_candidate,
 )
 
-__all__ = ["benchmark_ids", "brain_model", "group_ids", "load_benchmark", "load_model", "model_identifier", "model_ids", "score"]
+__all__ = ["benchmark_ids", "brain_model", "group_ids", "load_benchmark", "load_model", "model_identifier", "model_ids", "score", "score_candidate"]

@@ -30,6 +30,7 @@ __all__ = [
     "load_model",
     "load_benchmark",
     "score",
+    "score_candidate",
 ]
 
 PLUGIN_ROOT = Path(__file__).resolve().parent
@@ -168,16 +169,28 @@ def _group_score(group: str, scores: list):
     return result
 
 
-def score(model: str, benchmark: str, rt_source: str | None = None):
-    """Score a model on a benchmark or a group (both by identifier) and return the ceiled Brain-Score ``Score``.
+def _benchmarks(benchmark: str, rt_source: str | None) -> list:
+    return [load_benchmark(b, rt_source) for b in GROUPS.get(benchmark, (benchmark,))]
 
-    A group's score is the mean of its benchmarks' scores (``attrs['members']`` holds each).
-    """
-    members = GROUPS.get(benchmark, (benchmark,))
-    benches = [load_benchmark(b, rt_source) for b in members]  # checks the identifiers before the model is loaded
-    candidate = load_model(model)
+
+def _score(candidate, benchmark: str, benches: list):
     scores = [bench(candidate) for bench in benches]
     result = _group_score(benchmark, scores) if benchmark in GROUPS else scores[0]
     result.attrs["model_identifier"] = candidate.identifier
     result.attrs["benchmark_identifier"] = benchmark
     return result
+
+
+def score_candidate(candidate, benchmark: str, rt_source: str | None = None):
+    """Score a loaded BrainModel on a benchmark or a group (see :func:`score`)."""
+    return _score(candidate, benchmark, _benchmarks(benchmark, rt_source))
+
+
+def score(model: str, benchmark: str, rt_source: str | None = None):
+    """Score a model on a benchmark or a group (both by identifier) and return the ceiled Brain-Score ``Score``.
+
+    A group's score is the mean of its benchmarks' scores (``attrs['members']`` holds each).
+    ``rt_source`` (``decoding``, the default, or ``native``) chooses the Geirhos benchmarks' model RT.
+    """
+    benches = _benchmarks(benchmark, rt_source)  # checks the identifiers before the model is loaded
+    return _score(load_model(model), benchmark, benches)
