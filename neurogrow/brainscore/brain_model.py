@@ -24,8 +24,9 @@ commitments (documented in ``docs/brainscore.md``):
   stimuli returns these class probabilities, and with fitting stimuli (a ``StimulusSet`` with an
   ``image_label`` column, Brain-Score's contract) fits a logistic-regression readout of the IT
   layer at the last step to those labels.
-- **Reaction time** (task ``"reaction_time"``, a neurogrow extension read by the Geirhos 2019 RT
-  benchmark): the halting time E_pi[t], in ms via :func:`neurogrow.brainscore.timing.steps_to_ms`.
+- **Reaction time** (task ``"reaction_time"``, a neurogrow extension, not a ``BrainModel.Task``;
+  read only by the optional native route of the Geirhos 2019 RT benchmarks): the halting time
+  E_pi[t], in ms via :func:`neurogrow.brainscore.timing.steps_to_ms`.
 """
 from __future__ import annotations
 
