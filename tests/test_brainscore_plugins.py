@@ -15,6 +15,7 @@ with a fresh venv holding only the built wheel and brainscore-vision.
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -179,19 +180,23 @@ def test_python_m_brainscore_vision_score(tree):
 @pytest.mark.slow
 def test_the_wheel_alone_runs_the_demo_the_score_and_the_plugins(tmp_path):
     """Build the wheel; a fresh venv with it and brainscore-vision (exact pins); everything outside the checkout."""
+    # no PYTHONPATH anywhere: pip must not take this checkout for an installed neurogrow
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NEUROGROW_HUMAN_DATA")}
+    env.update(brainscore_tree.ENV)
+    source = tmp_path / "source"  # built from a copy, so the checkout gets no build/ or egg-info
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", "runs", "demo_results", "data_cache"))
     dist = tmp_path / "dist"
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)], check=True)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(source)], check=True, env=env)
     wheel = next(dist.glob("neurogrow-*.whl"))
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
     python = str(env_dir / "bin" / "python")
     pip = [python, "-m", "pip", "install", "-q", "-c", str(ROOT / "constraints.txt")]
-    subprocess.run([*pip, f"{wheel}[brainscore]", "pytest"], check=True)
+    subprocess.run([*pip, f"{wheel}[brainscore]", "pytest", "pytest-check"], check=True, env=env, cwd=tmp_path)
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     cli = str(env_dir / "bin" / "neurogrow")
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "NEUROGROW_HUMAN_DATA")}
-    env.update(brainscore_tree.ENV)
 
     def in_venv(*args):
         return subprocess.run(list(args), cwd=outside, env=env, capture_output=True, text=True, timeout=1800)

@@ -13,8 +13,8 @@ A folder that does not exist is a one-line :class:`~neurogrow.errors.DataError`.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
-from importlib import resources
 from pathlib import Path
 
 from neurogrow.errors import DataError
@@ -28,12 +28,16 @@ PACKAGE = "neurogrow._human_data"
 
 
 def _packaged() -> Path | None:
+    """The folder of the data package (a namespace package: the data folder has no ``__init__.py``)."""
     try:
-        root = resources.files(PACKAGE)
+        spec = importlib.util.find_spec(PACKAGE)
     except ModuleNotFoundError:
         return None
-    path = Path(str(root))
-    return path if path.is_dir() else None
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        path = Path(location)
+        if path.is_dir():
+            return path
+    return None
 
 
 def shipped_human_data_dir() -> Path:
