@@ -7,7 +7,7 @@ export RESULTCACHING_DISABLE := 1
 
 .PHONY: setup demo test test-slow clean
 
-$(VENV)/.installed: pyproject.toml constraints.txt
+$(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,brainscore]'
