@@ -7,11 +7,11 @@ export RESULTCACHING_DISABLE := 1
 
 .PHONY: setup demo lint test test-slow clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@echo 'installing neurogrow and its pinned dependencies into $(VENV) (first time: several minutes; pip shows each package)'
-	$(PY) -m pip install --progress-bar on -e '.[dev,brainscore]'
+	$(PY) -m pip install --progress-bar on -c constraints.txt -e '.[dev,brainscore]'
 	touch $@
 
 setup: $(VENV)/.installed

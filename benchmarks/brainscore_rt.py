@@ -1,10 +1,12 @@
 """Score the shipped neurogrow models on the Geirhos 2019 reaction-time benchmark (Brain-Score plugin).
 
 For each model (adaptive halting; fixed time; time disabled, T = 1; plain BLT of fixed window and
-fixed time) and each benchmark (``Geirhos2019-rt``: the model's own halting time;
-``Geirhos2019-rt_temporal``: the model-agnostic solution time read from its time-binned IT
-responses), records the ceiled score, and per experiment (edge, silhouette) the raw Spearman
-correlation, the split-half ceiling and the ceiled score. Runs on CPU, offline, in about a minute.
+fixed time) and each reaction-time source (``decoding``, the benchmarks' default: the
+model-agnostic solution time read from the time-binned IT responses by the ``solution_time_rt``
+metric; ``native``: the model's own halting time), scores the group ``Geirhos2019-rt`` (the
+benchmarks ``Geirhos2019edge-rt`` and ``Geirhos2019silhouette-rt``, mean of their scores) and
+records the ceiled score and, per experiment, the raw Spearman correlation, the split-half ceiling
+and the ceiled score. Runs on CPU, offline, in about three minutes.
 Writes ``benchmarks/results/brainscore/geirhos2019_rt.json`` (refuses to overwrite without
 ``--overwrite``).
 
@@ -29,7 +31,8 @@ MODELS = [
     "neurogrow-blt-cifar10-one-step",
     "neurogrow-blt-cifar10-plain",
 ]
-BENCHMARKS = ["Geirhos2019-rt", "Geirhos2019-rt_temporal"]
+BENCHMARK = "Geirhos2019-rt"
+RT_SOURCES = ["decoding", "native"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -54,12 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for model_id in tqdm(MODELS, desc="models"):
         candidate = nb.load_model(model_id)
-        for bench_id in BENCHMARKS:
+        for rt_source in RT_SOURCES:
             start = time.perf_counter()
-            score = nb.load_benchmark(bench_id)(candidate)
-            score.attrs["model_identifier"] = model_id
-            score.attrs["benchmark_identifier"] = bench_id
-            entry = result_dict(score)
+            entry = result_dict(nb.score_candidate(candidate, BENCHMARK, rt_source))
             entry["seconds"] = round(time.perf_counter() - start, 2)
             entry["model_window"] = candidate.model.window
             entry["model_checksum"] = candidate.model.checksum
@@ -68,8 +68,9 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "description": "Shipped neurogrow models on the Geirhos et al. 2019 reaction-time benchmark "
         "(score = Spearman(model RT, human mean log RT per image) / split-half ceiling, bounded to [0, 1]; "
-        "per experiment, then averaged). Geirhos2019-rt: the model's halting time E_pi[t]; "
-        "Geirhos2019-rt_temporal: solution time of cross-validated IT decoders (see docs/brainscore.md).",
+        "per experiment (benchmarks Geirhos2019edge-rt, Geirhos2019silhouette-rt), then averaged over the group Geirhos2019-rt). "
+        "rt_source decoding (the default): solution time of cross-validated IT decoders (metric solution_time_rt); "
+        "native: the model's halting time E_pi[t] (see docs/brainscore.md).",
         "command": "python benchmarks/brainscore_rt.py",
         "step_to_ms": {"onset_ms": ONSET_MS, "step_ms": STEP_MS},
         "results": results,

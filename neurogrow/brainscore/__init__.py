@@ -7,8 +7,9 @@ everything here runs offline and nothing is cached under ``~/.result_caching``.
 - :func:`brain_model`: the ``BrainModel`` of any neurogrow model (shipped name or model file);
 - :func:`load_model`, :func:`load_benchmark`, :func:`score`: by identifier
   (:func:`model_ids`, :func:`benchmark_ids`);
-- plugins in Brain-Score's layout: ``models/neurogrow_blt_cifar10`` and
-  ``benchmarks/geirhos2019_rt``.
+- plugins in Brain-Score's layout: ``models/neurogrow_blt_cifar10``,
+  ``benchmarks/geirhos2019_rt``, ``data/geirhos2019_rt`` and ``metrics/solution_time_rt``;
+  :func:`neurogrow.brainscore.bundle.write_bundle` writes them as they go into brain-score/vision.
 
 See ``docs/brainscore.md``.
 """
@@ -25,11 +26,13 @@ with warnings.catch_warnings():  # brainscore_core's Score class warns about xar
 from neurogrow.brainscore.registry import (
     benchmark_ids,
     brain_model,
+    group_ids,
     load_benchmark,
     load_model,
     model_identifier,
     model_ids,
     score,
+    score_candidate,
 )
 
-__all__ = ["benchmark_ids", "brain_model", "load_benchmark", "load_model", "model_identifier", "model_ids", "score"]
+__all__ = ["benchmark_ids", "brain_model", "group_ids", "load_benchmark", "load_model", "model_identifier", "model_ids", "score", "score_candidate"]

@@ -25,8 +25,9 @@ commitments (documented in ``docs/brainscore.md``):
   stimuli returns these class probabilities, and with fitting stimuli (a ``StimulusSet`` with an
   ``image_label`` column, Brain-Score's contract) fits a logistic-regression readout of the IT
   layer at the last step to those labels.
-- **Reaction time** (task ``"reaction_time"``, a neurogrow extension read by the Geirhos 2019 RT
-  benchmark): the halting time E_pi[t], in ms via :func:`neurogrow.brainscore.timing.steps_to_ms`.
+- **Reaction time** (task ``"reaction_time"``, a neurogrow extension, not a ``BrainModel.Task``;
+  read only by the optional native route of the Geirhos 2019 RT benchmarks): the halting time
+  E_pi[t], in ms via :func:`neurogrow.brainscore.timing.steps_to_ms`.
 """
 from __future__ import annotations
 
@@ -156,6 +157,16 @@ class NeurogrowBrainModel(BrainModel):
 
     def visual_degrees(self) -> int:
         return VISUAL_DEGREES
+
+    # The torch modules behind the model, for Brain-Score's metadata generator (parameter and
+    # layer counts), which reads ``modules()`` and ``parameters()`` of the model it loads.
+    def modules(self):
+        """The torch modules of the underlying network."""
+        return self.model.modules()
+
+    def parameters(self):
+        """The torch parameters of the underlying network."""
+        return self.model.parameters()
 
     # ------------------------------------------------------------------ commitments
     def recording_names(self, region: str) -> list[str]:

@@ -1,10 +1,16 @@
 """Identifiers of the neurogrow Brain-Score plugins, loading models and benchmarks, scoring.
 
-The plugins live in ``neurogrow/brainscore/models/<plugin>/`` and
-``neurogrow/brainscore/benchmarks/<plugin>/`` in Brain-Score's layout: each ``__init__.py``
-registers its identifiers in ``brainscore_vision.model_registry`` / ``benchmark_registry`` with
-lines ``model_registry['<identifier>'] = ...``. As Brain-Score does, an identifier is located
-by reading those lines, and only that plugin is imported.
+The plugins live in ``neurogrow/brainscore/{models,benchmarks,data,metrics}/<plugin>/`` in
+Brain-Score's layout: each ``__init__.py`` registers its identifiers in
+``brainscore_vision.model_registry`` / ``benchmark_registry`` / ``data_registry`` /
+``metric_registry`` with lines ``model_registry['<identifier>'] = ...``. As Brain-Score does, an
+identifier is located by reading those lines, and only that plugin is imported. Before a
+benchmark is built, the data and metric plugins are imported, so the benchmark finds its dataset
+and metric in Brain-Score's registries (inside brainscore_vision, ``load_dataset`` /
+``load_metric`` find them instead).
+
+A group name (a benchmark's ``parent``, e.g. ``Geirhos2019-rt``) is scored here as the mean of its
+benchmarks' scores, as Brain-Score's leaderboard aggregates a parent.
 """
 from __future__ import annotations
 
@@ -18,15 +24,30 @@ from neurogrow.errors import NeurogrowError
 __all__ = [
     "benchmark_ids",
     "brain_model",
+    "group_ids",
     "load_benchmark",
     "load_model",
     "model_identifier",
     "model_ids",
     "score",
+    "score_candidate",
 ]
 
 PLUGIN_ROOT = Path(__file__).resolve().parent
-_KINDS = {"models": "model_registry", "benchmarks": "benchmark_registry"}
+_KINDS = {
+    "models": "model_registry",
+    "benchmarks": "benchmark_registry",
+    "data": "data_registry",
+    "metrics": "metric_registry",
+}
+#: Group name -> its benchmarks (each a registered identifier).
+GROUPS = {"Geirhos2019-rt": ("Geirhos2019edge-rt", "Geirhos2019silhouette-rt")}
+#: Benchmark identifiers of earlier neurogrow versions -> what replaced them (CHANGELOG.md).
+RENAMED = {
+    "Geirhos2019-rt_temporal": "Geirhos2019-rt",
+    "Geirhos2019edge-rt_temporal": "Geirhos2019edge-rt",
+    "Geirhos2019silhouette-rt_temporal": "Geirhos2019silhouette-rt",
+}
 
 
 @cache
@@ -48,6 +69,11 @@ def model_ids() -> list[str]:
 def benchmark_ids() -> list[str]:
     """Identifiers of the registered neurogrow benchmarks."""
     return list(_registrations("benchmarks"))
+
+
+def group_ids() -> list[str]:
+    """Group names (benchmark parents) that :func:`score` accepts: scored as the mean of their benchmarks."""
+    return list(GROUPS)
 
 
 def model_identifier(name: str) -> str:
@@ -84,6 +110,13 @@ def _plugin(kind: str, identifier: str):
     return getattr(brainscore_vision, _KINDS[kind])[identifier]
 
 
+def _import_dependencies() -> None:
+    """Import the data and metric plugins, so that benchmarks find them in Brain-Score's registries."""
+    for kind in ("data", "metrics"):
+        for plugin in sorted(set(_registrations(kind).values())):
+            importlib.import_module(f"neurogrow.brainscore.{kind}.{plugin}")
+
+
 def load_model(identifier: str):
     """A registered model by identifier, or a neurogrow model file / run directory given as a path."""
     factory = _plugin("models", identifier)
@@ -96,21 +129,68 @@ def load_model(identifier: str):
     )
 
 
-def load_benchmark(identifier: str):
-    """A registered benchmark by identifier."""
+def _unknown_benchmark(identifier: str) -> NeurogrowError:
+    if identifier in RENAMED:
+        return NeurogrowError(
+            f"benchmark {identifier!r} was renamed: its model-agnostic route is now the default of {RENAMED[identifier]!r} "
+            "(see CHANGELOG.md)"
+        )
+    return NeurogrowError(f"unknown benchmark {identifier!r}; expected one of {', '.join(benchmark_ids() + group_ids())}")
+
+
+def load_benchmark(identifier: str, rt_source: str | None = None):
+    """A registered benchmark by identifier; ``rt_source`` overrides the Geirhos benchmarks' default (``decoding``)."""
+    _import_dependencies()
     factory = _plugin("benchmarks", identifier)
     if factory is None:
-        raise NeurogrowError(f"unknown benchmark {identifier!r}; expected one of {', '.join(benchmark_ids())}")
-    return factory()
+        raise _unknown_benchmark(identifier)
+    bench = factory()
+    if rt_source is not None:
+        if not hasattr(bench, "rt_source"):
+            raise NeurogrowError(f"benchmark {identifier!r} has no reaction-time source to choose")
+        bench = type(bench)(bench.experiment, rt_source=rt_source)
+    return bench
 
 
-def score(model: str, benchmark: str):
-    """Score a model on a benchmark (both by identifier) and return the ceiled Brain-Score ``Score``."""
-    if benchmark not in _registrations("benchmarks"):
-        raise NeurogrowError(f"unknown benchmark {benchmark!r}; expected one of {', '.join(benchmark_ids())}")
-    candidate = load_model(model)
-    bench = load_benchmark(benchmark)
-    result = bench(candidate)
-    result.attrs["model_identifier"] = candidate.identifier
-    result.attrs["benchmark_identifier"] = bench.identifier
+def _group_score(group: str, scores: list):
+    """The mean of the member scores, with per-member raw, ceiling and score in ``attrs``."""
+    import numpy as np
+    import pandas as pd
+    from brainscore_core.metrics import Score
+
+    members = list(GROUPS[group])
+    result = Score(float(np.mean([float(s) for s in scores])))
+    result.attrs["members"] = dict(zip(members, scores))
+    result.attrs["rt_source"] = scores[0].attrs.get("rt_source")
+    result.attrs["per_image"] = pd.concat([s.attrs["per_image"] for s in scores], ignore_index=True)
+    notes = [s.attrs["note"] for s in scores if "note" in s.attrs]
+    if notes:
+        result.attrs["note"] = "; ".join(notes)
     return result
+
+
+def _benchmarks(benchmark: str, rt_source: str | None) -> list:
+    return [load_benchmark(b, rt_source) for b in GROUPS.get(benchmark, (benchmark,))]
+
+
+def _score(candidate, benchmark: str, benches: list):
+    scores = [bench(candidate) for bench in benches]
+    result = _group_score(benchmark, scores) if benchmark in GROUPS else scores[0]
+    result.attrs["model_identifier"] = candidate.identifier
+    result.attrs["benchmark_identifier"] = benchmark
+    return result
+
+
+def score_candidate(candidate, benchmark: str, rt_source: str | None = None):
+    """Score a loaded BrainModel on a benchmark or a group (see :func:`score`)."""
+    return _score(candidate, benchmark, _benchmarks(benchmark, rt_source))
+
+
+def score(model: str, benchmark: str, rt_source: str | None = None):
+    """Score a model on a benchmark or a group (both by identifier) and return the ceiled Brain-Score ``Score``.
+
+    A group's score is the mean of its benchmarks' scores (``attrs['members']`` holds each).
+    ``rt_source`` (``decoding``, the default, or ``native``) chooses the Geirhos benchmarks' model RT.
+    """
+    benches = _benchmarks(benchmark, rt_source)  # checks the identifiers before the model is loaded
+    return _score(load_model(model), benchmark, benches)

@@ -1,8 +1,10 @@
 """``neurogrow brainscore``: score neurogrow models on Brain-Score benchmarks, offline.
 
-``neurogrow brainscore score --model ID --benchmark ID [--json FILE]`` prints the ceiled score,
-the raw score and the ceiling (per experiment where a benchmark has several);
-``neurogrow brainscore list`` names the registered models and benchmarks.
+``neurogrow brainscore score --model ID --benchmark ID [--rt native] [--json FILE]`` prints the
+ceiled score, the raw score and the ceiling (per benchmark for a group such as ``Geirhos2019-rt``);
+``neurogrow brainscore list`` names the registered models, benchmarks and groups;
+``neurogrow brainscore bundle --out DIR`` writes the plugin folders as they go into
+brain-score/vision (:mod:`neurogrow.brainscore.bundle`).
 """
 from __future__ import annotations
 
@@ -25,11 +27,25 @@ def add_parser(subparsers) -> None:
     s = sub.add_parser("score", help="score a model on a benchmark and print the score with its ceiling")
     s.add_argument("--model", required=True, metavar="ID", help="model identifier (see `neurogrow brainscore list`) or a neurogrow model file")
     s.add_argument("--benchmark", required=True, metavar="ID", help="benchmark identifier (see `neurogrow brainscore list`)")
+    s.add_argument(
+        "--rt",
+        choices=["decoding", "native"],
+        default=None,
+        help="the model's reaction times on the Geirhos benchmarks: decoding (default: solution times decoded from "
+        "time-binned IT, any model) or native (the model's own reaction_time task: neurogrow's halting time)",
+    )
     s.add_argument("--json", metavar="FILE", help="also write the result as JSON (refuses to overwrite without --overwrite)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     s.set_defaults(func=run)
     ls = sub.add_parser("list", help="list the registered model and benchmark identifiers")
     ls.set_defaults(func=run)
+    b = sub.add_parser(
+        "bundle",
+        help="write the plugin folders (models/, benchmarks/, data/, metrics/) as they go into brain-score/vision",
+    )
+    b.add_argument("--out", required=True, metavar="DIR", help="folder to write (its brainscore_vision/ subfolders)")
+    b.add_argument("--overwrite", action="store_true", help="replace plugin folders that exist in DIR")
+    b.set_defaults(func=run)
     p.set_defaults(func=run, _parser=p)
 
 
@@ -46,28 +62,30 @@ def _number(value) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _entry(score) -> dict:
+    raw, ceiling = score.attrs["raw"], score.attrs["ceiling"]
+    return {
+        "raw": _number(raw),
+        "ceiling": _number(ceiling),
+        "score": _number(score),
+        "ceiling_ci95": ceiling.attrs.get("ci95"),
+    }
+
+
 def result_dict(score) -> dict:
-    """The JSON form of a benchmark's Score: model, benchmark, score, raw, ceiling, per experiment."""
-    raw = score.attrs["raw"]
-    ceiling = score.attrs["ceiling"]
+    """The JSON form of a benchmark's Score: model, benchmark, score, raw, ceiling (per benchmark of a group)."""
     out = {
         "model": score.attrs["model_identifier"],
         "benchmark": score.attrs["benchmark_identifier"],
         "rt_source": score.attrs.get("rt_source"),
         "score": _number(score),
     }
-    if "experiment" in raw.dims:
-        per = {}
-        for e in raw["experiment"].values:
-            per[str(e)] = {
-                "raw": _number(raw.sel(experiment=e)),
-                "ceiling": _number(ceiling.sel(experiment=e)),
-                "score": _number(score.attrs["experiment_scores"][str(e)]),
-                "ceiling_ci95": ceiling.attrs["ci95"][str(e)],
-            }
-        out["per_experiment"] = per
+    if "members" in score.attrs:
+        out["per_experiment"] = {
+            m.attrs.get("experiment", name): {"benchmark": name, **_entry(m)} for name, m in score.attrs["members"].items()
+        }
     else:
-        out.update({"raw": _number(raw), "ceiling": _number(ceiling), "ceiling_ci95": ceiling.attrs.get("ci95")})
+        out.update(_entry(score))
     if "per_image" in score.attrs:
         out["n_images"] = len(score.attrs["per_image"])
     if "note" in score.attrs:
@@ -86,7 +104,7 @@ def format_result(result: dict) -> str:
     lines.append(f"{'experiment':12s}{'raw':>8s}{'ceiling':>9s}{'score':>8s}")
     for name, r in rows.items():
         lines.append(f"{name or '-':12s}{num(r['raw']):>8s}{num(r['ceiling']):>9s}{num(r['score']):>8s}")
-    lines.append(f"score {num(result['score'])}" + (" (mean over experiments)" if result.get("per_experiment") else ""))
+    lines.append(f"score {num(result['score'])}" + (" (mean over the group's benchmarks)" if result.get("per_experiment") else ""))
     if result.get("note"):
         lines.append(f"note: {result['note']}")
     return "\n".join(lines)
@@ -97,6 +115,13 @@ def run(args: argparse.Namespace) -> int:
     if action is None:
         args._parser.print_help()
         return 0
+    if action == "bundle":
+        from neurogrow.brainscore.bundle import write_bundle
+
+        written = write_bundle(args.out, overwrite=args.overwrite)
+        for path in written:
+            print(f"wrote {path}")
+        return 0
     from neurogrow.progress import status
 
     status("importing Brain-Score (a few seconds)")
@@ -104,12 +129,13 @@ def run(args: argparse.Namespace) -> int:
     if action == "list":
         print("models:     " + ", ".join(nb.model_ids()))
         print("benchmarks: " + ", ".join(nb.benchmark_ids()))
+        print("groups:     " + ", ".join(nb.group_ids()) + " (scored as the mean of their benchmarks)")
         return 0
     out = Path(args.json) if args.json else None
     if out is not None and out.exists() and not args.overwrite:
         raise NeurogrowError(f"{out} exists; pass --overwrite to replace it")
     status(f"scoring {args.model} on {args.benchmark}: model forward passes, then the benchmark's statistics")
-    result = result_dict(nb.score(args.model, args.benchmark))
+    result = result_dict(nb.score(args.model, args.benchmark, rt_source=args.rt))
     print(format_result(result))
     if out is not None:
         write_json(out, result)

@@ -1,17 +1,14 @@
-"""Brain-Score benchmark plugin: per-image reaction times of Geirhos et al. (2019).
+"""Brain-Score benchmark plugin: per-image reaction times of Geirhos et al. (2019), one benchmark per experiment.
 
-``-rt``: the model's own reaction time if it declares one (``reaction_time`` task), else the
-model-agnostic solution time from its time-binned IT responses; ``-rt_temporal``: always the
-latter. Without an experiment name, both experiments (edge, silhouette), scored separately and
-averaged.
+``Geirhos2019edge-rt`` and ``Geirhos2019silhouette-rt`` (parent: ``Geirhos2019-rt``, a group):
+Spearman correlation of a model's per-image reaction time with the human mean log RT, over the
+ceiling (split-half reliability of the humans). The model's RT is read from its time-binned IT
+responses by the ``solution_time_rt`` metric, so any BrainModel can be scored; the data come from
+the ``Geirhos2019_rt_<experiment>`` data plugin. See ``benchmark.py``.
 """
 from brainscore_vision import benchmark_registry
 
 from .benchmark import Geirhos2019ReactionTime
 
-benchmark_registry['Geirhos2019-rt'] = lambda: Geirhos2019ReactionTime(("edge", "silhouette"), "auto")
-benchmark_registry['Geirhos2019edge-rt'] = lambda: Geirhos2019ReactionTime(("edge",), "auto")
-benchmark_registry['Geirhos2019silhouette-rt'] = lambda: Geirhos2019ReactionTime(("silhouette",), "auto")
-benchmark_registry['Geirhos2019-rt_temporal'] = lambda: Geirhos2019ReactionTime(("edge", "silhouette"), "temporal")
-benchmark_registry['Geirhos2019edge-rt_temporal'] = lambda: Geirhos2019ReactionTime(("edge",), "temporal")
-benchmark_registry['Geirhos2019silhouette-rt_temporal'] = lambda: Geirhos2019ReactionTime(("silhouette",), "temporal")
+benchmark_registry['Geirhos2019edge-rt'] = lambda: Geirhos2019ReactionTime('edge')
+benchmark_registry['Geirhos2019silhouette-rt'] = lambda: Geirhos2019ReactionTime('silhouette')

@@ -1,42 +1,51 @@
 """Brain-Score benchmark: a model's per-image reaction times vs human RTs of Geirhos et al. (2019).
 
-Per experiment (edge drawings, filled silhouettes; 160 images, 10 subjects each):
+One benchmark per experiment (edge drawings, filled silhouettes; 160 images of 16 categories,
+10 subjects each); ``Geirhos2019-rt`` is their parent (a group name, not a benchmark).
 
-- **human RT** of an image: the mean log RT over the trials with a response (all subjects,
-  correct or not), as ``neurogrow compare-rt`` computes it;
-- **model RT**: the model's own reaction time when it declares one (neurogrow: the halting time),
-  else the model-agnostic solution time from its time-binned IT responses
-  (:mod:`.reaction_time`); ``rt_source`` forces one of them;
-- **raw score**: Spearman correlation of model RT and human RT over the images
-  (``scipy.stats.spearmanr``); NaN when the model's RTs do not vary across images (a model
-  without temporal dynamics predicts no RT differences; Brain-Score's Kar2019-ost benchmark
-  scores such models NaN as well);
-- **ceiling**: split-half reliability of the human RT over subjects, Spearman-Brown corrected
-  and averaged over all distinct splits of the subjects into halves
+- **human RT** of an image: the mean log ``response_time`` over the trials with a response (all
+  subjects, correct or not), as ``neurogrow compare-rt`` computes it;
+- **model RT** (default, any ``BrainModel``): the model's IT is recorded in the 10 ms bins of
+  Brain-Score's Kar2019-ost benchmark (70-250 ms) and each image's solution time is read by
+  cross-validated decoders: the ``solution_time_rt`` metric. Optionally (``rt_source="native"``,
+  not registered in Brain-Score) a model's own reaction times: a model that lists
+  ``"reaction_time"`` in ``supported_tasks`` answers ``start_task("reaction_time")`` with one RT
+  per stimulus (neurogrow models: the halting time);
+- **raw**: Spearman correlation of model RT and human RT over the images (NaN when the model's RTs
+  do not vary; Kar2019-ost scores such models NaN as well);
+- **ceiling**: split-half reliability of the human RT over subjects, Spearman-Brown corrected and
+  averaged over all distinct splits of the 10 subjects into 5 + 5
   (:func:`neurogrow.stats.split_half_trials`, :func:`neurogrow.stats.ceiling_from_halves`);
-- **score**: raw / ceiling, bounded to [0, 1] (Brain-Score's ``bound_score``).
-
-Experiments are scored separately, because their subjects differ and a split-half over
-subjects is only defined within one experiment. The two-experiment benchmark's score is the mean
-of the experiments' scores; its ``raw`` and ``ceiling`` attributes hold one value per experiment.
+- **score**: raw / ceiling, bounded to [0, 1] (Brain-Score's ``bound_score``); ``raw`` and
+  ``ceiling`` attributes are scalar Scores.
 """
 from __future__ import annotations
+
+from functools import partial
 
 import numpy as np
 import pandas as pd
 from brainscore_core.metrics import Score
+from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly
 from brainscore_vision.benchmark_helpers import bound_score
 from brainscore_vision.benchmark_helpers.screen import place_on_screen
 from brainscore_vision.benchmarks import BenchmarkBase
-from scipy.stats import spearmanr
 
 from neurogrow.errors import NeurogrowError
 from neurogrow.progress import progress
 
-from .data import EXPERIMENTS, load_assembly
-from .reaction_time import native_reaction_times, supports_native, temporal_reaction_times
-
-__all__ = ["BIBTEX", "RT_SOURCES", "VISUAL_DEGREES", "Geirhos2019ReactionTime", "human_rt", "rt_ceiling", "rt_score"]
+__all__ = [
+    "BIBTEX",
+    "EXPERIMENTS",
+    "PARENT",
+    "REACTION_TIME_TASK",
+    "RT_SOURCES",
+    "TIME_BINS",
+    "VISUAL_DEGREES",
+    "Geirhos2019ReactionTime",
+    "human_rt",
+    "rt_ceiling",
+]
 
 BIBTEX = """@inproceedings{geirhos2019imagenettrained,
   title={ImageNet-trained {CNN}s are biased towards texture; increasing shape bias improves accuracy and robustness},
@@ -46,22 +55,38 @@ BIBTEX = """@inproceedings{geirhos2019imagenettrained,
   url={https://openreview.net/forum?id=Bygh9j09KX}
 }"""
 
+#: The experiments: one benchmark each.
+EXPERIMENTS = ("edge", "silhouette")
+#: Parent (group) of the per-experiment benchmarks.
+PARENT = "Geirhos2019-rt"
 #: Degrees of visual angle of the stimuli in the experiment.
 VISUAL_DEGREES = 3
-#: ``auto``: the model's own RT if it declares one, else ``temporal``.
-RT_SOURCES = ("auto", "native", "temporal")
+#: ``decoding``: the solution_time_rt metric on time-binned IT (default); ``native``: the model's own RT.
+RT_SOURCES = ("decoding", "native")
+#: Task name under which a model answers its own reaction times (not one of ``BrainModel.Task``).
+REACTION_TIME_TASK = "reaction_time"
+#: Recording bins of the decoding route (those of Brain-Score's Kar2019-ost benchmark).
+TIME_BINS = [(start, start + 10) for start in range(70, 250, 10)]
 #: Subject splits for the ceiling (10 subjects have 126 distinct splits: all are used).
 N_SPLITS = 1000
 #: Bootstrap samples over images for the ceiling's 95% interval.
 N_BOOT = 1000
 
 
+def _load(registry: str, loader: str, identifier: str):
+    """A registered dataset or metric: from the registry when its plugin is imported already, else Brain-Score's loader."""
+    import brainscore_vision
+
+    factory = getattr(brainscore_vision, registry).get(identifier)
+    return factory() if factory is not None else getattr(brainscore_vision, loader)(identifier)
+
+
 def human_rt(assembly) -> pd.Series:
-    """Per-image mean log RT (seconds) over the trials with a response, indexed by stimulus_id."""
-    responded = np.asarray(assembly["responded"].values, dtype=bool)
-    rt = np.asarray(assembly.values, dtype=float)[responded]
+    """Per-image mean log ``response_time`` (s) over the trials with a response, indexed by stimulus_id."""
+    rt = np.asarray(assembly["response_time"].values, dtype=float)
+    responded = np.isfinite(rt)
     sid = np.asarray(assembly["stimulus_id"].values)[responded]
-    return pd.Series(np.log(rt)).groupby(sid).mean()
+    return pd.Series(np.log(rt[responded])).groupby(sid).mean()
 
 
 def rt_ceiling(assembly, seed: int = 0) -> Score:
@@ -72,14 +97,15 @@ def rt_ceiling(assembly, seed: int = 0) -> Score:
     """
     from neurogrow.stats import TrialTable, ceiling_from_halves, split_half_trials
 
-    responded = np.asarray(assembly["responded"].values, dtype=bool)
+    rt = np.asarray(assembly["response_time"].values, dtype=float)
+    responded = np.isfinite(rt)
     sid = np.asarray(assembly["stimulus_id"].values)[responded]
     subjects = np.asarray(assembly["subject"].values)[responded]
     image_codes, images = pd.factorize(sid, sort=True)
     subject_codes, subject_names = pd.factorize(subjects, sort=True)
     if len(subject_names) < 2:
         raise NeurogrowError(f"{assembly.attrs.get('identifier')}: {len(subject_names)} subject(s); a split-half ceiling needs at least 2")
-    table = TrialTable(image_codes, subject_codes, np.log(np.asarray(assembly.values, float)[responded]), len(images), len(subject_names))
+    table = TrialTable(image_codes, subject_codes, np.log(rt[responded]), len(images), len(subject_names))
     rng_split, rng_boot = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(2))
     a, b = split_half_trials(table, N_SPLITS, rng_split)
     nc = ceiling_from_halves(a, b, N_BOOT, rng_boot)
@@ -88,106 +114,89 @@ def rt_ceiling(assembly, seed: int = 0) -> Score:
     return ceiling
 
 
-def rt_score(model_rt: np.ndarray, human: np.ndarray, ceiling: float) -> tuple[float, float]:
-    """(raw, ceiled): Spearman of model and human RT (NaN if either is constant), and raw/ceiling in [0, 1]."""
-    model_rt = np.asarray(model_rt, dtype=float)
-    human = np.asarray(human, dtype=float)
-    raw = float("nan") if np.ptp(model_rt) == 0 or np.ptp(human) == 0 else float(spearmanr(model_rt, human)[0])
-    ceiled = Score(raw / ceiling)
-    bound_score(ceiled)
-    return raw, float(ceiled)
-
-
 class Geirhos2019ReactionTime(BenchmarkBase):
-    """Per-image reaction times of a model vs humans on the Geirhos et al. (2019) experiments.
+    """Per-image reaction times of a model vs humans on one Geirhos et al. (2019) experiment.
 
     Parameters
     ----------
-    experiments
-        ``("edge",)``, ``("silhouette",)`` or both.
+    experiment
+        ``"edge"`` or ``"silhouette"``.
     rt_source
-        One of :data:`RT_SOURCES`.
-    root
-        The ``geirhos2019`` data folder (default: the shipped one).
+        One of :data:`RT_SOURCES` (default ``decoding``: any BrainModel).
     """
 
-    def __init__(self, experiments=("edge", "silhouette"), rt_source: str = "auto", root=None) -> None:
-        experiments = tuple(experiments)
-        unknown = [e for e in experiments if e not in EXPERIMENTS]
-        if unknown or not experiments:
-            raise NeurogrowError(f"Geirhos 2019 experiments {list(experiments)}: expected some of {', '.join(EXPERIMENTS)}")
+    def __init__(self, experiment: str, rt_source: str = "decoding") -> None:
+        if experiment not in EXPERIMENTS:
+            raise NeurogrowError(f"Geirhos 2019 experiment {experiment!r}: expected one of {', '.join(EXPERIMENTS)}")
         if rt_source not in RT_SOURCES:
             raise NeurogrowError(f"rt_source {rt_source!r}: expected one of {', '.join(RT_SOURCES)}")
-        self.experiments = experiments
+        self.experiment = experiment
         self.rt_source = rt_source
-        self._assemblies = {e: load_assembly(e, root) for e in experiments}
-        name = experiments[0] if len(experiments) == 1 else ""
-        suffix = "" if rt_source == "auto" else f"_{rt_source}"
+        self._assembly = _load("data_registry", "load_dataset", f"Geirhos2019_rt_{experiment}")
+        self._metric = _load("metric_registry", "load_metric", "solution_time_rt")
+        self._metric.progress = partial(progress, desc=f"Geirhos2019{experiment}-rt decoders per time bin", unit="bin")
+        self._visual_degrees = VISUAL_DEGREES
+        self._number_of_trials = 1
+        suffix = "" if rt_source == "decoding" else "_native"
         super().__init__(
-            identifier=f"Geirhos2019{name}-rt{suffix}",
+            identifier=f"Geirhos2019{experiment}-rt{suffix}",
             version=1,
-            ceiling_func=self._compute_ceiling,
-            parent="Geirhos2019-rt",
+            ceiling_func=lambda: rt_ceiling(self._assembly),
+            parent=PARENT,
             bibtex=BIBTEX,
         )
 
-    def stimulus_set(self, experiment: str):
-        """The StimulusSet of one experiment."""
-        return self._assemblies[experiment].attrs["stimulus_set"]
+    @property
+    def stimulus_set(self):
+        """The experiment's StimulusSet (160 images)."""
+        return self._assembly.stimulus_set
 
-    def _compute_ceiling(self) -> Score:
-        values = {e: rt_ceiling(a) for e, a in self._assemblies.items()}
-        if len(values) == 1:
-            return next(iter(values.values()))
-        ceiling = Score([float(v) for v in values.values()], coords={"experiment": list(values)}, dims=["experiment"])
-        ceiling.attrs["ci95"] = {e: v.attrs["ci95"] for e, v in values.items()}
-        return ceiling
+    def _human(self) -> DataAssembly:
+        """Mean log RT per image, with the number of trials with a response behind each."""
+        rt = np.asarray(self._assembly["response_time"].values, dtype=float)
+        counts = pd.Series(np.isfinite(rt)).groupby(np.asarray(self._assembly["stimulus_id"].values)).sum()
+        mean = human_rt(self._assembly)
+        ids = mean.index.to_numpy(dtype=object)
+        coords = {"stimulus_id": ("presentation", ids), "n_trials": ("presentation", counts.reindex(ids).to_numpy())}
+        return DataAssembly(mean.to_numpy(), coords=coords, dims=["presentation"])
 
-    def _source(self, candidate) -> str:
-        if self.rt_source == "auto":
-            return "native" if supports_native(candidate) else "temporal"
-        if self.rt_source == "native" and not supports_native(candidate):
+    def _native(self, candidate, stimulus_set):
+        if REACTION_TIME_TASK not in tuple(getattr(candidate, "supported_tasks", ())):
             raise NeurogrowError(
-                f"benchmark {self.identifier}: model {candidate.identifier} declares no reaction_time task; "
-                "use the temporal benchmark instead"
+                f"benchmark {self.identifier}: model {candidate.identifier} declares no {REACTION_TIME_TASK} task; "
+                f"use Geirhos2019{self.experiment}-rt (decoding) instead"
             )
-        return self.rt_source
+        candidate.start_task(REACTION_TIME_TASK)
+        answer = candidate.look_at(stimulus_set, number_of_trials=self._number_of_trials)
+        if answer.dims != ("presentation",):
+            raise NeurogrowError(f"task {REACTION_TIME_TASK}: the model returned dims {answer.dims}; expected (presentation,)")
+        return self._metric.correlate(answer, self._human())
 
     def __call__(self, candidate) -> Score:
-        source = self._source(candidate)
-        ceiling = self.ceiling
-        rows, raws, ceileds = [], [], []
-        for e in progress(self.experiments, desc=self.identifier, unit="experiment"):
-            stimulus_set = place_on_screen(
-                self.stimulus_set(e), target_visual_degrees=candidate.visual_degrees(), source_visual_degrees=VISUAL_DEGREES
-            )
-            ids = stimulus_set["stimulus_id"].to_numpy()
-            if source == "native":
-                model_rt = native_reaction_times(candidate, stimulus_set)
-            else:
-                model_rt, _ = temporal_reaction_times(candidate, stimulus_set)
-            human = human_rt(self._assemblies[e]).reindex(ids).to_numpy()
-            keep = np.isfinite(human)
-            c = float(ceiling) if len(self.experiments) == 1 else float(ceiling.sel(experiment=e))
-            raw, ceiled = rt_score(model_rt[keep], human[keep], c)
-            raws.append(raw)
-            ceileds.append(ceiled)
-            rows.append(
-                pd.DataFrame(
-                    {"experiment": e, "stimulus_id": ids[keep], "model_rt": model_rt[keep], "human_mean_log_rt": human[keep]}
-                )
-            )
-        if len(self.experiments) == 1:
-            score = Score(ceileds[0])
-            score.attrs[Score.RAW_VALUES_KEY] = Score(raws[0])
+        stimulus_set = place_on_screen(
+            self.stimulus_set, target_visual_degrees=candidate.visual_degrees(), source_visual_degrees=self._visual_degrees
+        )
+        if self.rt_source == "native":
+            raw = self._native(candidate, stimulus_set)
         else:
-            score = Score(float(np.mean(ceileds)))
-            score.attrs[Score.RAW_VALUES_KEY] = Score(raws, coords={"experiment": list(self.experiments)}, dims=["experiment"])
-            score.attrs["experiment_scores"] = dict(zip(self.experiments, ceileds))
+            candidate.start_recording("IT", time_bins=TIME_BINS)
+            recordings = candidate.look_at(stimulus_set, number_of_trials=self._number_of_trials)
+            raw = self._metric(recordings, self._human())
+        ceiling = self.ceiling
+        score = Score(float(raw) / float(ceiling))
+        bound_score(score)  # before the attributes: bound_score's in-place write reaches a Score's attrs too
+        score.attrs[Score.RAW_VALUES_KEY] = Score(float(raw))
         score.attrs["ceiling"] = ceiling
-        score.attrs["rt_source"] = source
-        score.attrs["per_image"] = pd.concat(rows, ignore_index=True)
-        constant = [e for e, r in zip(self.experiments, raws) if not np.isfinite(r)]
-        if constant:
-            score.attrs["note"] = f"the model's reaction times do not vary across the images of: {', '.join(constant)}"
+        score.attrs["rt_source"] = self.rt_source
+        score.attrs["experiment"] = self.experiment
+        score.attrs["per_image"] = pd.DataFrame(
+            {
+                "experiment": self.experiment,
+                "stimulus_id": raw.attrs["stimulus_id"],
+                "model_rt": raw.attrs["model_rt"],
+                "human_mean_log_rt": raw.attrs["human_rt"],
+            }
+        )
+        if not np.isfinite(float(raw)):
+            score.attrs["note"] = f"the model's reaction times do not vary across the images of the {self.experiment} experiment"
         return score

@@ -16,7 +16,8 @@ BIBTEX = """@article{butkus2026growing,
   title={Growing a Neural Network in Breadth, Depth, and Time},
   author={Butkus and Garz{\\'o}n Gupta and Kriegeskorte},
   journal={arXiv preprint arXiv:2605.25174},
-  year={2026}
+  year={2026},
+  url={https://arxiv.org/abs/2605.25174}
 }"""
 
 

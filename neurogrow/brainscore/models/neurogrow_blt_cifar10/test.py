@@ -1,17 +1,12 @@
-"""Tests of the neurogrow model plugin (run by pytest here or through tests/test_brainscore.py)."""
-import os
-
-os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
-os.environ.setdefault("RESULTCACHING_DISABLE", "1")
-
+"""Tests of the neurogrow model plugin (standalone: brainscore_vision, neurogrow and this folder)."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+from brainscore_vision import load_model, load_model_bibtex, model_registry
 
-import neurogrow.brainscore as nb
 from neurogrow.brainscore.brain_model import region_layer_map
 from neurogrow.brainscore.timing import alignment_weights, step_time_bins
 from neurogrow.data import load_image_folder
@@ -59,7 +54,7 @@ def single_torch_thread():
 
 @pytest.fixture(scope="module")
 def adaptive():
-    return nb.load_model("neurogrow-blt-cifar10-adaptive")
+    return load_model("neurogrow-blt-cifar10-adaptive")
 
 
 @pytest.fixture(scope="module")
@@ -69,14 +64,22 @@ def reference(adaptive):
 
 
 def test_every_identifier_is_registered_and_loads_offline():
-    import brainscore_vision
-
-    assert set(IDENTIFIERS) <= set(nb.model_ids())
     for identifier in IDENTIFIERS:
-        model = nb.load_model(identifier)
+        model = load_model(identifier)
+        assert identifier in model_registry
         assert model.identifier == identifier
-        assert identifier in brainscore_vision.model_registry
         assert model.visual_degrees() == 3
+
+
+def test_bibtex_names_the_arxiv_paper():
+    bibtex = load_model_bibtex("neurogrow-blt-cifar10-adaptive")
+    assert "url={https://arxiv.org/abs/2605.25174}" in bibtex
+
+
+def test_the_brain_model_exposes_its_torch_modules_for_metadata(adaptive):
+    params = list(adaptive.parameters())
+    assert sum(p.numel() for p in params) == sum(p.numel() for p in adaptive.model.parameters()) > 0
+    assert any(isinstance(m, type(adaptive.model)) for m in adaptive.modules())
 
 
 def test_region_layer_map_is_explicit_and_spreads_regions_bottom_to_top(adaptive):
@@ -123,7 +126,7 @@ def test_requested_bins_are_aligned_to_steps(adaptive):
 
 
 def test_one_step_model_has_one_time_bin():
-    model = nb.load_model("neurogrow-blt-cifar10-one-step")
+    model = load_model("neurogrow-blt-cifar10-one-step")
     model.start_recording("IT", model.step_time_bins)
     assert model.look_at(shipped_stimulus_set(FILES[:2])).sizes["time_bin"] == 1
 
@@ -184,5 +187,3 @@ def test_model_bad_input_gives_one_line_errors(adaptive, tmp_path):
         adaptive.start_recording("IT", [(170, 70)])
     with pytest.raises(NeurogrowError, match="task 'odd_one_out'"):
         adaptive.start_task("odd_one_out")
-    with pytest.raises(NeurogrowError, match="unknown model 'no-such-model'"):
-        nb.load_model("no-such-model")

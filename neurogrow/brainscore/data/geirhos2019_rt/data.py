@@ -1,15 +1,20 @@
 """Geirhos et al. (2019) edge and silhouette experiments as a Brain-Score StimulusSet and BehavioralAssembly.
 
-The data are read from the shipped ``human_data/geirhos2019`` folder (``$NEUROGROW_HUMAN_DATA``
-names another ``human_data`` folder); the trials are parsed by :func:`neurogrow.human.load_human`.
+The stimuli and trials ship with neurogrow (``human_data/geirhos2019`` of the repository, the
+package data ``neurogrow/_human_data/geirhos2019`` of the wheel; ``$NEUROGROW_HUMAN_DATA`` names
+another ``human_data`` folder: :func:`neurogrow.human.layout.human_data_dir`). The trials
+are parsed by :func:`neurogrow.human.load_human`.
 
-StimulusSet: one row per image, ``stimulus_id`` ``<experiment>-<file stem>`` (``edge-oven10``:
-the same file names occur in both experiments), ``filename`` (``<category>/<file>``),
-``image_label`` and ``truth`` (the category), ``experiment``.
+StimulusSet (identifier ``Geirhos2019_rt_<experiment>``): one row per image, ``stimulus_id``
+``<experiment>-<file stem>`` (``edge-oven10``: the same file names occur in both experiments),
+``filename`` (``<category>/<file>``), ``image_label`` and ``truth`` (the category), ``experiment``.
 
-BehavioralAssembly: one ``presentation`` per trial, values = RT in seconds from the onset of the
-response screen (NaN for a trial without response), with coordinates ``stimulus_id``,
-``subject``, ``responded``, ``correct`` (1.0/0.0, NaN without response), ``truth``, ``experiment``.
+BehavioralAssembly (identifier ``Geirhos2019_rt_<experiment>``): one ``presentation`` per trial
+(10 subjects x 160 images), values = reaction time in seconds from the onset of the response
+screen (NaN for a trial without response), with coordinates ``response_time`` (the same values,
+under the name Brain-Score's Geirhos2021 assemblies use), ``stimulus_id``, ``subject``,
+``responded``, ``correct`` (1.0/0.0, NaN without response), ``truth``, ``experiment``;
+``assembly.stimulus_set`` is its StimulusSet.
 """
 from __future__ import annotations
 
@@ -85,6 +90,7 @@ def load_assembly(experiment: str, root: str | Path | None = None) -> Behavioral
             "subject": ("presentation", trials["subject"].to_numpy(dtype=object)),
             "responded": ("presentation", trials["responded"].to_numpy(dtype=bool)),
             "correct": ("presentation", correct),
+            "response_time": ("presentation", trials["rt"].to_numpy(dtype=float)),
             "truth": ("presentation", trials["category"].to_numpy(dtype=object)),
             "experiment": ("presentation", np.array([experiment] * len(trials), dtype=object)),
         },

@@ -1,0 +1,1 @@
+"""Brain-Score data plugins, one folder each (as ``brainscore_vision/data/``)."""

@@ -1,0 +1,1 @@
+"""Brain-Score metric plugins, one folder each (as ``brainscore_vision/metrics/``)."""
