@@ -368,16 +368,13 @@ def compare_rt(
         ``stimulus``, ``model_time``, ``human_measure``, ``category``, residuals...),
         ``per_category`` (DataFrame or None) and ``timings`` (seconds per stage).
     """
-    from neurogrow.rt import Options
     from neurogrow.rt.model_times import model_times_frame, times_from_extract
     from neurogrow.rt.pipeline import compare_rt as _run
 
-    options = Options(
+    options = rt_options(
         measure=measure, correct_only=correct_only, n_boot=n_boot, n_splits=n_splits, n_perm=n_perm,
         seed=seed, model_time=model_time, allow_unmatched=allow_unmatched, mixed_model=mixed_model,
-        stimuli=None if stimuli is None else str(stimuli),
-        baselines=(baseline,) if isinstance(baseline, str) else tuple(str(b) for b in baseline),
-        rt_unit=rt_unit, rt_max=rt_max, rt_min=rt_min,
+        stimuli=stimuli, baseline=baseline, rt_unit=rt_unit, rt_max=rt_max, rt_min=rt_min,
     )
     if isinstance(model_times, (str, os.PathLike)):
         return _run(model_times, human, out, options, overwrite=overwrite, labels=labels)
@@ -387,6 +384,18 @@ def compare_rt(
         times = _times_table(model_times)
     times = model_times_frame(times, model_time, "model_times")  # checked here: one-line errors before any work
     return _run(times, human, out, options, overwrite=overwrite, labels=labels)
+
+
+def rt_options(*, stimuli: str | os.PathLike | None = None, baseline: str | Iterable[str] = (), **fields):
+    """The :class:`neurogrow.rt.Options` of :func:`compare_rt`'s keyword arguments (the CLI's options):
+    ``stimuli`` as a string, ``baseline`` (one or several ``FILE[:COLUMN]``) as ``baselines``."""
+    from neurogrow.rt import Options
+
+    return Options(
+        stimuli=None if stimuli is None else str(stimuli),
+        baselines=(baseline,) if isinstance(baseline, str) else tuple(str(b) for b in baseline),
+        **fields,
+    )
 
 
 def _times_table(model_times):

@@ -116,12 +116,12 @@ def check_out_file(path: str | os.PathLike, overwrite: bool) -> Path:
     return path
 
 
-def _clean(o):
+def json_safe(o):
     """Non-finite floats -> None (JSON has no NaN) and NumPy scalars -> Python, recursively."""
     if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
+        return {k: json_safe(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
+        return [json_safe(v) for v in o]
     if isinstance(o, (float, np.floating)):
         return float(o) if math.isfinite(float(o)) else None
     if isinstance(o, np.integer):
@@ -141,7 +141,7 @@ def _json_default(o):
 
 def summary_json(summary: dict) -> str:
     """``summary`` as indented JSON, with NaN and infinities written as null."""
-    return json.dumps(_clean(summary), indent=2, default=_json_default) + "\n"
+    return json.dumps(json_safe(summary), indent=2, default=_json_default) + "\n"
 
 
 # --------------------------------------------------------------------------- locks and debris

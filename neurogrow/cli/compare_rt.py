@@ -62,25 +62,25 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def _options(args):
-    from neurogrow.rt import Options
-
-    return Options(
-        measure=args.measure,
-        correct_only=args.correct_only,
-        n_boot=args.n_boot,
-        n_splits=args.n_splits,
-        n_perm=args.n_perm,
-        seed=args.seed,
-        model_time=args.model_time,
-        allow_unmatched=args.allow_unmatched,
-        mixed_model=not args.no_mixed_model,
-        stimuli=args.stimuli,
-        baselines=tuple(args.baseline),
-        rt_unit=args.rt_unit,
-        rt_max=args.rt_max,
-        rt_min=args.rt_min,
-    )
+def _option_kwargs(args) -> dict:
+    """The analysis options of the command line, as :func:`neurogrow.compare_rt`'s keyword arguments
+    (one mapping, used by the demo and by a run on given files)."""
+    return {
+        "measure": args.measure,
+        "correct_only": args.correct_only,
+        "n_boot": args.n_boot,
+        "n_splits": args.n_splits,
+        "n_perm": args.n_perm,
+        "seed": args.seed,
+        "model_time": args.model_time,
+        "allow_unmatched": args.allow_unmatched,
+        "mixed_model": not args.no_mixed_model,
+        "stimuli": args.stimuli,
+        "baseline": args.baseline,
+        "rt_unit": args.rt_unit,
+        "rt_max": args.rt_max,
+        "rt_min": args.rt_min,
+    }
 
 
 def run(args) -> int:
@@ -106,22 +106,9 @@ def _run(args) -> int:
         args.model_times,
         args.human,
         args.out,
-        measure=args.measure,
-        correct_only=args.correct_only,
-        model_time=args.model_time,
-        n_boot=args.n_boot,
-        n_splits=args.n_splits,
-        n_perm=args.n_perm,
-        seed=args.seed,
         labels=args.labels,
-        allow_unmatched=args.allow_unmatched,
-        mixed_model=not args.no_mixed_model,
-        stimuli=args.stimuli,
-        baseline=args.baseline,
-        rt_unit=args.rt_unit,
-        rt_max=args.rt_max,
-        rt_min=args.rt_min,
         overwrite=args.overwrite,
+        **_option_kwargs(args),
     )
     print(format_table(result.summary))
     print(f"wrote {args.out}")
@@ -138,6 +125,7 @@ def run_demo(args) -> int:
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
+    from neurogrow.api import rt_options
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
     from neurogrow.progress import status
@@ -155,7 +143,7 @@ def run_demo(args) -> int:
         raise NeurogrowError(f"the demo needs the shipped model and neurogrow.inference.extract ({exc}); run compare-rt MODEL_TIMES HUMAN --out DIR instead") from None
     if args.out:
         check_out_dir(args.out, args.overwrite)
-    options = _options(args)
+    options = rt_options(**_option_kwargs(args))
     status("loading the shipped model")
     model = load_model()
     results = []

@@ -14,7 +14,7 @@ import numpy as np
 
 from neurogrow.errors import DataError
 
-__all__ = ["HDF5_MAGIC", "HDF5_SUFFIXES", "STEP_TOL", "check_model_time_values", "check_step_times", "sniff_times_file"]
+__all__ = ["HDF5_MAGIC", "HDF5_SUFFIXES", "STEP_TOL", "check_model_time_values", "check_step_times", "is_hdf5", "sniff_times_file"]
 
 #: Tolerance of the checks of step times and halting distributions (float32 storage, float64 sums).
 STEP_TOL = 1e-3
@@ -90,6 +90,15 @@ def check_model_time_values(values: np.ndarray, stimuli, source: str, lines=None
             f"{source}: {where}stimulus {list(stimuli)[i]!r} has model_time {v[i]:g}; expected a time >= 0 "
             f"(a number of steps or a duration){more}"
         )
+
+
+def is_hdf5(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is an existing, readable HDF5 file (by its signature); never raises."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(8) == HDF5_MAGIC
+    except OSError:
+        return False
 
 
 def sniff_times_file(path: str | os.PathLike) -> str:

@@ -14,6 +14,7 @@ import numpy as np
 
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
+from neurogrow.io.checks import HDF5_MAGIC, is_hdf5
 from neurogrow.rsa.human_rdms import HumanRDMs
 from neurogrow.rsa.model_rdms import ModelPatterns, patterns_from_h5, patterns_from_model
 
@@ -21,17 +22,6 @@ if TYPE_CHECKING:
     from neurogrow.rsa.analysis import Options
 
 __all__ = ["HDF5_MAGIC", "check_stimuli", "is_hdf5", "load_patterns", "stimulus_identity"]
-
-HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
-
-
-def is_hdf5(path: str | os.PathLike) -> bool:
-    """Whether ``path`` is an existing HDF5 file (by its signature)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(8) == HDF5_MAGIC
-    except OSError:
-        return False
 
 
 def _stimulus_classes(stimuli: list[str], human: HumanRDMs, source: str) -> list[str]:

@@ -9,14 +9,13 @@ Written as ``results.csv`` (lists as JSON text) and ``results.json`` (a list of 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from neurogrow.errors import DataError
-from neurogrow.outputs import write_text
+from neurogrow.outputs import json_safe, write_text
 from neurogrow.sweep.spec import Run
 from neurogrow.sweep.task import ERROR_FILE
 from neurogrow.train.loop import CONFIG, FINAL_MODEL, METRICS
@@ -96,7 +95,7 @@ def write_results(records: list[dict], out: str | Path) -> tuple[Path, Path]:
     )
     csv_path, json_path = out / RESULTS_CSV, out / RESULTS_JSON
     write_text(csv_path, table.to_csv(index=False))
-    write_text(json_path, json.dumps([_finite(r) for r in records], indent=1) + "\n")
+    write_text(json_path, json.dumps([json_safe(r) for r in records], indent=1) + "\n")
     return csv_path, json_path
 
 
@@ -104,12 +103,3 @@ def _cell(value: Any) -> Any:
     return json.dumps(value) if isinstance(value, (list, dict)) else value
 
 
-def _finite(value: Any) -> Any:
-    """JSON has no NaN or infinity: write them as null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
