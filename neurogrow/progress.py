@@ -19,9 +19,10 @@ import os
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["Bar", "is_quiet", "progress", "set_quiet", "status"]
+__all__ = ["Bar", "is_quiet", "progress", "quiet_scope", "set_quiet", "status"]
 
 _QUIET: bool | None = None
 
@@ -30,6 +31,23 @@ def set_quiet(quiet: bool = True) -> None:
     """Silence (or restore) every progress bar and status line of this process."""
     global _QUIET
     _QUIET = bool(quiet)
+
+
+@contextmanager
+def quiet_scope(quiet: bool) -> Iterator[None]:
+    """Within the block, silence progress when ``quiet`` (else leave it as it is); restore afterwards.
+
+    ``neurogrow.cli.main`` runs each command inside one, so that ``--quiet`` given to one call
+    does not silence the calls after it in the same process (the API, the tests).
+    """
+    global _QUIET
+    before = _QUIET
+    if quiet:
+        _QUIET = True
+    try:
+        yield
+    finally:
+        _QUIET = before
 
 
 def is_quiet() -> bool:

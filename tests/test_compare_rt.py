@@ -35,7 +35,8 @@ def _model_csv(path: Path, stimuli: list[str], seed: int = 0, times=None) -> Pat
 
 
 def _run(capsys, *args) -> tuple[int, str, str]:
-    rc = main(["compare-rt", *map(str, args)])
+    # --quiet: stderr then holds only what the command says about errors, not progress lines
+    rc = main(["--quiet", "compare-rt", *map(str, args)])
     out = capsys.readouterr()
     return rc, out.out, out.err
 

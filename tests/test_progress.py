@@ -106,3 +106,13 @@ def test_extract_and_evaluate_report_progress(tmp_path, capsys):
     evaluate(model, data, torch.device("cpu"), batch_size=4, progress=True)
     err = capsys.readouterr().err
     assert "evaluate zeros: 7/7 img (100%)" in err
+
+
+def test_quiet_flag_lasts_one_call(monkeypatch, capsys):
+    """``neurogrow --quiet`` silences its own call only, not later calls in the same process."""
+    from neurogrow.cli import main
+
+    monkeypatch.setattr(P, "_QUIET", None)
+    monkeypatch.delenv("NEUROGROW_QUIET", raising=False)
+    assert main(["--quiet", "models"]) == 0
+    assert not P.is_quiet()

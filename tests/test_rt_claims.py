@@ -26,7 +26,8 @@ FAST = ["--n-boot", "100", "--n-perm", "200", "--n-splits", "10"]
 
 
 def _run(capsys, *args) -> tuple[int, str, str]:
-    rc = main([str(a) for a in args])
+    # --quiet: stderr then holds only what the command says about errors, not progress lines
+    rc = main(["--quiet", *[str(a) for a in args]])
     out = capsys.readouterr()
     return rc, out.out, out.err
 

@@ -56,12 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    from neurogrow.progress import set_quiet
+    from neurogrow.progress import quiet_scope
 
-    if args.global_quiet:
-        set_quiet(True)
     try:
-        return int(args.func(args) or 0)
+        with quiet_scope(args.global_quiet):
+            return int(args.func(args) or 0)
     except NeurogrowError as exc:
         print(f"neurogrow {args.command}: error: {exc}", file=sys.stderr)
         return 2
