@@ -16,7 +16,6 @@ files) and ``benchmarks/results/rsa/<model>/results.json`` with the key numbers 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -48,6 +47,7 @@ def key_numbers(summary: dict) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from neurogrow.outputs import write_json
     from neurogrow.rsa import Options, compare_rsa
     from neurogrow.rsa.analysis import format_table
 
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"== {name} ({seconds:.0f} s) ==")
         print(format_table(s))
     base.mkdir(parents=True, exist_ok=True)
-    (base / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    write_json(base / "results.json", results)
     print(f"wrote {base}")
     return 0
 

@@ -140,8 +140,8 @@ def _json_default(o):
 
 
 def summary_json(summary: dict) -> str:
-    """``summary`` as indented JSON, with NaN and infinities written as null."""
-    return json.dumps(json_safe(summary), indent=2, default=_json_default) + "\n"
+    """``summary`` as indented, strict JSON: NaN and infinities written as null (JSON has neither)."""
+    return json.dumps(json_safe(summary), indent=2, default=_json_default, allow_nan=False) + "\n"
 
 
 # --------------------------------------------------------------------------- locks and debris
@@ -381,5 +381,6 @@ def write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def write_json(path: str | os.PathLike, data: dict) -> Path:
-    """Write ``data`` as indented JSON atomically: a temporary file beside ``path``, then a rename."""
-    return write_text(path, json.dumps(data, indent=2) + "\n")
+    """Write ``data`` as indented, strict JSON (:func:`summary_json`: NaN and infinities as null)
+    atomically: a temporary file beside ``path``, then a rename."""
+    return write_text(path, summary_json(data))

@@ -528,3 +528,19 @@ def test_two_concurrent_compare_rt_runs_exactly_one_succeeds(tmp_path):
     err = next(e for c, e in results if c == 2)
     assert "another process" in err and len(err.strip().splitlines()) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "t.csv"]
+
+
+def test_result_json_is_strict_json(tmp_path):
+    """Result files carry no NaN/Infinity tokens (strict parsers, jq and browsers reject them): null instead."""
+    import json as _json
+
+    import numpy as _np
+
+    from neurogrow.outputs import write_json
+
+    def _reject(token):
+        raise ValueError(f"non-standard JSON token {token}")
+
+    path = write_json(tmp_path / "r.json", {"a": float("nan"), "b": [float("inf"), -_np.inf], "c": _np.float32(1.5), "d": _np.int64(3)})
+    data = _json.loads(path.read_text(), parse_constant=_reject)
+    assert data == {"a": None, "b": [None, None], "c": 1.5, "d": 3}
