@@ -18,7 +18,7 @@ __all__ = [
     "BASELINE_PREFIX",
     "STEP_BASELINES",
     "add_baseline_file",
-    "is_hdf5",
+    "is_hdf5_times",
     "load_model_times",
     "match_stimuli",
     "model_times_frame",
@@ -94,7 +94,7 @@ def add_baseline_file(model: pd.DataFrame, spec: str, column: str = "expected_st
     source = f"--baseline {spec}"
     if not path.is_file():
         raise DataError(f"{source}: file not found; expected FILE[:COLUMN] with FILE an extract .h5 file or a CSV")
-    if is_hdf5(path):
+    if is_hdf5_times(path):
         from neurogrow.io import read_times
 
         table = read_times(path)
@@ -134,7 +134,7 @@ def add_baseline_file(model: pd.DataFrame, spec: str, column: str = "expected_st
     return out
 
 
-def is_hdf5(path: Path) -> bool:
+def is_hdf5_times(path: Path) -> bool:
     """Whether ``path`` is an HDF5 times file, by its content (:func:`neurogrow.io.times.sniff_times_file`:
     a ``.h5`` name without the HDF5 signature is an error, not a CSV)."""
     from neurogrow.io.times import sniff_times_file
@@ -193,7 +193,7 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
         raise DataError(f"{path}: file not found; expected model times (an extract .h5 file or a CSV stimulus,model_time)")
     if path.is_dir():
         raise DataError(f"{path}: is a folder; expected model times (an extract .h5 file or a CSV stimulus,model_time)")
-    if is_hdf5(path):
+    if is_hdf5_times(path):
         from neurogrow.io import read_step_arrays, read_times
 
         table = read_times(path)
