@@ -168,6 +168,12 @@ def test_tradeoffs_rule_on_planted_runs():
     # halting pinned at one step: inconclusive
     pinned = {c: {s: {**r, "test_mean_steps": 1.0} for s, r in by.items()} for c, by in rows.items()}
     assert "halting adapts" in tradeoffs.judge(pinned, tradeoffs.DESIGN)["reason"]
+    # a mean inside the window with every image halting alike (SD of E[t] over images ~0): inconclusive
+    alike = {c: {s: {**r, "test_steps_sd": 0.01} for s, r in by.items()} for c, by in rows.items()}
+    out = tradeoffs.judge(alike, tradeoffs.DESIGN)
+    assert out["verdict"] == "inconclusive" and "SD over images 0.010" in out["reason"]
+    varied = {c: {s: {**r, "test_steps_sd": 0.6} for s, r in by.items()} for c, by in rows.items()}
+    assert tradeoffs.judge(varied, tradeoffs.DESIGN)["verdict"] == "reproduced"
 
 
 def test_growth_rule_ordered_means_without_trend_are_not_reproduced():

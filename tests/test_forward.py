@@ -82,6 +82,9 @@ def test_evaluate_counts_correct_answers_and_validates_the_threshold():
     assert result["accuracy"] == pytest.approx(20 / 30)
     assert result["mean_exit_step"] == pytest.approx(run.exit_step.mean())
     assert result["mean_steps"] == pytest.approx(run.expected_steps.mean(), rel=1e-6)
+    # spread of E[t] over images, across batches of 7 (sample SD)
+    assert run.expected_steps.std(ddof=1) > 0.05
+    assert result["steps_sd"] == pytest.approx(run.expected_steps.astype(np.float64).std(ddof=1), rel=1e-5)
     with pytest.raises(NeurogrowError, match="--threshold"):
         evaluate(model, data, threshold=0.0)
 

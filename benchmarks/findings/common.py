@@ -84,15 +84,22 @@ def unfinished(commands: list[list[str]], epochs: int) -> list[list[str]]:
     return [c for c in commands if final_row(Path(c[c.index("--out") + 1]), epochs) is None]
 
 
-def halting_adapts(row: dict) -> tuple[bool, str]:
-    """Whether a run's halting is free to vary: T >= 2 and mean E[t] strictly inside [1, T].
+def halting_adapts(row: dict, min_sd: float = 0.1) -> tuple[bool, str]:
+    """Whether a run's halting varies across images.
 
-    The metrics hold the mean of E[t] over test images, not its spread; a mean within 0.05 of 1
-    or of T means (nearly) every image halts at the same end of the window.
+    Needs T >= 2 and mean E[t] strictly inside [1, T] (within 0.05 of 1 or of T, nearly every
+    image halts at the same end of the window) and, where the run recorded it
+    (``test_steps_sd``, :func:`neurogrow.inference.evaluate`), a standard deviation of E[t] over
+    the test images of at least ``min_sd`` steps: a mean inside the window is also what every
+    image halting at the same middle step gives. Runs from before ``steps_sd`` was recorded are
+    judged on the mean alone, and the detail says so.
     """
     T, m = row["window_steps"], row["test_mean_steps"]
+    sd = row.get("test_steps_sd")
     ok = T >= 2 and 1.05 <= m <= T - 0.05
-    return ok, f"mean E[t] {m:.3f} with T = {T}"
+    if sd is None:
+        return ok, f"mean E[t] {m:.3f} with T = {T} (spread over images not recorded)"
+    return ok and sd >= min_sd, f"mean E[t] {m:.3f}, SD over images {sd:.3f} (need >= {min_sd}) with T = {T}"
 
 
 def t_interval(values) -> list[float]:

@@ -17,6 +17,7 @@ optionally with every layer's pooled activations at every step. The exit rule is
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -221,6 +222,9 @@ def evaluate(
 ) -> dict:
     """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``.
 
+    ``steps_sd`` is the standard deviation over images of E[t] = sum_t t * pi_t (ddof 1): whether
+    halting varies across images, which a mean strictly inside [1, T] alone does not show.
+
     ``data`` is an :class:`~neurogrow.data.ImageDataset`; every image runs all T steps
     (``full-length``) on the model's device (``device``, kept for existing callers, is where
     the model already is). ``progress``: show progress over the images
@@ -229,7 +233,7 @@ def evaluate(
     threshold = check_threshold(threshold, "--threshold")
     labels = torch.from_numpy(data.labels)
     correct_exit = correct_mix = 0
-    steps_sum = exit_sum = 0.0
+    steps_sum = steps_sq = exit_sum = 0.0
     start = 0
     batches = forward_batches(
         model, data.images, threshold=threshold, mode="full-length", batch_size=batch_size, amp=amp,
@@ -241,13 +245,16 @@ def evaluate(
         mixture = torch.einsum("bt,btk->bk", res.halting, res.step_probs)
         correct_exit += int((res.prediction == y).sum().item())
         correct_mix += int((mixture.argmax(1) == y).sum().item())
-        steps_sum += res.expected_steps.sum().item()
+        e = res.expected_steps.double()
+        steps_sum += e.sum().item()
+        steps_sq += (e * e).sum().item()
         exit_sum += res.exit_step.float().sum().item()
     n = len(data)
     return {
         "accuracy": correct_exit / n,
         "accuracy_mixture": correct_mix / n,
         "mean_steps": steps_sum / n,
+        "steps_sd": math.sqrt(max(0.0, (steps_sq - steps_sum * steps_sum / n) / (n - 1))) if n > 1 else 0.0,
         "mean_exit_step": exit_sum / n,
         "n": n,
     }
