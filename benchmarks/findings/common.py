@@ -26,10 +26,16 @@ def train_command(sets: list[str], out: Path, config: Path = SHIPPED_CONFIG) -> 
 
 
 def run_all(commands: list[list[str]], jobs: int = 1) -> list[int]:
-    """Run commands, ``jobs`` at a time; returns their exit codes."""
+    """Run commands, ``jobs`` at a time; returns their exit codes.
+
+    Each command gets ``OMP_NUM_THREADS`` = cores // jobs (unless set already): ``jobs`` torch
+    processes with the default thread count each would oversubscribe the cores.
+    """
     t0 = time.time()
+    env = {**os.environ}
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
     with ThreadPoolExecutor(jobs) as pool:
-        codes = list(pool.map(lambda c: subprocess.run(c).returncode, commands))
+        codes = list(pool.map(lambda c: subprocess.run(c, env=env).returncode, commands))
     print(f"{sum(c == 0 for c in codes)}/{len(codes)} runs finished in {time.time() - t0:.0f} s")
     if any(codes):
         failed = [c[c.index("--out") + 1] for c, code in zip(commands, codes) if code]
