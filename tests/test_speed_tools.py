@@ -118,3 +118,14 @@ def test_the_readme_table_matches_the_committed_results():
     assert readme_table.main(["--results", str(results), "--check"]) == 0, (
         "README speed table is stale: run python benchmarks/speed/readme_table.py"
     )
+
+
+def test_time_to_accuracy_goal_rule():
+    """Each condition of the goal can fail it on its own (planted values around each bound)."""
+    import time_to_accuracy as tta
+
+    assert tta.goal_met(True, 8, 0.87, 0.1)
+    assert not tta.goal_met(False, 8, 0.90, 0.5)  # unfinished
+    assert not tta.goal_met(True, 9, 0.90, 0.5)  # too many epochs
+    assert not tta.goal_met(True, 8, 0.8699, 0.5)  # below the accuracy
+    assert not tta.goal_met(True, 8, 0.90, 0.099)  # halting alike on every image

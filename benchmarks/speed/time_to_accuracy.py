@@ -39,6 +39,13 @@ GOAL_STEPS_SD = 0.1  # E[t] must vary across images by at least this (steps, SD 
 RECIPE = "benchmarks/speed/recipe_8_epochs.toml"
 
 
+def goal_met(finished: bool, epochs_done: int, accuracy: float, steps_sd: float) -> bool:
+    """The goal, decided before the run: a finished run of at most ``GOAL_EPOCHS`` epochs whose model
+    file reaches ``GOAL_ACCURACY`` on all test images (its own evaluation, what a user of the file
+    gets, not the training log), with E[t] varying over the images (SD >= ``GOAL_STEPS_SD``)."""
+    return bool(finished and epochs_done <= GOAL_EPOCHS and accuracy >= GOAL_ACCURACY and steps_sd >= GOAL_STEPS_SD)
+
+
 @torch.no_grad()
 def halting_spread(model, data, batch_size: int = 1000) -> dict:
     """How E[t] and the exit step vary over the images of ``data``."""
@@ -65,6 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(RESULTS / "time_to_accuracy.json"))
     ap.add_argument("--model-out", default=str(RESULTS / "recipe_8_epochs_model.pt"))
     ap.add_argument("--overwrite", action="store_true", help="replace existing results")
+    ap.add_argument(
+        "--note",
+        default="load on the machine during training not recorded: the per-epoch seconds are wall time, "
+        "not a speed measurement",
+        help="what else ran on the machine during training (recorded beside the hardware)",
+    )
     args = ap.parse_args(argv)
     try:
         return run(args)
@@ -97,9 +110,7 @@ def run(args: argparse.Namespace) -> int:
         for r in history
     ]
     reached = [r["epoch"] for r in history if (r.get("test_accuracy") or 0) >= GOAL_ACCURACY]
-    goal_met = bool(
-        finished and reached and reached[0] <= GOAL_EPOCHS and spread["expected_steps_sd"] >= GOAL_STEPS_SD
-    )
+    met = goal_met(finished, epochs_done, ev["accuracy"], spread["expected_steps_sd"])
     model_file = None
     if finished:
         shutil.copyfile(run_dir / "model.pt", args.model_out)
@@ -116,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
             "accuracy": GOAL_ACCURACY,
             "epochs": GOAL_EPOCHS,
             "expected_steps_sd_at_least": GOAL_STEPS_SD,
-            "rule": "finished, test accuracy (early exit at threshold 0.5, all 10,000 test images) >= accuracy "
-            "after at most `epochs` epochs, and the SD of E[t] over the test images >= the bound",
+            "rule": "finished after at most `epochs` epochs, the model file's test accuracy (early exit at "
+            "threshold 0.5, all 10,000 test images) >= accuracy, and the SD of E[t] over the test images >= the bound",
         },
         "finished": finished,
         "epochs_done": epochs_done,
@@ -129,14 +140,13 @@ def run(args: argparse.Namespace) -> int:
         "halting": spread,
         "per_epoch": per_epoch,
         "first_epoch_at_goal_accuracy": reached[0] if reached else None,
-        "goal_met": goal_met,
+        "goal_met": met,
         "train_seconds": round(sum(r["seconds"] for r in history), 1),
         "model_file": model_file,
         "window": model.window,
         "params": model.param_count(),
         "hardware": hardware(torch.device(config.get("device") if config.get("device") in ("cpu", "cuda") else "cpu")),
-        "hardware_note": "the training run shared 2 CPU cores with other jobs (load average 5-15), "
-        "so its seconds are not a speed measurement",
+        "hardware_note": args.note,
     }
     write_json(out, result)
     print(json.dumps({k: result[k] for k in ("finished", "epochs_done", "test", "goal_met")}, indent=1))
