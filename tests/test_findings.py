@@ -102,11 +102,14 @@ def test_occlusion_effect_beyond_confidence_is_reproduced():
 # --------------------------------------------------------------------------- finding 4 rule on planted summaries
 
 
-def summary(rho, ci_images, ci_two, baselines=True, diff_ci=(0.05, 0.3)):
+def summary(rho, ci_images, ci_two, baselines=True, diff_ci=(0.05, 0.3), diff_p=0.001):
+    # the key shape of compare-rt's summary.json (neurogrow/rt/summary.py): p_bootstrap, ci95_two_level
     s = {"spearman": {"r": rho, "ci95": list(ci_images), "ci95_two_level": list(ci_two)},
-         "within_category": {"spearman_partial": {"r": 0.2, "ci95": [0.05, 0.35]}}, "model_time_sd": 0.3}
+         "within_category": {"spearman_partial": {"r": 0.2, "ci95": [0.05, 0.35], "ci95_two_level": [0.04, 0.36]}},
+         "model_time_sd": 0.3}
     if baselines:
-        s["baselines"] = {b: {"spearman": {"r": 0.1}, "difference": {"r": 0.1, "ci95": [0.06, 0.3], "ci95_two_level": list(diff_ci)},
+        s["baselines"] = {b: {"spearman": {"r": 0.1},
+                              "difference": {"r": 0.1, "ci95": [0.06, 0.3], "ci95_two_level": list(diff_ci), "p_bootstrap": diff_p},
                               "partial": {"r": 0.2, "ci95_two_level": [0.05, 0.3]}} for b in halting_vs_rt.BASELINES}
     return s
 
@@ -125,6 +128,22 @@ def test_rt_rule_uses_the_two_level_ci():
     out = halting_vs_rt.judge(summaries(rho=0.2, ci_images=(0.05, 0.35), ci_two=(-0.05, 0.4)))
     assert out["verdict"] == "inconclusive"
     assert halting_vs_rt.judge(summaries(rho=0.3, ci_images=(0.1, 0.5), ci_two=(0.1, 0.5)))["verdict"] == "reproduced"
+
+
+def test_rt_rule_holm_adjusts_the_baseline_differences():
+    # CIs above 0 but bootstrap p 0.02 each: Holm over 8 differences -> 0.16, not supported
+    out = halting_vs_rt.judge(summaries(rho=0.3, ci_images=(0.1, 0.5), ci_two=(0.1, 0.5), diff_p=0.02))
+    assert out["verdict"] == "inconclusive"
+    assert out["rule"]["holm_family_size"] == 8
+
+
+def test_rt_rule_reads_the_committed_summaries_p_values():
+    """Planted bug: reading the difference's p under a key compare-rt does not write (None -> no Holm)."""
+    committed = json.loads((ROOT / "benchmarks" / "results" / "halting_vs_rt" / "summaries.json").read_text())["summaries"]
+    out = halting_vs_rt.judge(committed)
+    assert out["rule"]["holm_family_size"] == 8
+    diffs = [c for c in out["comparisons"] if "rho(E[t]) - rho" in c["name"]]
+    assert len(diffs) == 8 and all(c["p"] is not None and c["p_holm"] is not None for c in diffs)
 
 
 def test_rt_rule_requires_beating_every_baseline():
@@ -151,14 +170,21 @@ def row(channels, layers, steps, acc=0.8, T=4, events=()):
 
 
 def test_tradeoffs_rule_on_planted_runs():
+    # 5 seeds with seed-to-seed spread in every measure (identical integer moves across seeds
+    # are not evidence: see test_verdict's sign-flip test); layers move by 2-3 under the depth price
     rng = np.random.default_rng(0)
-    base = {s: row([20, 40, 60], 3, 2.5 + rng.normal(0, 0.02)) for s in range(3)}
+    seeds = range(5)
+
+    def ch(base):
+        return [int(c + rng.integers(-3, 4)) for c in base]
+
+    base = {s: row(ch([20, 40, 60]), 4, 2.5 + rng.normal(0, 0.02)) for s in seeds}
     rows = {
         "baseline": base,
-        "breadth_x5": {s: row([15, 30, 45], 3, base[s]["test_mean_steps"] + 0.4 + rng.normal(0, 0.02)) for s in range(3)},
-        "depth_x10": {s: row([25, 45, 70], 2, base[s]["test_mean_steps"] + 0.3 + rng.normal(0, 0.02)) for s in range(3)},
-        "time_x1.5": {s: row([30, 50, 60], 3, base[s]["test_mean_steps"] - 0.5 + rng.normal(0, 0.02), acc=0.78) for s in range(3)},
-        "time_x0.67": {s: row([20, 40, 60], 3, base[s]["test_mean_steps"] + 0.5 + rng.normal(0, 0.02), acc=0.82 + 0.01 * s) for s in range(3)},
+        "breadth_x5": {s: row(ch([15, 30, 45]), 4 + (s == 0), base[s]["test_mean_steps"] + 0.4 + rng.normal(0, 0.02)) for s in seeds},
+        "depth_x10": {s: row(ch([25, 45, 70]), 2 - (s % 2), base[s]["test_mean_steps"] + 0.3 + rng.normal(0, 0.02)) for s in seeds},
+        "time_x1.5": {s: row(ch([30, 50, 60]), 4, base[s]["test_mean_steps"] - 0.5 + rng.normal(0, 0.02), acc=0.78) for s in seeds},
+        "time_x0.67": {s: row(ch([20, 40, 60]), 4, base[s]["test_mean_steps"] + 0.5 + rng.normal(0, 0.02), acc=0.82 + 0.01 * s) for s in seeds},
     }
     assert tradeoffs.judge(rows, tradeoffs.DESIGN)["verdict"] == "reproduced"
     # the same runs below the accuracy floor are inconclusive, with the reason

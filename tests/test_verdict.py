@@ -103,3 +103,44 @@ def test_any_mode_and_combine():
     assert combine({"a": a})["verdict"] == "reproduced"
     assert combine({"a": a, "b": b})["verdict"] == "inconclusive" and "0.70" in combine({"a": a, "b": b})["reason"]
     assert combine({"a": a, "b": b, "c": c})["verdict"] == "not reproduced"
+
+
+# --------------------------------------------------------------------------- degenerate inputs never decide
+
+
+def test_identical_differences_are_not_certainty():
+    """Three seeds that each moved by exactly one unit: exact sign-flip p 0.25, no finite CI.
+
+    Planted bug (the old code): CI (1, 1) and p 0 -> "reproduced", while [1, 1, 2] (a larger
+    effect) stayed inconclusive. Now both are inconclusive, and only n >= 6 identical moves count.
+    """
+    rule = Rule("r", "x")
+    for d in ([1, 1, 1], [1, 1, 2], [-0.5, -0.5]):
+        c = paired_t_comparison("x", d)
+        assert rule.decide([c])["verdict"] == "inconclusive", d
+    c3 = paired_t_comparison("x", [1, 1, 1])
+    assert c3.p == pytest.approx(0.25) and not np.isfinite(c3.ci95[0])
+    c6 = paired_t_comparison("x", [1] * 6)
+    assert c6.p == pytest.approx(2 * 0.5**6) and c6.ci95 == (1.0, 1.0)
+    assert rule.decide([c6])["verdict"] == "reproduced"
+
+
+def test_exact_trend_fit_and_flat_bootstrap_give_no_test():
+    t = trend_comparison("t", [1, 1, 1, 2, 2, 2], [3, 3, 3, 4, 4, 4])
+    assert t.p == 1.0 and not np.isfinite(t.ci95[0]) and t.estimate == pytest.approx(1.0)
+    b = bootstrap_comparison("b", 0.3, np.full(100, 0.3))
+    assert b.p == 1.0 and not np.isfinite(b.ci95[0])
+    assert Rule("r", "x").decide([t, b])["verdict"] == "inconclusive"
+
+
+def test_holm_counts_a_nan_p_as_one():
+    adj = holm([0.01, float("nan"), 0.02])
+    assert adj.tolist() == pytest.approx([0.03, 1.0, 0.04])
+    rule = Rule("r", "x")
+    out = rule.decide([Comparison("a", 1.0, (0.5, 1.5), float("nan"))])
+    assert out["verdict"] == "inconclusive"
+
+
+def test_union_rule_needs_p_values():
+    with pytest.raises(ValueError, match="mode 'any'"):
+        Rule("u", "x", mode="any").decide([Comparison("a", 1.0, (0.5, 1.5), None)])

@@ -17,6 +17,9 @@ from neurogrow.outputs import write_json  # noqa: F401  (re-exported for the scr
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
 SHIPPED_CONFIG = ROOT / "neurogrow" / "zoo" / "blt-cifar10-adaptive.toml"
+#: halting "varies across images" when the SD of E[t] over the test images is at least this (steps);
+#: one threshold for every finding
+MIN_STEPS_SD = 0.1
 
 
 def train_command(sets: list[str], out: Path, config: Path = SHIPPED_CONFIG) -> list[str]:
@@ -90,7 +93,7 @@ def unfinished(commands: list[list[str]], epochs: int) -> list[list[str]]:
     return [c for c in commands if final_row(Path(c[c.index("--out") + 1]), epochs) is None]
 
 
-def halting_adapts(row: dict, min_sd: float = 0.1) -> tuple[bool, str]:
+def halting_adapts(row: dict, min_sd: float = MIN_STEPS_SD) -> tuple[bool, str]:
     """Whether a run's halting varies across images.
 
     Needs T >= 2 and mean E[t] strictly inside [1, T] (within 0.05 of 1 or of T, nearly every

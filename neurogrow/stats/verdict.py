@@ -44,8 +44,13 @@ REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inco
 
 
 def holm(pvalues) -> np.ndarray:
-    """Holm's step-down adjusted p-values (monotone, capped at 1), in the input order."""
+    """Holm's step-down adjusted p-values (monotone, capped at 1), in the input order.
+
+    A non-finite p (NaN: a test that could not be computed) counts as 1: it stays in the
+    family (m includes it) and can never support a claim, instead of borrowing a neighbour's value.
+    """
     p = np.asarray(pvalues, dtype=float)
+    p = np.where(np.isfinite(p), p, 1.0)
     m = p.size
     if m == 0:
         return p
@@ -135,6 +140,9 @@ class Rule:
         missing = [n for n in self.comparisons_required if n not in names]
         if len(set(names)) != len(names):
             raise ValueError(f"rule {self.name}: duplicate comparison names {names}")
+        if self.mode == "any" and any(c.p is None for c in comparisons):
+            # a union of claims supported on unadjusted CIs would inflate the error rate
+            raise ValueError(f"rule {self.name}: mode 'any' needs a p-value for every comparison (Holm)")
         with_p = [i for i, c in enumerate(comparisons) if c.p is not None]
         others = [c.p for c in family if c.p is not None and c not in comparisons]
         adjusted = holm([comparisons[i].p for i in with_p] + others)
@@ -203,9 +211,13 @@ def combine(judgements: dict[str, dict]) -> dict:
 def paired_t_comparison(name: str, differences, direction: int = 1, margin: float = 0.0, detail: str = "") -> Comparison:
     """Mean of paired differences (e.g. one per seed) with its t-interval and two-sided t-test p.
 
-    Fewer than two differences, or differences with no spread, give no test: a CI of
-    ``[-inf, inf]`` and ``p = 1`` unless all are equal and nonzero with n >= 3 (then the CI is
-    the point and p is 0: every seed moved by exactly the same amount).
+    Fewer than two differences give no test: a CI of ``[-inf, inf]`` and ``p = 1``. Differences
+    with no spread (every seed moved by exactly the same amount, common for integer measures such
+    as layers) have no t-test; they get the exact sign-flip test instead: two-sided
+    ``p = 2 * 0.5**n`` for a nonzero mean (1 for a zero one), and the CI is the point where that
+    test rejects every other value (``p < 0.05``, n >= 6), else ``[-inf, inf]``. So three seeds
+    that each lose exactly one layer are not "certain" (p 0.25), and a verdict never rests on
+    identical point estimates.
     """
     from scipy import stats
 
@@ -216,9 +228,10 @@ def paired_t_comparison(name: str, differences, direction: int = 1, margin: floa
                           detail or f"n={n}: no interval")
     mean, sd = float(d.mean()), float(d.std(ddof=1))
     if sd == 0:
-        if n >= 3 and mean != 0:
-            return Comparison(name, mean, (mean, mean), 0.0, direction, margin, detail or f"n={n}, identical differences")
-        return Comparison(name, mean, (-np.inf, np.inf) if mean == 0 else (mean, mean), 1.0, direction, margin, detail or f"n={n}")
+        p_flip = min(1.0, 2 * 0.5**n) if mean != 0 else 1.0
+        ci = (mean, mean) if 2 * 0.5**n < ALPHA else (-np.inf, np.inf)
+        return Comparison(name, mean, ci, p_flip, direction, margin,
+                          detail or f"n={n}, identical differences: exact sign-flip test")
     se = sd / np.sqrt(n)
     h = stats.t.ppf(0.975, n - 1) * se
     p = float(2 * stats.t.sf(abs(mean) / se, n - 1))
@@ -236,8 +249,11 @@ def bootstrap_comparison(name: str, estimate: float, boot, direction: int = 1, m
     b = np.asarray(boot, dtype=float)
     b = b[np.isfinite(b)]
     lo, hi = np.quantile(b, [0.025, 0.975])
-    se = float(b.std(ddof=1))
-    p = float(2 * stats.norm.sf(abs(estimate) / se)) if se > 0 else (0.0 if estimate != 0 else 1.0)
+    se = float(b.std(ddof=1)) if b.size > 1 else 0.0
+    if not se > 0:  # no spread across resamples (or too few finite ones): no test, never certainty
+        return Comparison(name, float(estimate), (-np.inf, np.inf), 1.0, direction, margin,
+                          detail or f"bootstrap, {b.size} finite resamples without spread: no test")
+    p = float(2 * stats.norm.sf(abs(estimate) / se))
     return Comparison(name, float(estimate), (float(lo), float(hi)), p, direction, margin, detail or f"bootstrap, {b.size} resamples")
 
 
@@ -251,9 +267,9 @@ def trend_comparison(name: str, x, y, direction: int = 1, margin: float = 0.0, d
     res = stats.linregress(x, y)
     df = x.size - 2
     if res.stderr == 0 or not np.isfinite(res.stderr):
-        if res.slope != 0:
-            return Comparison(name, float(res.slope), (res.slope, res.slope), 0.0, direction, margin, detail or "exact fit")
-        return Comparison(name, 0.0, (-np.inf, np.inf), 1.0, direction, margin, detail or "no variation")
+        # an exact fit has no t-interval; it is reported, not taken as certainty
+        return Comparison(name, float(res.slope), (-np.inf, np.inf), 1.0, direction, margin,
+                          detail or ("exact fit: no test" if res.slope != 0 else "no variation: no test"))
     h = stats.t.ppf(0.975, df) * res.stderr
     return Comparison(name, float(res.slope), (res.slope - h, res.slope + h), float(res.pvalue), direction, margin,
                       detail or f"OLS slope, n={x.size}")
