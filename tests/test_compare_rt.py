@@ -179,6 +179,21 @@ def test_cifar10h_counts(capsys, tmp_path):
     np.testing.assert_allclose(d["entropy"], entropy[d["stimulus"].astype(int)], atol=1e-9)
 
 
+def test_cifar10h_counts_accuracy_ceiling_without_labels_is_unbiased(tmp_path):
+    """--measure accuracy on counts without labels: the reference is the plurality response, and
+    the split-half ceiling takes it within each half.  Planted: 600 images with one response
+    distribution (true reliability 0); the plurality of all responses as both halves' reference
+    gave about -1.3."""
+    rng = np.random.default_rng(0)
+    counts = rng.multinomial(50, [0.45, 0.45, 0.1] + [0.0] * 7, size=600)
+    np.save(tmp_path / "counts.npy", counts)
+    mt = load_model_times(_model_csv(tmp_path / "t.csv", [str(i) for i in range(600)]))
+    s = analyse(mt, load_human(tmp_path / "counts.npy"), Options(measure="accuracy", n_boot=100, n_perm=100, n_splits=20)).summary
+    nc = s["noise_ceiling"]["spearman_brown"]
+    assert abs(nc) < 0.3, nc
+    assert any("own plurality" in n for n in s["notes"])
+
+
 def test_cifar10h_trials(capsys, tmp_path):
     rng = np.random.default_rng(1)
     header = (

@@ -213,7 +213,7 @@ def noise_ceiling(human: HumanData, per_image: pd.DataFrame, trials: Trials | No
         assert human.counts is not None and human.reference is not None  # counts data
         counts = human.counts[[int(s) for s in per_image["stimulus"]]]
         ref = human.reference[[int(s) for s in per_image["stimulus"]]]
-        a, b = split_half_counts(counts, ref, measure, options.n_splits, rngs["split"])
+        a, b = split_half_counts(counts, ref, measure, options.n_splits, rngs["split"], plurality=human.reference_is_plurality)
         unit = "responses within image"
     ceiling = ceiling_from_halves(a, b, options.n_boot, rngs["ceiling"], None, unit)
     return (a, b, unit), ceiling
