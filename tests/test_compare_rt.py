@@ -71,6 +71,14 @@ def test_outputs_and_summary_layout(edge_run):
     assert s["spearman"]["relative_to_ceiling"] == pytest.approx(s["spearman"]["r"] / s["noise_ceiling"]["spearman_brown"])
     report = (out / "report.md").read_text()
     assert "Spearman-Brown" in report and "mixed model" in report and "mouse travel" in report
+    # the Holm family tests correlations by image permutation, 'significant' follows the two-level CI: said where Holm is
+    holm_line = next(line for line in report.splitlines() if line.startswith("Holm-adjusted p-values:"))
+    assert s["primary_interval"] == "ci95_two_level"
+    assert (
+        "each correlation (overall and within category) is tested by its permutation p-value, which permutes images only, whereas "
+        "'significant' follows the primary 95% CI (two-level bootstrap over subjects and images), so a Holm-adjusted p below 0.05 "
+        "can go with a correlation that is not significant by the primary CI." in holm_line
+    )
     assert (out / "scatter.png").read_bytes()[:4] == b"\x89PNG" and (out / "scatter.pdf").read_bytes()[:4] == b"%PDF"
 
 
