@@ -363,7 +363,7 @@ def compare_rt(
     -------
     neurogrow.rt.analysis.Result
         Fields: ``summary`` (dict: what ``summary.json`` holds; e.g. ``summary["spearman"]["r"]``,
-        ``["ci95"]``, ``["p_perm"]``, ``summary["noise_ceiling"]``, ``summary["within_category"]``,
+        ``["ci95"]``, ``["p_permutation"]``, ``summary["noise_ceiling"]``, ``summary["within_category"]``,
         ``summary["mixed_model"]``), ``per_image`` (DataFrame, one row per matched stimulus:
         ``stimulus``, ``model_time``, ``human_measure``, ``category``, residuals...),
         ``per_category`` (DataFrame or None) and ``timings`` (seconds per stage).

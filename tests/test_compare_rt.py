@@ -71,6 +71,14 @@ def test_outputs_and_summary_layout(edge_run):
     assert s["spearman"]["relative_to_ceiling"] == pytest.approx(s["spearman"]["r"] / s["noise_ceiling"]["spearman_brown"])
     report = (out / "report.md").read_text()
     assert "Spearman-Brown" in report and "mixed model" in report and "mouse travel" in report
+    # the Holm family tests correlations by image permutation, 'significant' follows the two-level CI: said where Holm is
+    holm_line = next(line for line in report.splitlines() if line.startswith("Holm-adjusted p-values:"))
+    assert s["primary_interval"] == "ci95_two_level"
+    assert (
+        "each correlation (overall and within category) is tested by its permutation p-value, which permutes images only, whereas "
+        "'significant' follows the primary 95% CI (two-level bootstrap over subjects and images), so a Holm-adjusted p below 0.05 "
+        "can go with a correlation that is not significant by the primary CI." in holm_line
+    )
     assert (out / "scatter.png").read_bytes()[:4] == b"\x89PNG" and (out / "scatter.pdf").read_bytes()[:4] == b"%PDF"
 
 
@@ -177,6 +185,21 @@ def test_cifar10h_counts(capsys, tmp_path):
     assert s["mixed_model"]["coef"] is None
     d = pd.read_csv(out / "per_image.csv", dtype={"stimulus": str})
     np.testing.assert_allclose(d["entropy"], entropy[d["stimulus"].astype(int)], atol=1e-9)
+
+
+def test_cifar10h_counts_accuracy_ceiling_without_labels_is_unbiased(tmp_path):
+    """--measure accuracy on counts without labels: the reference is the plurality response, and
+    the split-half ceiling takes it within each half.  Planted: 600 images with one response
+    distribution (true reliability 0); the plurality of all responses as both halves' reference
+    gave about -1.3."""
+    rng = np.random.default_rng(0)
+    counts = rng.multinomial(50, [0.45, 0.45, 0.1] + [0.0] * 7, size=600)
+    np.save(tmp_path / "counts.npy", counts)
+    mt = load_model_times(_model_csv(tmp_path / "t.csv", [str(i) for i in range(600)]))
+    s = analyse(mt, load_human(tmp_path / "counts.npy"), Options(measure="accuracy", n_boot=100, n_perm=100, n_splits=20)).summary
+    nc = s["noise_ceiling"]["spearman_brown"]
+    assert abs(nc) < 0.3, nc
+    assert any("own plurality" in n for n in s["notes"])
 
 
 def test_cifar10h_trials(capsys, tmp_path):

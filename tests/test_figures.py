@@ -65,7 +65,23 @@ def test_scatter_legend_outside_the_data_and_no_text_overlaps(k):
     for (ta, a), (tb, b) in itertools.combinations(texts, 2):
         assert not a.overlaps(b), f"{ta!r} overlaps {tb!r} ({k} categories)"
     title = fig.axes[1].get_title()
-    assert "Spearman 0.12 [-0.02, 0.27]" in title and "noise ceiling 0.67" in title
+    assert "Spearman 0.12, 95% CI over images [-0.02, 0.27]" in title and "noise ceiling 0.67" in title
+    plt.close(fig)
+
+
+def test_scatter_title_quotes_the_primary_interval_and_names_it():
+    """With per-trial data the title quotes the two-level CI (the primary interval of report.md,
+    the console and the README), not the image-only CI, and says which interval it is."""
+    s = dict(SUMMARY, primary_interval="ci95_two_level")
+    s["spearman"] = {"r": 0.17, "ci95": [0.035, 0.334], "ci95_two_level": [-0.003, 0.322]}
+    fig = _scatter(plt, _per_image(2), s, "model time (steps)", "y")
+    title = fig.axes[1].get_title()
+    assert "two-level 95% CI [-0.00, 0.32]" in title
+    assert "[0.04, 0.33]" not in title  # the image-only interval
+    plt.close(fig)
+    s["primary_interval"] = "ci95"  # no per-trial data: the image-only interval, so labelled
+    fig = _scatter(plt, _per_image(2), s, "model time (steps)", "y")
+    assert "95% CI over images [0.04, 0.33]" in fig.axes[1].get_title()
     plt.close(fig)
 
 

@@ -237,6 +237,9 @@ def test_cifar10h_counts_shipped():
     assert img["entropy"].between(0, np.log2(10)).all()
     assert img["accuracy"].mean() == pytest.approx(0.954, abs=0.002)  # plurality reference, noted
     assert any("plurality" in n for n in h.notes)
+    assert h.reference_is_plurality  # the split-half ceiling then scores each half on its own plurality
+    assert any("each half against that half's own plurality" in n for n in h.notes)
+    np.testing.assert_array_equal(h.reference, h.counts.argmax(1))
 
 
 @pytest.mark.skipif(not SHARED_LABELS.exists(), reason="needs ../shared/data/cifar10-jpeg")
@@ -252,6 +255,7 @@ def test_cifar10h_counts_labels_next_to_the_counts_file(tmp_path):
     h = load_human(tmp_path / "counts.npy")
     np.testing.assert_allclose(h.images["accuracy"], [5 / 6, 2 / 6, 3 / 6])
     assert h.images["category"].tolist() == ["class0", "class1", "class1"]
+    assert not h.reference_is_plurality
 
 
 @pytest.mark.parametrize(

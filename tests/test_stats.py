@@ -169,6 +169,35 @@ def test_split_half_counts():
     assert 0.5 < nc.spearman_brown < 1.0
 
 
+def test_split_half_counts_plurality_reference_is_taken_within_each_half():
+    """Accuracy against the plurality response (CIFAR-10H counts without labels): the reference
+    must come from each half's own responses.  Planted: 1000 images with the same response
+    distribution (true reliability 0, two classes at 45 % each).  Scoring both halves against the
+    plurality of all responses ties them together (ceiling about -1.3); per-half pluralities give
+    independent halves (ceiling about 0, like scoring against the true label)."""
+    rng = np.random.default_rng(0)
+    p = np.array([0.45, 0.45, 0.1] + [0.0] * 7)
+    counts = rng.multinomial(50, p, size=1000)
+
+    def ceiling(ref, **kw):
+        a, b = split_half_counts(counts, ref, "accuracy", 20, np.random.default_rng(1), **kw)
+        return a, b, ceiling_from_halves(a, b, 100, np.random.default_rng(2), unit="responses").spearman_brown
+
+    _, _, true_label = ceiling(np.zeros(1000, dtype=int))
+    _, _, all_plurality = ceiling(counts.argmax(1))
+    a, b, per_half = ceiling(None, plurality=True)
+    assert abs(true_label) < 0.25 and abs(per_half) < 0.25
+    assert all_plurality < -0.6  # the bias the per-half reference removes
+    # each half's accuracy is the share of its most frequent response (halves of 25)
+    assert np.allclose(a * 25, np.rint(a * 25)) and a.min() >= 9 / 25 and b.min() >= 9 / 25  # 3 classes: plurality >= 9 of 25
+    # images that do differ still give a high ceiling
+    q = rng.dirichlet(np.ones(4) * 0.5, size=300)
+    het = np.array([rng.multinomial(50, qi) for qi in q])
+    a, b = split_half_counts(het, None, "accuracy", 20, rng, plurality=True)
+    assert np.all(np.rint(a * 25) + np.rint(b * 25) >= het.max(1))  # each half's plurality, not the overall one
+    assert 0.5 < ceiling_from_halves(a, b, 100, rng, unit="responses").spearman_brown < 1.0
+
+
 def test_partial_spearman_removes_category_means():
     rng = np.random.default_rng(9)
     cat = np.repeat(np.arange(8), 30)

@@ -38,6 +38,8 @@ class HumanData:
     images: pd.DataFrame | None = None
     counts: np.ndarray | None = field(default=None, repr=False)
     reference: np.ndarray | None = field(default=None, repr=False)
+    #: Counts format: :attr:`reference` is each image's plurality response (no true labels were given).
+    reference_is_plurality: bool = False
     class_names: list[str] | None = None
     notes: list[str] = field(default_factory=list)
     #: What :func:`neurogrow.human.validate.check_trial_rts` found and excluded (per-trial formats).

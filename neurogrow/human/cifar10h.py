@@ -12,7 +12,9 @@ Counts (``cifar10h-counts.npy``): an integer (10000, 10) matrix of how many peop
 class for each test image.  Accuracy needs each image's true class: pass ``labels`` (a ``.npy``
 of integer labels, or a CSV with a ``label`` column in test-set order) or put
 ``cifar10_test_labels.npy`` next to the counts file; without labels the reference class is the
-plurality response (it agrees with the CIFAR-10 label on 99.2 % of images), and a note says so.
+plurality response (it agrees with the CIFAR-10 label on 99.2 % of images), and a note says so;
+the split-half noise ceiling of that accuracy then scores each half against its own plurality
+(:func:`neurogrow.stats.split_half_counts`), so that the two halves stay independent.
 """
 from __future__ import annotations
 
@@ -163,14 +165,16 @@ def load_cifar10h_counts(path: str | os.PathLike, labels: str | os.PathLike | No
     n, k = counts.shape
     notes = []
     label_path = Path(labels) if labels is not None else path.with_name(LABEL_FILE)
-    if labels is not None or label_path.exists():
+    plurality = not (labels is not None or label_path.exists())
+    if not plurality:
         ref = _load_labels(label_path, n, k)
         notes.append(f"accuracy is relative to the labels in {label_path}")
     else:
         ref = counts.argmax(axis=1)
         notes.append(
             "no label file: accuracy is the share of the plurality response "
-            "(agrees with the CIFAR-10 label on 99.2 % of images)"
+            "(agrees with the CIFAR-10 label on 99.2 % of images); its split-half noise ceiling scores each "
+            "half against that half's own plurality response, so that the halves are independent"
         )
     names = list(CLASS_NAMES) if k == len(CLASS_NAMES) else [f"class{i}" for i in range(k)]
     from neurogrow.stats.noise_ceiling import counts_measure
@@ -190,6 +194,7 @@ def load_cifar10h_counts(path: str | os.PathLike, labels: str | os.PathLike | No
         images=images,
         counts=counts.astype(np.int64),
         reference=ref,
+        reference_is_plurality=plurality,
         class_names=names,
         notes=notes,
     )

@@ -4,8 +4,14 @@
 checked (stage 2), the human measure per image (stage 3), then one function per statistic
 (correlations, bootstrap over images, permutation, two-level bootstrap, noise ceilings, within
 category, mixed models), then :func:`~neurogrow.rt.summary.build_summary` and Holm's adjustment.
-Each statistic has its own random generator spawned from ``Options.seed`` (:data:`RNG_NAMES`), so
-adding or skipping one does not change the others.  Methods: ``docs/compare_rt.md``.
+The random generators are spawned from ``Options.seed`` (:data:`RNG_NAMES`): the image bootstrap,
+the permutation, the two-level bootstrap, the subject (or response) splits and each
+within-category bootstrap and permutation have their own, so adding or skipping one of these does
+not change the others (a resample's draws do not depend on which statistics, e.g. baselines, are
+computed on it).  The exception is the noise ceilings: all three (overall, then mean-removed, then
+rank-residual within category) bootstrap from the one ``ceiling`` generator in that order, so a
+within-category ceiling's CI depends on the draws of the ceilings before it (the overall ceiling's
+does not depend on the within-category ones).  Methods: ``docs/compare_rt.md``.
 """
 from __future__ import annotations
 
@@ -48,9 +54,10 @@ class Result:
     Attributes
     ----------
     summary
-        Everything ``summary.json`` holds: inputs, options, ``n_stimuli``, ``spearman`` and
-        ``pearson`` (``r``, ``ci95``, ``p_perm``...), ``noise_ceiling``, ratios to the ceiling,
-        ``within_category``, ``mixed_model`` (see ``docs/compare_rt.md``).
+        Everything ``summary.json`` holds: inputs, options, ``n_stimuli``, ``primary_interval``,
+        ``spearman`` (``r``, ``ci95``, ``ci95_two_level``, ``p_permutation``, ``p_parametric``,
+        ``significant``...) and ``pearson`` (``r``, the CIs, ``p_parametric``), ``noise_ceiling``,
+        ratios to the ceiling, ``within_category``, ``mixed_model`` (see ``docs/compare_rt.md``).
     per_image
         One row per matched stimulus: ``stimulus``, ``model_time``, ``human_measure``,
         ``category`` and the within-category residuals (what ``per_image.csv`` holds).
@@ -213,7 +220,7 @@ def noise_ceiling(human: HumanData, per_image: pd.DataFrame, trials: Trials | No
         assert human.counts is not None and human.reference is not None  # counts data
         counts = human.counts[[int(s) for s in per_image["stimulus"]]]
         ref = human.reference[[int(s) for s in per_image["stimulus"]]]
-        a, b = split_half_counts(counts, ref, measure, options.n_splits, rngs["split"])
+        a, b = split_half_counts(counts, ref, measure, options.n_splits, rngs["split"], plurality=human.reference_is_plurality)
         unit = "responses within image"
     ceiling = ceiling_from_halves(a, b, options.n_boot, rngs["ceiling"], None, unit)
     return (a, b, unit), ceiling

@@ -55,6 +55,15 @@ def jitter_width(x: np.ndarray) -> float:
     return 0.02 * span
 
 
+def primary_interval(s: dict) -> tuple[str, str]:
+    """The summary key of the primary CI and its label for the figure: the two-level (subjects x
+    images) interval where per-trial data exist, else the bootstrap over images, as in report.md
+    and the console table."""
+    if s.get("primary_interval") == "ci95_two_level":
+        return "ci95_two_level", "two-level 95% CI"
+    return "ci95", "95% CI over images"
+
+
 def _scatter(plt, df, s: dict, xlabel: str, ylabel: str):
     """Model time vs human measure: stats in the title, legend below the axes, jitter,
     transparency and a marginal histogram of each variable so piled-up points stay readable."""
@@ -91,10 +100,11 @@ def _scatter(plt, df, s: dict, xlabel: str, ylabel: str):
     top.tick_params(labelbottom=False)
     right.tick_params(labelleft=False)
     sp = s["spearman"]
-    ci = sp.get("ci95")
+    which, words = primary_interval(s)
+    ci = sp.get(which)
     stats = f"Spearman {sp['r']:.2f}" if sp.get("r") is not None else "Spearman n/a"
     if ci and ci[0] is not None:
-        stats += f" [{ci[0]:.2f}, {ci[1]:.2f}]"
+        stats += f", {words} [{ci[0]:.2f}, {ci[1]:.2f}]"
     nc = s["noise_ceiling"].get("spearman_brown")
     if nc is not None:
         stats += f"; noise ceiling {nc:.2f}"

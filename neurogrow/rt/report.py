@@ -145,8 +145,19 @@ def _results(s: dict) -> list[str]:
             f"intercept per subject only, {_n(so.get('coef'), 4)} ({_ci(so.get('ci95'), 4)}; p = {_p(so.get('p'))})."
         )
     holm = ", ".join(f"{t['name']} {_p(t['p_holm'])}" for t in s["multiple_comparisons"]["tests"])
-    out.append(f"Holm-adjusted p-values: {holm}.")
+    out.append(f"Holm-adjusted p-values: {holm}. {holm_caveat(s)}")
     return out
+
+
+def holm_caveat(s: dict) -> str:
+    """The sentence that says the Holm family tests a correlation by another resampling than its
+    ``significant``: a Holm-adjusted p below 0.05 can go with ``significant: false``."""
+    primary = "two-level bootstrap over subjects and images" if s.get("primary_interval") == "ci95_two_level" else "bootstrap over images"
+    return (
+        "In this family each correlation (overall and within category) is tested by its permutation p-value, which permutes images "
+        f"only, whereas 'significant' follows the primary 95% CI ({primary}), so a Holm-adjusted p below 0.05 can go with a "
+        "correlation that is not significant by the primary CI."
+    )
 
 
 def _numbers(s: dict) -> list[str]:

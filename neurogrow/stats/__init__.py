@@ -8,7 +8,9 @@ One module per concept, in the style of rsatoolbox:
 - :mod:`~neurogrow.stats.aggregate`: per-image measures from trials for any subject weighting;
 - :mod:`~neurogrow.stats.noise_ceiling`: split-half reliability with Spearman-Brown correction;
 - :mod:`~neurogrow.stats.partial`: partial Spearman controlling category;
-- :mod:`~neurogrow.stats.mixed`: the per-trial mixed model (statsmodels MixedLM).
+- :mod:`~neurogrow.stats.mixed`: the per-trial mixed models: crossed subject and image random
+  intercepts (``fit_crossed``, this package's own REML from sufficient statistics, tested to agree
+  with statsmodels MixedLM) and the subject-only model (``fit_mixed``, statsmodels MixedLM).
 """
 from neurogrow.stats.aggregate import TrialTable
 from neurogrow.stats.bootstrap import image_bootstrap, multinomial_counts, percentile_ci, two_level_bootstrap

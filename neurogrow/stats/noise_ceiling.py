@@ -5,6 +5,9 @@ ceil(S/2)); the per-image measure is computed in each half; the Spearman correla
 halves over images (images measured in both halves) is corrected with Spearman-Brown,
 ``2 r / (1 + r)``, and the corrected values are averaged over ``n_splits`` random splits.
 Counts data (CIFAR-10H): each image's responses are split at random into two halves instead.
+Where accuracy is relative to the plurality response (no labels), each half's accuracy is relative
+to that half's own plurality (``plurality=True``): a reference taken from all responses would
+tie the two halves together and bias the ceiling (to about -0.6 for images that do not differ).
 
 Within category: before correlating, each half's per-image values have their category's mean
 removed (``mean_removed``: Spearman of the residuals), or are ranked and have their category's
@@ -134,9 +137,16 @@ def counts_measure(counts: np.ndarray, ref: np.ndarray | None, measure: str) -> 
 
 
 def split_half_counts(
-    counts: np.ndarray, ref: np.ndarray | None, measure: str, n_splits: int, rng: np.random.Generator
+    counts: np.ndarray, ref: np.ndarray | None, measure: str, n_splits: int, rng: np.random.Generator, plurality: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Split each image's responses at random into two halves; per-half measure, two (n_splits, N)."""
+    """Split each image's responses at random into two halves; per-half measure, two (n_splits, N).
+
+    ``plurality``: the accuracy's reference class is the plurality response (no true labels), so
+    each half is scored against its own plurality (``ref`` is not used): the share of the most
+    frequent response in that half.  Scoring both halves against the plurality of all responses
+    would make them dependent (a response that joins the plurality in one half helps make it the
+    reference for the other), and the split-half correlation would be biased.
+    """
     counts = np.asarray(counts, dtype=np.int64)
     n_img, k = counts.shape
     per_img = counts.sum(axis=1)
@@ -153,8 +163,12 @@ def split_half_counts(
         cls_shuf = cls[order]
         ca = np.bincount(img[in_a] * k + cls_shuf[in_a], minlength=n_img * k).reshape(n_img, k)
         cb = counts - ca
-        a[j] = counts_measure(ca, ref, measure)
-        b[j] = counts_measure(cb, ref, measure)
+        if plurality and measure == "accuracy":
+            a[j] = counts_measure(ca, ca.argmax(axis=1), measure)
+            b[j] = counts_measure(cb, cb.argmax(axis=1), measure)
+        else:
+            a[j] = counts_measure(ca, ref, measure)
+            b[j] = counts_measure(cb, ref, measure)
     return a, b
 
 
