@@ -141,8 +141,9 @@ def _rdm_descriptor(rdms, key: str) -> np.ndarray:
 
 
 def _comparator_results(evaluations: dict[str, Evaluation], rdms, steps: int) -> dict[str, dict]:
-    """Per comparator: the similarity of every model RDM, the noise ceiling, the best layer/step and
-    the halting-step question (keys ``similarity``, ``noise_ceiling``, ``best``, ``halting_question``)."""
+    """Per comparator: the similarity of every model RDM, the noise ceiling, the best layer/step
+    (:func:`best_cell`) and the halting-step question (keys ``similarity``, ``noise_ceiling``,
+    ``best``, ``halting_question``)."""
     layer, step, kind, name = (_rdm_descriptor(rdms, k) for k in ("layer", "step", "kind", "name"))
     results: dict[str, dict] = {"similarity": {}, "noise_ceiling": {}, "best": {}, "halting_question": {}}
     for method, ev in evaluations.items():
@@ -160,19 +161,66 @@ def _comparator_results(evaluations: dict[str, Evaluation], rdms, steps: int) ->
         ]
         lower, upper = ev.ceiling
         results["noise_ceiling"][method] = {"lower": finite_or_none(lower), "upper": finite_or_none(upper)}
-        grid = np.flatnonzero((kind == "pattern") & (step != HALT))
-        vals = np.where(np.isfinite(ev.values[grid]), ev.values[grid], -np.inf)
-        j = int(grid[int(np.argmax(vals))])
-        results["best"][method] = {
-            "layer": str(layer[j]),
-            "step": int(step[j]),
-            "similarity": finite_or_none(ev.values[j]),
-            "ci95": [finite_or_none(ev.ci[j, 0]), finite_or_none(ev.ci[j, 1])],
-            "relative_to_lower_ceiling": finite_or_none(ev.values[j] / lower) if lower and lower > 0 else None,
-            "reaches_lower_ceiling": bool(ev.values[j] >= lower) if np.isfinite(lower) else None,
-        }
+        results["best"][method] = best_cell(results["similarity"][method], results["noise_ceiling"][method])
         results["halting_question"][method] = halting_question(ev, rdms, steps)
     return results
+
+
+#: How the best layer/step is chosen, stated with it (``best.selection``, report.md, the console table).
+BEST_SELECTION = (
+    "descriptive: the layer x step cell with the highest point estimate; its CI is that cell's own "
+    "percentile interval, not adjusted for selecting the maximum of the grid"
+)
+
+
+def vs_lower_ceiling(ci95, lower) -> str | None:
+    """Where a 95 % CI lies relative to the lower bound of the noise ceiling (never a point estimate).
+
+    ``"reaches"`` (CI lower bound >= the ceiling's lower bound), ``"falls short"`` (CI upper bound
+    below it), ``"not distinguishable"`` (the CI contains it), ``"undetermined (no CI)"`` without a
+    CI; None without a finite ceiling.
+    """
+    if lower is None or not np.isfinite(lower):
+        return None
+    lo, hi = ci95
+    if lo is None or hi is None:
+        return "undetermined (no CI)"
+    if lo >= lower:
+        return "reaches"
+    if hi < lower:
+        return "falls short"
+    return "not distinguishable"
+
+
+def best_cell(cells: list[dict], ceiling: dict) -> dict:
+    """The best layer/step of one comparator, from its ``similarity`` entries and ``noise_ceiling``.
+
+    The cell among steps 1..T of the pattern RDMs (not the exit-step column, not the model's
+    confusions) with the highest similarity (the first one on ties; the first cell when none is
+    finite).  This is a descriptive pick on the point estimates (:data:`BEST_SELECTION`): the CI
+    is the cell's own and is not adjusted for the selection, so it is optimistic.
+    ``vs_lower_ceiling`` (:func:`vs_lower_ceiling`) and ``reaches_lower_ceiling`` (True:
+    ``"reaches"``, False: ``"falls short"``, None: neither shown, or no CI or ceiling) are decided
+    on that CI, never on the point estimate; ``relative_to_lower_ceiling`` is the ratio of the point
+    estimates.
+    """
+    grid = [c for c in cells if c["kind"] == "pattern" and c["step"] != HALT]
+    finite = [c for c in grid if c["similarity"] is not None]
+    b = max(finite, key=lambda c: c["similarity"]) if finite else grid[0]
+    lower = ceiling.get("lower")
+    where = vs_lower_ceiling(b["ci95"], lower)
+    return {
+        "layer": b["layer"],
+        "step": int(b["step"]),
+        "similarity": b["similarity"],
+        "ci95": list(b["ci95"]),
+        "selection": BEST_SELECTION,
+        "relative_to_lower_ceiling": (
+            finite_or_none(b["similarity"] / lower) if b["similarity"] is not None and lower and lower > 0 else None
+        ),
+        "vs_lower_ceiling": where,
+        "reaches_lower_ceiling": {"reaches": True, "falls short": False}.get(where) if where else None,
+    }
 
 
 def _summary(
@@ -272,7 +320,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
 
 
 def format_table(summary: dict) -> str:
-    """A short console table: per comparator the best layer/step, the noise ceiling and the halting answer."""
+    """A short console table: per comparator the best layer/step (descriptive, see :data:`BEST_SELECTION`),
+    the noise ceiling, where the best's CI lies relative to its lower bound, and the halting answer."""
 
     def number(v):
         return "n/a" if v is None else f"{v:.3f}"
@@ -284,12 +333,17 @@ def format_table(summary: dict) -> str:
     lines = [
         f"{s['human']['format']}: {s['n_classes']} classes, {s['human']['n_rdms']} human RDMs ({s['human']['unit']}s); "
         f"model {s['model']['name']}: {len(s['model']['layers'])} layers x {s['model']['steps']} steps, {s['n_stimuli']} stimuli",
-        f"{'comparator':12s}{'best':>16s}{'similarity':>12s}  {'95% CI':<18s}{'ceiling (low, up)':>20s}",
+        f"{'comparator':12s}{'best*':>16s}{'similarity':>12s}  {'95% CI*':<18s}{'ceiling (low, up)':>20s}"
+        f"  CI vs lower ceiling",
     ]
     for m in s["comparators"]:
         b, nc = s["best"][m], s["noise_ceiling"][m]
         where = f"{b['layer']} t{b['step']}"
-        lines.append(f"{m:12s}{where:>16s}{number(b['similarity']):>12s}  {interval(b['ci95']):<18s}{number(nc['lower']):>10s}{number(nc['upper']):>10s}")
+        lines.append(
+            f"{m:12s}{where:>16s}{number(b['similarity']):>12s}  {interval(b['ci95']):<18s}{number(nc['lower']):>10s}"
+            f"{number(nc['upper']):>10s}  {b.get('vs_lower_ceiling') or 'n/a'}"
+        )
+    lines.append(f"* best: {BEST_SELECTION}")
     lines.append(f"halting step ({s['halting_question']['comparator']}): {s['halting_question']['answer']}")
     return "\n".join(lines)
 
