@@ -430,7 +430,8 @@ def test_halting_question_with_ci_decides_on_it():
 
 
 def test_best_cell_is_descriptive_and_ceiling_is_decided_on_the_ci():
-    from neurogrow.rsa.analysis import BEST_SELECTION, _comparator_results
+    from neurogrow.rsa.analysis import _comparator_results
+    from neurogrow.rsa.best import BEST_SELECTION
 
     rng = np.random.default_rng(1)
     # step 2 has the highest point estimate, 0.65 >= the lower ceiling 0.6, but its CI reaches down to ~0.4

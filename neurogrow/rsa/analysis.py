@@ -9,7 +9,8 @@ Steps (methods in ``docs/rsa.md``):
 3. model RDMs (:mod:`neurogrow.rsa.model_rdms`): class-averaged patterns for every layer x step and
    at each image's exit step, plus the model's own confusions when its classes are the human ones;
 4. per comparator, similarity to the human RDMs with bootstrap CIs and the noise ceiling
-   (:mod:`neurogrow.rsa.compare`), the best layer/step, and the halting-step question;
+   (:mod:`neurogrow.rsa.compare`), the best layer/step (:mod:`neurogrow.rsa.best`), and the
+   halting-step question (:mod:`neurogrow.rsa.halting_question`);
 5. outputs written atomically to a folder: ``summary.json``, ``report.md``, one heatmap per
    comparator (``heatmap_<comparator>.png/.pdf``), ``model_rdms.hdf5``, ``human_rdms.hdf5``.
 """
@@ -28,12 +29,12 @@ import numpy as np
 from neurogrow.errors import DataError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
+from neurogrow.rsa.best import BEST_SELECTION, best_cell
 from neurogrow.rsa.compare import Evaluation, evaluate
 from neurogrow.rsa.halting_question import finite_or_none, halting_question
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
 from neurogrow.rsa.inputs import check_stimuli, is_hdf5, load_patterns, stimulus_identity
 from neurogrow.rsa.model_rdms import (
-    HALT,
     ModelPatterns,
     join_rdms,
     model_confusion_rdms,
@@ -164,63 +165,6 @@ def _comparator_results(evaluations: dict[str, Evaluation], rdms, steps: int) ->
         results["best"][method] = best_cell(results["similarity"][method], results["noise_ceiling"][method])
         results["halting_question"][method] = halting_question(ev, rdms, steps)
     return results
-
-
-#: How the best layer/step is chosen, stated with it (``best.selection``, report.md, the console table).
-BEST_SELECTION = (
-    "descriptive: the layer x step cell with the highest point estimate; its CI is that cell's own "
-    "percentile interval, not adjusted for selecting the maximum of the grid"
-)
-
-
-def vs_lower_ceiling(ci95, lower) -> str | None:
-    """Where a 95 % CI lies relative to the lower bound of the noise ceiling (never a point estimate).
-
-    ``"reaches"`` (CI lower bound >= the ceiling's lower bound), ``"falls short"`` (CI upper bound
-    below it), ``"not distinguishable"`` (the CI contains it), ``"undetermined (no CI)"`` without a
-    CI; None without a finite ceiling.
-    """
-    if lower is None or not np.isfinite(lower):
-        return None
-    lo, hi = ci95
-    if lo is None or hi is None:
-        return "undetermined (no CI)"
-    if lo >= lower:
-        return "reaches"
-    if hi < lower:
-        return "falls short"
-    return "not distinguishable"
-
-
-def best_cell(cells: list[dict], ceiling: dict) -> dict:
-    """The best layer/step of one comparator, from its ``similarity`` entries and ``noise_ceiling``.
-
-    The cell among steps 1..T of the pattern RDMs (not the exit-step column, not the model's
-    confusions) with the highest similarity (the first one on ties; the first cell when none is
-    finite).  This is a descriptive pick on the point estimates (:data:`BEST_SELECTION`): the CI
-    is the cell's own and is not adjusted for the selection, so it is optimistic.
-    ``vs_lower_ceiling`` (:func:`vs_lower_ceiling`) and ``reaches_lower_ceiling`` (True:
-    ``"reaches"``, False: ``"falls short"``, None: neither shown, or no CI or ceiling) are decided
-    on that CI, never on the point estimate; ``relative_to_lower_ceiling`` is the ratio of the point
-    estimates.
-    """
-    grid = [c for c in cells if c["kind"] == "pattern" and c["step"] != HALT]
-    finite = [c for c in grid if c["similarity"] is not None]
-    b = max(finite, key=lambda c: c["similarity"]) if finite else grid[0]
-    lower = ceiling.get("lower")
-    where = vs_lower_ceiling(b["ci95"], lower)
-    return {
-        "layer": b["layer"],
-        "step": int(b["step"]),
-        "similarity": b["similarity"],
-        "ci95": list(b["ci95"]),
-        "selection": BEST_SELECTION,
-        "relative_to_lower_ceiling": (
-            finite_or_none(b["similarity"] / lower) if b["similarity"] is not None and lower and lower > 0 else None
-        ),
-        "vs_lower_ceiling": where,
-        "reaches_lower_ceiling": {"reaches": True, "falls short": False}.get(where) if where else None,
-    }
 
 
 def _summary(
