@@ -99,6 +99,144 @@ def test_occlusion_effect_beyond_confidence_is_reproduced():
     assert v["verdict"] == "reproduced", v["reason"]
 
 
+# --------------------------------------------------------------------------- finding 3 run: caches and output folders
+
+
+def _fake_occlusion_run(monkeypatch, n=40):
+    """``occlusion.py run`` on 40 synthetic 8x8 images with a fake model (no CIFAR-10, no torch model).
+
+    The fake model is right when the image's mean brightness is on the same side of 127.5 as the
+    clean image's; returns the list of (n_images, mean pixel) of every batch measured.
+    """
+    import types
+
+    import neurogrow
+    import neurogrow.data
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (n, 8, 8, 3), dtype=np.uint8)
+    labels = (images.mean(axis=(1, 2, 3)) > 127.5).astype(int)
+    data = types.SimpleNamespace(images=images, labels=labels, ids=np.arange(n))
+    calls = []
+
+    def measure(model, imgs, labs, batch=250):
+        calls.append((len(imgs), float(imgs.mean())))
+        k = len(imgs)
+        return {"expected_steps": np.full(k, 2.0), "exit_step": np.full(k, 2), "conf1": np.full(k, 0.5),
+                "confidence_step": np.full(k, 2), "correct": (imgs.mean(axis=(1, 2, 3)) > 127.5).astype(int) == labs,
+                "T": np.array(4)}
+
+    monkeypatch.setattr(neurogrow.data, "load_dataset", lambda *a, **k: data)
+    monkeypatch.setattr(neurogrow, "load_model", lambda name: name)
+    monkeypatch.setattr(occlusion, "measure", measure)
+    monkeypatch.setattr(occlusion, "hardware", lambda: {})
+    return calls
+
+
+def _occluder_file(path: Path, fill: int, func: str = "f") -> str:
+    path.write_text(f"def {func}(images, ids, level, seed=0):\n    out = images.copy()\n"
+                    f"    out[:, : max(1, int(level * images.shape[1]))] = {fill}\n    return out\n")
+    return f"{path}:{func}"
+
+
+def _run_occlusion(out: Path, occluder: str, *extra: str) -> None:
+    occlusion.main(["run", "--out", str(out), "--occluder", occluder, "--n-images", "40", "--calibration-images", "40",
+                    "--levels", "0.5", "--degradations", "noise", *extra])
+
+
+def test_two_held_out_occluders_do_not_share_cached_measurements(tmp_path, monkeypatch):
+    calls = _fake_occlusion_run(monkeypatch)
+    out = tmp_path / "runs"
+    dark = _occluder_file(tmp_path / "dark.py", 0)
+    bright = _occluder_file(tmp_path / "bright.py", 255)
+    _run_occlusion(out, dark)
+    before = len(calls)
+    _run_occlusion(out, bright)
+    # the bright occluder's images were measured (not the dark one's measurements reused)
+    assert any(k == 40 and mean > 160 for k, mean in calls[before:])
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["occluder"] == bright and meta["occluder_name"] == occlusion.occluder_name(bright)
+    names = {occlusion.occluder_name(dark), occlusion.occluder_name(bright)}
+    assert len(names) == 2 and all(name.startswith("occluder-") for name in names)
+    for name in names:  # each occluder's own measurements, not the first one's under a shared name
+        assert (out / f"{occlusion._key(occlusion.ADAPTIVE, name, 0.5)}.npz").is_file()
+    # a changed file is another occluder (same path and function name, different code)
+    _occluder_file(tmp_path / "dark.py", 1)
+    assert occlusion.occluder_name(dark) not in names
+    # the same name for the same function in another file with other code is another id too
+    assert occlusion.occluder_id(_occluder_file(tmp_path / "other.py", 0)) != occlusion.occluder_id(bright)
+    # a named degradation keeps its name: the committed runs' file names stay valid
+    assert occlusion.occluder_name("occlusion") == "occlusion"
+
+
+def test_changed_occluder_accuracies_recalibrate(tmp_path, monkeypatch):
+    calls = _fake_occlusion_run(monkeypatch)
+    out = tmp_path / "runs"
+    dark = _occluder_file(tmp_path / "dark.py", 0)
+    _run_occlusion(out, dark)
+    first = json.loads((out / "calibration.json").read_text())["noise"]
+    n_grid = len(occlusion.DEGRADATION_GRIDS["noise"])
+    # the same occluder again: calibration reused (no grid of measurements on the calibration images)
+    before = len(calls)
+    _run_occlusion(out, dark)
+    assert len(calls) == before
+    # another occluder with other accuracies at the same level: the noise levels are recalibrated
+    same_grey = _occluder_file(tmp_path / "grey.py", 128)
+    _run_occlusion(out, same_grey)
+    second = json.loads((out / "calibration.json").read_text())["noise"]
+    assert second["target_accuracy"] != first["target_accuracy"]
+    assert second["occluder"] == occlusion.occluder_name(same_grey)
+    # fewer calibration images (other targets' basis): recalibrated as well
+    before = len(calls)
+    occlusion.main(["run", "--out", str(out), "--occluder", same_grey, "--n-images", "40", "--calibration-images", "20",
+                    "--levels", "0.5", "--degradations", "noise"])
+    assert sum(1 for k, _ in calls[before:] if k == 20) == n_grid
+    assert json.loads((out / "calibration.json").read_text())["noise"]["n_images"] == 20
+
+
+def test_calibration_is_current_only_for_the_same_targets():
+    grid = occlusion.DEGRADATION_GRIDS["noise"]
+    entry = {"grid": list(grid), "target_accuracy": {"0.2": 0.641}, "n_images": 1000}  # a committed entry (no seed)
+    assert occlusion.calibration_is_current(entry, {"0.2": 0.641}, 1000, grid, 0)
+    assert not occlusion.calibration_is_current(entry, {"0.2": 0.6}, 1000, grid, 0)
+    assert not occlusion.calibration_is_current(entry, {"0.2": 0.641}, 500, grid, 0)
+    assert not occlusion.calibration_is_current(entry, {"0.2": 0.641}, 1000, grid, 1)
+    assert not occlusion.calibration_is_current(None, {"0.2": 0.641}, 1000, grid, 0)
+
+
+def test_committed_calibration_is_current_for_the_shipped_occluder():
+    runs = ROOT / "benchmarks" / "results" / "occlusion" / "runs"
+    meta, cal = json.loads((runs / "meta.json").read_text()), json.loads((runs / "calibration.json").read_text())
+    assert occlusion.occluder_name(meta["occluder"]) == meta["occluder_name"]
+    for name, entry in cal.items():
+        assert occlusion.calibration_is_current(entry, entry["target_accuracy"], 1000, occlusion.DEGRADATION_GRIDS[name], 0)
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--occluder", "x.py:f"],
+    ["run", "--occluder", "noise"],
+    ["run", "--occluder-name", "other"],
+    ["run", "--occluder", "x.py:f", "--out", str(occlusion.OUT / "runs")],
+    ["report", "--runs", "heldout/runs"],
+])
+def test_held_out_occluder_refuses_the_committed_folders(args, capsys, monkeypatch):
+    monkeypatch.setattr(occlusion, "run", lambda a: pytest.fail("ran"))
+    monkeypatch.setattr(occlusion, "report", lambda a: pytest.fail("reported"))
+    with pytest.raises(SystemExit) as e:
+        occlusion.main(args)
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and len(err.strip().splitlines()) == 1 and "committed" in err
+
+
+def test_default_occluder_may_use_the_committed_runs(monkeypatch):
+    seen = []
+    monkeypatch.setattr(occlusion, "run", seen.append)
+    monkeypatch.setattr(occlusion, "report", seen.append)
+    occlusion.main(["run"])
+    occlusion.main(["report"])
+    assert seen[0].occluder_name == "occlusion" and seen[0].out == str(occlusion.OUT / "runs") and len(seen) == 2
+
+
 # --------------------------------------------------------------------------- finding 4 rule on planted summaries
 
 
@@ -262,4 +400,4 @@ def test_occlusion_pipeline_with_a_held_out_occluder(tmp_path):
     out = json.loads((tmp_path / "results.json").read_text())
     assert out["occluder"].endswith(":stripes")
     assert out["verdict"] in ("reproduced", "not reproduced", "inconclusive") and out["rule"]["text"]
-    assert "occluder__0.3" in " ".join(p.name for p in runs.iterdir())
+    assert f"{occlusion.occluder_name(f'{occ}:stripes')}__0.3" in " ".join(p.name for p in runs.iterdir())

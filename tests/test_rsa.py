@@ -383,3 +383,88 @@ def test_constant_confusion_rdm_scores_zero_and_writes_outputs(tmp_path):
     out = write_outputs(r, tmp_path / "out")
     text = (out / "summary.json").read_text()
     assert "NaN" not in text and json.loads(text)["similarity"]["spearman"][0]["ci95"] == [None, None]
+
+
+# --------------------------------------------------------------------------- decisions on CIs, not point estimates
+
+
+def _planted(values: list[float], samples: np.ndarray, ceiling=(0.6, 0.7)):
+    """An Evaluation of one layer x 2 steps + exit step, with planted values and bootstrap samples."""
+    from types import SimpleNamespace
+
+    from neurogrow.rsa import Evaluation
+    from neurogrow.rsa.compare import percentile_ci
+
+    rdms = SimpleNamespace(rdm_descriptors={
+        "layer": ["layer1"] * 3, "step": ["1", "2", "halt"], "kind": ["pattern"] * 3, "name": ["layer1-t1", "layer1-t2", "layer1-halt"],
+    })
+    values = np.asarray(values, dtype=float)
+    ci = percentile_ci(samples) if samples.size else np.full((3, 2), np.nan)
+    return Evaluation("spearman", values, values, ci, ceiling, samples, "classes" if samples.size else None), rdms
+
+
+@pytest.mark.parametrize("samples", [np.empty((0, 3)), np.full((20, 3), np.nan)], ids=["n_boot=0", "all-resamples-failed"])
+def test_halting_question_without_ci_is_undetermined(samples):
+    from neurogrow.rsa.halting_question import halting_question
+
+    # the exit step is ahead of step 1 and step 2 by +0.001 in point estimates only
+    ev, rdms = _planted([0.500, 0.500, 0.501], samples)
+    q = halting_question(ev, rdms, steps=2)
+    assert q["better_than_both"] is None
+    assert q["answer"].startswith("undetermined (no CI)") and not q["answer"].startswith("yes")
+    assert q["mean_over_layers"]["halt_minus_step1"]["verdict"] == "undetermined (no CI)"
+    assert q["per_layer"][0]["halt_minus_last"]["verdict"] == "undetermined (no CI)"
+
+
+def test_halting_question_with_ci_decides_on_it():
+    from neurogrow.rsa.halting_question import halting_question
+
+    rng = np.random.default_rng(0)
+    base = rng.normal(0.5, 0.01, size=(50, 1))
+    higher = np.hstack([base, base, base + 0.05])  # exit step above both steps in every resample
+    q = halting_question(*_planted([0.5, 0.5, 0.55], higher), steps=2)
+    assert q["better_than_both"] is True and q["answer"].startswith("yes")
+    mixed = np.hstack([base, base + 0.05 + rng.normal(0, 0.05, size=(50, 1)), base + 0.05])  # vs step 2: CI spans 0
+    q = halting_question(*_planted([0.5, 0.55, 0.55], mixed), steps=2)
+    assert q["better_than_both"] is False and q["answer"].startswith("no")
+
+
+def test_best_cell_is_descriptive_and_ceiling_is_decided_on_the_ci():
+    from neurogrow.rsa.analysis import _comparator_results
+    from neurogrow.rsa.best import BEST_SELECTION
+
+    rng = np.random.default_rng(1)
+    # step 2 has the highest point estimate, 0.65 >= the lower ceiling 0.6, but its CI reaches down to ~0.4
+    wide = np.hstack([rng.normal(0.4, 0.01, (40, 1)), rng.normal(0.55, 0.08, (40, 1)), rng.normal(0.4, 0.01, (40, 1))])
+    ev, rdms = _planted([0.4, 0.65, 0.4], wide)
+    best = _comparator_results({"spearman": ev}, rdms, 2)["best"]["spearman"]
+    assert (best["layer"], best["step"], best["similarity"]) == ("layer1", 2, 0.65)
+    assert best["selection"] == BEST_SELECTION and "not adjusted" in best["selection"]
+    assert best["vs_lower_ceiling"] == "not distinguishable" and best["reaches_lower_ceiling"] is None
+    # point estimate below the ceiling, CI entirely above it: reaches
+    high = np.hstack([rng.normal(0.4, 0.01, (40, 1)), rng.normal(0.65, 0.005, (40, 1)), rng.normal(0.4, 0.01, (40, 1))])
+    best = _comparator_results({"spearman": _planted([0.4, 0.59, 0.4], high)[0]}, rdms, 2)["best"]["spearman"]
+    assert best["vs_lower_ceiling"] == "reaches" and best["reaches_lower_ceiling"] is True
+    # CI entirely below: falls short
+    low = np.hstack([rng.normal(0.4, 0.01, (40, 1)), rng.normal(0.5, 0.005, (40, 1)), rng.normal(0.4, 0.01, (40, 1))])
+    best = _comparator_results({"spearman": _planted([0.4, 0.5, 0.4], low)[0]}, rdms, 2)["best"]["spearman"]
+    assert best["vs_lower_ceiling"] == "falls short" and best["reaches_lower_ceiling"] is False
+    # no CI: a point estimate above the ceiling decides nothing
+    best = _comparator_results({"spearman": _planted([0.4, 0.65, 0.4], np.empty((0, 3)))[0]}, rdms, 2)["best"]["spearman"]
+    assert best["vs_lower_ceiling"] == "undetermined (no CI)" and best["reaches_lower_ceiling"] is None
+
+
+def test_best_cell_is_labelled_descriptive_in_report_and_console(tmp_path):
+    from neurogrow.rsa import write_outputs
+    from neurogrow.rsa.analysis import format_table
+
+    p, classes = _hand_patterns()
+    human = cifar10h_rdms(np.array([[5, 1, 0], [4, 2, 0], [1, 5, 1], [0, 6, 0], [0, 1, 5], [1, 0, 5]]),
+                          np.array([0, 0, 1, 1, 2, 2]), ["a", "b", "c"], n_splits=2)
+    r = analyse(p, classes, human, Options(comparators=("spearman",), n_boot=0, min_per_class=2))
+    assert "descriptive" in r.summary["best"]["spearman"]["selection"]
+    table = format_table(r.summary)
+    assert "descriptive" in table and "not adjusted" in table and "undetermined (no CI)" in table
+    report = (write_outputs(r, tmp_path / "out") / "report.md").read_text()
+    assert "descriptive: the cell was selected on its point estimate and its CI is not adjusted" in report
+    assert r.summary["halting_question"]["answer"].startswith("undetermined (no CI)")

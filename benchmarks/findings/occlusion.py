@@ -7,11 +7,16 @@ an interrupted run resumes):
 
 * the adaptive model on clean images and at each occluder level (``--occluder``: a named
   degradation of :mod:`neurogrow.data.degrade`, ``module:function`` or ``file.py:function``,
-  so a held-out occluder runs through this code);
+  so a held-out occluder runs through this code; such an occluder's files are stored under
+  ``occluder-<hash>``, the hash of its source file and function name (:func:`occluder_id`), so
+  two occluders never share cached measurements, and it needs its own ``--out``: the default is
+  the committed runs of the shipped occluder);
 * the fixed-time model on the same images (its *confidence step*: first step with max class
   probability >= 0.5; its E[t] is the same for every image by construction);
 * the adaptive model under noise, blur and contrast reduction at levels calibrated on the
-  first ``--calibration-images`` images to match the occluder's accuracy at each level.
+  first ``--calibration-images`` images to match the occluder's accuracy at each level
+  (``calibration.json``; an entry is reused only for the same target accuracies, number of
+  images, grid and seed, otherwise recalibrated).
 
 ``report`` re-derives every number and the verdicts from the stored measurements with the
 rules below (written before the numbers) and writes results.json and the figure.
@@ -32,12 +37,17 @@ Sub-claim "specific to occlusion": per level and degradation, the occluder's con
 
     python benchmarks/findings/occlusion.py run --out benchmarks/results/occlusion/runs [--n-images 10000]
     python benchmarks/findings/occlusion.py report --runs benchmarks/results/occlusion/runs
+    python benchmarks/findings/occlusion.py run --occluder my.py:f --out heldout/runs   # held-out occluder
+    python benchmarks/findings/occlusion.py report --runs heldout/runs --results heldout
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import importlib.util
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -47,6 +57,7 @@ from common import RESULTS, confidence_step, hardware, save_figure, write_json
 from neurogrow.stats.verdict import Comparison, Precondition, Rule, bootstrap_comparison
 
 OUT = RESULTS / "occlusion"
+DEFAULT_OCCLUDER = "occlusion"
 LEVELS = (0.2, 0.4, 0.6)
 DEGRADATION_GRIDS = {
     "noise": (0.04, 0.07, 0.1, 0.13, 0.17, 0.22, 0.28, 0.36, 0.45, 0.6),
@@ -87,6 +98,48 @@ def measure(model, images: np.ndarray, labels: np.ndarray, batch: int = 250) -> 
 
 def _key(model: str, degradation: str, level: float) -> str:
     return f"{model}__{degradation}__{level:g}"
+
+
+def occluder_id(spec: str) -> str:
+    """sha256 of an occluder spec's code: a named degradation of :mod:`neurogrow.data.degrade` is
+    its name (its code is the package's); ``file.py:function`` the file's bytes and the function
+    name; ``module:function`` the module's source file (or, without one, the module name) and the
+    function name."""
+    from neurogrow.data.degrade import DEGRADATIONS
+
+    if spec in DEGRADATIONS or ":" not in spec:
+        return hashlib.sha256(f"builtin:{spec}".encode()).hexdigest()
+    where, func = spec.rsplit(":", 1)
+    if where.endswith(".py"):
+        source = Path(where).read_bytes()
+    else:
+        found = importlib.util.find_spec(where)
+        origin = found.origin if found is not None else None
+        source = Path(origin).read_bytes() if origin and Path(origin).is_file() else f"module:{where}".encode()
+    return hashlib.sha256(hashlib.sha256(source).digest() + b"\0" + func.encode()).hexdigest()
+
+
+def occluder_name(spec: str, name: str | None = None) -> str:
+    """The name an occluder's files are stored under: a named degradation keeps its name (or
+    ``name``); any other spec gets ``<name or 'occluder'>-<first 12 hex digits of occluder_id>``,
+    so different code never shares a cache entry."""
+    from neurogrow.data.degrade import DEGRADATIONS
+
+    if spec in DEGRADATIONS:
+        return name or spec
+    return f"{name or 'occluder'}-{occluder_id(spec)[:12]}"
+
+
+def calibration_is_current(entry: dict | None, targets: dict, n_cal: int, grid, seed: int) -> bool:
+    """Whether a ``calibration.json`` entry was calibrated for these target accuracies (the
+    occluder's, per level), images, grid and seed (an entry without ``seed`` predates it: seed 0)."""
+    return (
+        entry is not None
+        and entry.get("target_accuracy") == targets
+        and entry.get("n_images") == n_cal
+        and [float(g) for g in entry.get("grid", [])] == [float(g) for g in grid]
+        and entry.get("seed", 0) == seed
+    )
 
 
 def run(args: argparse.Namespace) -> None:
@@ -130,7 +183,7 @@ def run(args: argparse.Namespace) -> None:
     cal = json.loads(cal_path.read_text()) if cal_path.exists() else {}
     targets = {f"{lv:g}": float(condition(ADAPTIVE, args.occluder_name, occluder, lv, n)["correct"][:n_cal].mean()) for lv in args.levels}
     for name in args.degradations:
-        if name in cal:
+        if calibration_is_current(cal.get(name), targets, n_cal, DEGRADATION_GRIDS[name], args.seed):
             continue
         fn = resolve_degradation(name)
         grid = DEGRADATION_GRIDS[name]
@@ -142,7 +195,8 @@ def run(args: argparse.Namespace) -> None:
                 chosen[lv] = None
                 continue
             chosen[lv] = float(np.interp(acc, mono[::-1], np.asarray(grid)[::-1]))
-        cal[name] = {"grid": list(grid), "accuracy": accs, "target_accuracy": targets, "level": chosen, "n_images": n_cal}
+        cal[name] = {"grid": list(grid), "accuracy": accs, "target_accuracy": targets, "level": chosen, "n_images": n_cal,
+                     "occluder": args.occluder_name, "seed": args.seed}
         write_json(cal_path, cal)
         print(f"calibrated {name}: {chosen}", flush=True)
     for name in args.degradations:
@@ -150,7 +204,8 @@ def run(args: argparse.Namespace) -> None:
         for level in cal[name]["level"].values():
             if level is not None:
                 condition(ADAPTIVE, name, fn, round(level, 4), n)
-    meta = {"n_images": n, "occluder": args.occluder, "occluder_name": args.occluder_name, "levels": list(args.levels),
+    meta = {"n_images": n, "occluder": args.occluder, "occluder_name": args.occluder_name,
+            "occluder_sha256": occluder_id(args.occluder), "levels": list(args.levels),
             "degradations": list(args.degradations), "seed": args.seed, "hardware": hardware(),
             "command": "python benchmarks/findings/occlusion.py run " + " ".join(args.argv)}
     write_json(out / "meta.json", meta)
@@ -398,16 +453,34 @@ def plot(st: dict, stem: Path) -> None:
     save_figure(fig, stem)
 
 
-def main() -> None:
-    import sys
+def committed_output_error(args: argparse.Namespace) -> str | None:
+    """Why these arguments would write into the committed results of the shipped occluder, or None.
 
+    ``run`` with another occluder (or ``--occluder-name``) must not use the committed runs folder
+    (it would mix its measurements with those runs and overwrite ``meta.json`` and the
+    calibration); ``report`` of other runs must not write the committed results.json and figure.
+    """
+    committed_runs = (OUT / "runs").resolve()
+    if args.cmd == "run":
+        custom = args.occluder != DEFAULT_OCCLUDER or args.occluder_name not in (None, DEFAULT_OCCLUDER)
+        if custom and Path(args.out).resolve() == committed_runs:
+            return (f"--out {args.out} holds the committed runs of the shipped occluder; give occluder {args.occluder} "
+                    "its own folder (e.g. --out heldout/runs)")
+    elif args.cmd == "report" and Path(args.runs).resolve() != committed_runs and Path(args.results).resolve() == OUT.resolve():
+        return (f"--results {args.results} holds the committed results of {committed_runs}; give the report of "
+                f"--runs {args.runs} its own folder (e.g. --results heldout)")
+    return None
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="evaluate the shipped models under every condition (resumable)")
     r.add_argument("--out", default=str(OUT / "runs"))
     r.add_argument("--n-images", type=int, default=10000)
     r.add_argument("--occluder", default="occlusion", help="named degradation, module:function or file.py:function")
-    r.add_argument("--occluder-name", default=None, help="name in the stored files (default: derived from --occluder)")
+    r.add_argument("--occluder-name", default=None, help="name in the stored files (default: a named degradation's name; "
+                   "other occluders get 'occluder-<hash of their code>', an explicit name gets the hash appended)")
     r.add_argument("--levels", type=float, nargs="+", default=list(LEVELS))
     r.add_argument("--degradations", nargs="*", default=list(DEGRADATION_GRIDS), choices=list(DEGRADATION_GRIDS))
     r.add_argument("--calibration-images", type=int, default=1000)
@@ -420,11 +493,14 @@ def main() -> None:
     p.add_argument("--results", default=str(OUT), help="folder for results.json and the figure")
     p.add_argument("--n-boot", type=int, default=2000)
     p.set_defaults(func=report)
-    args = parser.parse_args()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parser.parse_args(argv)
+    if (error := committed_output_error(args)) is not None:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2)
     if args.cmd == "run":
-        args.argv = sys.argv[2:]
-        if args.occluder_name is None:
-            args.occluder_name = "occluder" if ":" in args.occluder else args.occluder
+        args.argv = argv[1:]
+        args.occluder_name = occluder_name(args.occluder, args.occluder_name)
     args.func(args)
 
 

@@ -9,7 +9,8 @@ Steps (methods in ``docs/rsa.md``):
 3. model RDMs (:mod:`neurogrow.rsa.model_rdms`): class-averaged patterns for every layer x step and
    at each image's exit step, plus the model's own confusions when its classes are the human ones;
 4. per comparator, similarity to the human RDMs with bootstrap CIs and the noise ceiling
-   (:mod:`neurogrow.rsa.compare`), the best layer/step, and the halting-step question;
+   (:mod:`neurogrow.rsa.compare`), the best layer/step (:mod:`neurogrow.rsa.best`), and the
+   halting-step question (:mod:`neurogrow.rsa.halting_question`);
 5. outputs written atomically to a folder: ``summary.json``, ``report.md``, one heatmap per
    comparator (``heatmap_<comparator>.png/.pdf``), ``model_rdms.hdf5``, ``human_rdms.hdf5``.
 """
@@ -28,12 +29,12 @@ import numpy as np
 from neurogrow.errors import DataError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
+from neurogrow.rsa.best import BEST_SELECTION, best_cell
 from neurogrow.rsa.compare import Evaluation, evaluate
 from neurogrow.rsa.halting_question import finite_or_none, halting_question
 from neurogrow.rsa.human_rdms import HumanRDMs, load_human_rdms
 from neurogrow.rsa.inputs import check_stimuli, is_hdf5, load_patterns, stimulus_identity
 from neurogrow.rsa.model_rdms import (
-    HALT,
     ModelPatterns,
     join_rdms,
     model_confusion_rdms,
@@ -141,8 +142,9 @@ def _rdm_descriptor(rdms, key: str) -> np.ndarray:
 
 
 def _comparator_results(evaluations: dict[str, Evaluation], rdms, steps: int) -> dict[str, dict]:
-    """Per comparator: the similarity of every model RDM, the noise ceiling, the best layer/step and
-    the halting-step question (keys ``similarity``, ``noise_ceiling``, ``best``, ``halting_question``)."""
+    """Per comparator: the similarity of every model RDM, the noise ceiling, the best layer/step
+    (:func:`best_cell`) and the halting-step question (keys ``similarity``, ``noise_ceiling``,
+    ``best``, ``halting_question``)."""
     layer, step, kind, name = (_rdm_descriptor(rdms, k) for k in ("layer", "step", "kind", "name"))
     results: dict[str, dict] = {"similarity": {}, "noise_ceiling": {}, "best": {}, "halting_question": {}}
     for method, ev in evaluations.items():
@@ -160,17 +162,7 @@ def _comparator_results(evaluations: dict[str, Evaluation], rdms, steps: int) ->
         ]
         lower, upper = ev.ceiling
         results["noise_ceiling"][method] = {"lower": finite_or_none(lower), "upper": finite_or_none(upper)}
-        grid = np.flatnonzero((kind == "pattern") & (step != HALT))
-        vals = np.where(np.isfinite(ev.values[grid]), ev.values[grid], -np.inf)
-        j = int(grid[int(np.argmax(vals))])
-        results["best"][method] = {
-            "layer": str(layer[j]),
-            "step": int(step[j]),
-            "similarity": finite_or_none(ev.values[j]),
-            "ci95": [finite_or_none(ev.ci[j, 0]), finite_or_none(ev.ci[j, 1])],
-            "relative_to_lower_ceiling": finite_or_none(ev.values[j] / lower) if lower and lower > 0 else None,
-            "reaches_lower_ceiling": bool(ev.values[j] >= lower) if np.isfinite(lower) else None,
-        }
+        results["best"][method] = best_cell(results["similarity"][method], results["noise_ceiling"][method])
         results["halting_question"][method] = halting_question(ev, rdms, steps)
     return results
 
@@ -272,7 +264,8 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
 
 
 def format_table(summary: dict) -> str:
-    """A short console table: per comparator the best layer/step, the noise ceiling and the halting answer."""
+    """A short console table: per comparator the best layer/step (descriptive, see :data:`BEST_SELECTION`),
+    the noise ceiling, where the best's CI lies relative to its lower bound, and the halting answer."""
 
     def number(v):
         return "n/a" if v is None else f"{v:.3f}"
@@ -284,12 +277,17 @@ def format_table(summary: dict) -> str:
     lines = [
         f"{s['human']['format']}: {s['n_classes']} classes, {s['human']['n_rdms']} human RDMs ({s['human']['unit']}s); "
         f"model {s['model']['name']}: {len(s['model']['layers'])} layers x {s['model']['steps']} steps, {s['n_stimuli']} stimuli",
-        f"{'comparator':12s}{'best':>16s}{'similarity':>12s}  {'95% CI':<18s}{'ceiling (low, up)':>20s}",
+        f"{'comparator':12s}{'best*':>16s}{'similarity':>12s}  {'95% CI*':<18s}{'ceiling (low, up)':>20s}"
+        f"  CI vs lower ceiling",
     ]
     for m in s["comparators"]:
         b, nc = s["best"][m], s["noise_ceiling"][m]
         where = f"{b['layer']} t{b['step']}"
-        lines.append(f"{m:12s}{where:>16s}{number(b['similarity']):>12s}  {interval(b['ci95']):<18s}{number(nc['lower']):>10s}{number(nc['upper']):>10s}")
+        lines.append(
+            f"{m:12s}{where:>16s}{number(b['similarity']):>12s}  {interval(b['ci95']):<18s}{number(nc['lower']):>10s}"
+            f"{number(nc['upper']):>10s}  {b.get('vs_lower_ceiling') or 'n/a'}"
+        )
+    lines.append(f"* best: {BEST_SELECTION}")
     lines.append(f"halting step ({s['halting_question']['comparator']}): {s['halting_question']['answer']}")
     return "\n".join(lines)
 

@@ -34,7 +34,7 @@ __all__ = [
 #: rsatoolbox comparators offered, with their description in the report.
 COMPARATORS = {
     "spearman": "Spearman rank correlation",
-    "cosine_cov": "whitened cosine similarity (rsatoolbox cosine_cov, the whitened unbiased RDM cosine)",
+    "cosine_cov": "whitened cosine similarity (rsatoolbox cosine_cov)",
     "corr_cov": "whitened Pearson correlation (rsatoolbox corr_cov)",
     "corr": "Pearson correlation",
     "cosine": "cosine similarity",

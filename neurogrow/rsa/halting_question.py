@@ -17,10 +17,16 @@ def finite_or_none(x) -> float | None:
     return None if x is None or not math.isfinite(float(x)) else float(x)
 
 
+#: The verdict on a difference without a bootstrap CI (``n_boot`` = 0, or every resample failed).
+UNDETERMINED = "undetermined (no CI)"
+
+
 def _verdict(d: dict) -> str:
+    """``higher`` / ``lower`` (95 % CI above / below zero), ``no clear difference``, or
+    :data:`UNDETERMINED` without a CI: a point estimate alone decides nothing."""
     lo, hi = d["ci95"]
     if lo is None:
-        return "higher (no CI)" if d["difference"] > 0 else "not higher (no CI)"
+        return UNDETERMINED
     if lo > 0:
         return "higher"
     if hi < 0:
@@ -34,6 +40,11 @@ def halting_question(ev: Evaluation, rdms, steps: int) -> dict:
     For every layer (and the model's confusions, when present) the similarity at the exit step
     minus that at step 1 and at the last step, with bootstrap CIs from the same rsatoolbox samples;
     and the same averaged over the layers' pattern RDMs (the headline).
+
+    The answer (and ``better_than_both``) is decided on the CIs of the two mean differences only:
+    "yes" (True) when both are above zero; "no" (False) when either has a CI that is not above
+    zero; "undetermined (no CI)" (None) otherwise, i.e. when a difference has no CI (no bootstrap,
+    or no valid resample) and the other does not already rule out "yes".
     """
     layer = np.asarray(rdms.rdm_descriptors["layer"]).astype(str)
     step = np.asarray(rdms.rdm_descriptors["step"]).astype(str)
@@ -63,20 +74,25 @@ def halting_question(ev: Evaluation, rdms, steps: int) -> dict:
     m1 = paired_difference(ev, halts, [idx(r, "1") for r in pattern_rows])
     mT = paired_difference(ev, halts, [idx(r, str(steps)) for r in pattern_rows])
     v1, vT = _verdict(m1), _verdict(mT)
-    yes = "yes" if v1.startswith("higher") and vT.startswith("higher") else "no"
+    if v1 == "higher" and vT == "higher":
+        yes, better = "yes", True
+    elif any(v not in ("higher", UNDETERMINED) for v in (v1, vT)):
+        yes, better = "no", False
+    else:
+        yes, better = UNDETERMINED, None
     answer = (
         f"{yes}: averaged over the {len(pattern_rows)} layers, the similarity at each image's exit step minus that at "
-        f"step 1 is {m1['difference']:+.3f} {_ci_text(m1['ci95'])} ({v1}) and minus that at step {steps} is "
-        f"{mT['difference']:+.3f} {_ci_text(mT['ci95'])} ({vT})"
+        f"step 1 is {m1['difference']:+.3f}{_ci_text(m1['ci95'])} ({v1}) and minus that at step {steps} is "
+        f"{mT['difference']:+.3f}{_ci_text(mT['ci95'])} ({vT})"
     )
     return {
         "applicable": True,
         "answer": answer,
-        "better_than_both": yes == "yes",
+        "better_than_both": better,
         "mean_over_layers": {"halt_minus_step1": m1 | {"verdict": v1}, "halt_minus_last": mT | {"verdict": vT}},
         "per_layer": per_row,
     }
 
 
 def _ci_text(ci) -> str:
-    return "(no CI)" if ci[0] is None else f"[95% CI {ci[0]:+.3f}, {ci[1]:+.3f}]"
+    return "" if ci[0] is None else f" [95% CI {ci[0]:+.3f}, {ci[1]:+.3f}]"

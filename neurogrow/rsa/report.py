@@ -29,6 +29,16 @@ def _p_text(p) -> str:
     return "" if p is None else f", bootstrap p = {p:.3g}"
 
 
+def _ceiling_text(best: dict) -> str:
+    """Where the best cell's CI lies relative to the lower bound of the noise ceiling (``best.vs_lower_ceiling``)."""
+    return {
+        "reaches": ", and that CI lies at or above its lower bound",
+        "falls short": ", and that CI lies below its lower bound",
+        "not distinguishable": ", and that CI contains its lower bound",
+        "undetermined (no CI)": " (without a CI, whether the cell reaches its lower bound is undetermined)",
+    }.get(best.get("vs_lower_ceiling") or "", "")
+
+
 def _per_class(n: dict) -> str:
     return str(n["min"]) if n["min"] == n["max"] else f"{n['min']} to {n['max']}"
 
@@ -99,7 +109,9 @@ def _methods(s: dict) -> list[str]:
             "The whitened cosine treats dissimilarities as distances from zero: confusion RDMs are close to a constant "
             "(most class pairs are rarely confused), so under this comparator human RDMs agree almost perfectly with "
             "each other and a model RDM scores by how evenly spaced its classes are; Spearman and the whitened "
-            "correlation measure the pattern of confusions."
+            "correlation measure the pattern of confusions. These RDMs (correlation distances between class means, "
+            "confusion dissimilarities) are not unbiased distance estimates, so this is rsatoolbox's whitened cosine on "
+            "them as they are, not a whitened unbiased RDM cosine of cross-validated distances."
         )
     if b["n_boot"]:
         lines.append(
@@ -122,9 +134,10 @@ def _results(s: dict) -> list[str]:
         bc, nc = s["best"][c], s["noise_ceiling"][c]
         rel = "" if bc["relative_to_lower_ceiling"] is None else f", {100 * bc['relative_to_lower_ceiling']:.0f}% of the lower bound of the noise ceiling"
         lines.append(
-            f"**{COMPARATORS.get(c, c)}.** The most human-like geometry was in {bc['layer']} at step {bc['step']} "
-            f"(similarity {_number(bc['similarity'])}{_ci_text(bc['ci95'])}{rel}); the noise ceiling was {_number(nc['lower'])} to "
-            f"{_number(nc['upper'])}."
+            f"**{COMPARATORS.get(c, c)}.** The highest similarity among the layer x step cells was in {bc['layer']} at "
+            f"step {bc['step']} (similarity {_number(bc['similarity'])}{_ci_text(bc['ci95'])}{rel}; descriptive: the cell "
+            "was selected on its point estimate and its CI is not adjusted for that selection); the noise ceiling was "
+            f"{_number(nc['lower'])} to {_number(nc['upper'])}{_ceiling_text(bc)}."
         )
         conf = [x for x in s["similarity"][c] if x["kind"] == "confusion"]
         if conf:
