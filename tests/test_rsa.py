@@ -254,7 +254,8 @@ def _h5(tmp_path: Path, labels: np.ndarray, idx: np.ndarray, activations: bool =
 
 
 def _run(capsys, *args) -> tuple[int, str, str]:
-    rc = main(["compare-rsa", *map(str, args)])
+    # --quiet: stderr then holds only what the command says about errors, not status lines
+    rc = main(["--quiet", "compare-rsa", *map(str, args)])
     out = capsys.readouterr()
     return rc, out.out, out.err
 
