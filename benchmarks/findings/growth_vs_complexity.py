@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from common import (
+    MIN_STEPS_SD,
     RESULTS,
     archive_runs,
     collect_runs,
@@ -191,8 +192,9 @@ def report(args: argparse.Namespace) -> None:
         "verdict": judgement["verdict"],
         "reason": judgement["reason"],
         "rule": {"family": FAMILY_RULE.describe(), "combine": judgement["rule"],
-                 "preconditions": f">= {MIN_SEEDS} seeds; mean test accuracy >= {ACCURACY_FLOOR}; window left its start "
-                 "and settled before growth stopped; halting adapts"},
+                 "preconditions": f">= {args.min_seeds} seeds; mean test accuracy >= {ACCURACY_FLOOR}; window left its start "
+                 f"and settled before growth stopped; halting adapts (T >= 2, mean E[t] in [1.05, T - 0.05], SD of E[t] "
+                 f"over the test images >= {MIN_STEPS_SD} where recorded)"},
         "judgement": judgement,
         "regime": args.regime,
         "tasks": summary,

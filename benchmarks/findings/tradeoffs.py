@@ -35,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from common import (
+    MIN_STEPS_SD,
     RESULTS,
     archive_runs,
     collect_runs,
@@ -233,8 +234,9 @@ def report(args: argparse.Namespace) -> None:
         "verdict": judgement["verdict"],
         "reason": judgement["reason"],
         "rule": {"claims": {k: v.get("rule") for k, v in judgement["claims"].items()}, "combine": judgement["rule"],
-                 "preconditions": f">= {MIN_SEEDS} seeds per condition; mean test accuracy >= {ACCURACY_FLOOR}; "
-                 "every adaptive run adapts (T >= 2, mean E[t] in [1.05, T - 0.05])"},
+                 "preconditions": f">= {args.min_seeds} seeds per condition; mean test accuracy >= {ACCURACY_FLOOR}; "
+                 f"every adaptive run adapts (T >= 2, mean E[t] in [1.05, T - 0.05], SD of E[t] over the test images "
+                 f">= {MIN_STEPS_SD} where recorded)"},
         "judgement": judgement,
         "regime": args.regime,
         "design": {name: {"role": role, "overrides": extra} for name, (role, extra) in regime["design"].items()},
