@@ -74,11 +74,16 @@ DESIGN = {
 REGIMES = {
     # full CIFAR-10 with the shipped recipe (25 epochs); what an H100 runs in ~7 min per run
     "gpu": {"epochs": 25, "sets": [], "design": DESIGN},
-    # CPU: full CIFAR-10 training set, a smaller start window, 12 epochs, no AMP; see the
-    # README for its measured cost (it does not fit 2 h on 2 cores at today's training speed)
+    # CPU (chosen on pilot runs of the baseline price, benchmarks/results/tradeoffs/pilots/): the
+    # full CIFAR-10 training set, a start window of 16/32/64 channels x 3 steps with at most 64
+    # channels per layer (layers and steps keep the shipped limits, 4 and 8), 4 epochs, translation
+    # of up to 2 pixels, no AMP, and the window checked every half epoch until 75 % of training
+    # (with growth only at epoch ends, T stopped growing at epoch 2 and every image used all of
+    # it). About 18 min per run on one core; test accuracy every epoch.
     "cpu": {
-        "epochs": 12,
-        "sets": ["optim.epochs=12", "amp=false", "model.channels=[16,32,64]", "model.steps=3", "eval_every=12"],
+        "epochs": 4,
+        "sets": ["optim.epochs=4", "amp=false", "model.channels=[16,32,64]", "model.max_channels=64", "model.steps=3",
+                 "data.max_shift=2", "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=1"],
         "design": DESIGN,
     },
     # seconds: checks the pipeline (synthetic task), not the science
