@@ -93,6 +93,12 @@ def unfinished(commands: list[list[str]], epochs: int) -> list[list[str]]:
     return [c for c in commands if final_row(Path(c[c.index("--out") + 1]), epochs) is None]
 
 
+#: :func:`halting_adapts` in words, for the rule text stored beside a verdict
+HALTING_ADAPTS_TEXT = (
+    f"T >= 2, mean E[t] in [1.05, T - 0.05], SD of E[t] over the test images >= {MIN_STEPS_SD} where recorded"
+)
+
+
 def halting_adapts(row: dict, min_sd: float = MIN_STEPS_SD) -> tuple[bool, str]:
     """Whether a run's halting varies across images.
 

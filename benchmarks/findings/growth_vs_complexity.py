@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from common import (
-    MIN_STEPS_SD,
+    HALTING_ADAPTS_TEXT,
     RESULTS,
     archive_runs,
     collect_runs,
@@ -193,8 +193,7 @@ def report(args: argparse.Namespace) -> None:
         "reason": judgement["reason"],
         "rule": {"family": FAMILY_RULE.describe(), "combine": judgement["rule"],
                  "preconditions": f">= {args.min_seeds} seeds; mean test accuracy >= {ACCURACY_FLOOR}; window left its start "
-                 f"and settled before growth stopped; halting adapts (T >= 2, mean E[t] in [1.05, T - 0.05], SD of E[t] "
-                 f"over the test images >= {MIN_STEPS_SD} where recorded)"},
+                 f"and settled before growth stopped; halting adapts ({HALTING_ADAPTS_TEXT})"},
         "judgement": judgement,
         "regime": args.regime,
         "tasks": summary,

@@ -62,7 +62,7 @@ RULE = Rule(
     "the within-category partial Spearman's CI is above 0, and for every compare-rt baseline (1 - step-1 max "
     "probability, step-1 entropy, final entropy, confidence step) the two-level CI of rho(E[t]) - rho(baseline) "
     "is above 0 with its two-level bootstrap p Holm-adjusted across the finding's baseline differences below 0.05. "
-    "Preconditions: baselines, two-level CIs and bootstrap p-values present; E[t] varies across images (SD >= 0.1 steps).",
+    f"Preconditions: baselines, two-level CIs and bootstrap p-values present; E[t] varies across images (SD >= {MIN_STEPS_SD} steps).",
 )
 
 
