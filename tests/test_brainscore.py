@@ -171,7 +171,8 @@ def test_cli_scores_a_model_file_and_writes_json(tiny_model_file, tmp_path, caps
     ],
 )
 def test_cli_unknown_identifier_is_a_one_line_error(model, benchmark, message, capsys):
-    assert main(["brainscore", "score", "--model", model, "--benchmark", benchmark]) == 2
+    # --quiet: stderr then holds only the error, not status lines
+    assert main(["--quiet", "brainscore", "score", "--model", model, "--benchmark", benchmark]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

@@ -45,7 +45,8 @@ def image_folder(root, folders=FOLDERS, size: int = 12, seed: int = 0):
 
 
 def run_cli(capsys, *args):
-    rc = main(["extract", *map(str, args)])
+    # --quiet: stderr then holds only what the command says about errors, not progress lines
+    rc = main(["--quiet", "extract", *map(str, args)])
     out, err = capsys.readouterr()
     return rc, out, err
 
