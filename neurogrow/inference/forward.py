@@ -222,6 +222,7 @@ def evaluate(
 ) -> dict:
     """Accuracy (early-exit and mixture), mean expected steps and mean exit step on ``data``.
 
+    ``exit_histogram[t - 1]`` counts the images whose exit step is t (t = 1..T).
     ``steps_sd`` is the standard deviation over images of E[t] = sum_t t * pi_t (ddof 1): whether
     halting varies across images, which a mean strictly inside [1, T] alone does not show.
 
@@ -234,6 +235,7 @@ def evaluate(
     labels = torch.from_numpy(data.labels)
     correct_exit = correct_mix = 0
     steps_sum = steps_sq = exit_sum = 0.0
+    exit_counts = np.zeros(model.steps, dtype=np.int64)
     start = 0
     batches = forward_batches(
         model, data.images, threshold=threshold, mode="full-length", batch_size=batch_size, amp=amp,
@@ -249,6 +251,7 @@ def evaluate(
         steps_sum += e.sum().item()
         steps_sq += (e * e).sum().item()
         exit_sum += res.exit_step.float().sum().item()
+        exit_counts += np.bincount(res.exit_step.cpu().numpy() - 1, minlength=model.steps)[: model.steps]
     n = len(data)
     return {
         "accuracy": correct_exit / n,
@@ -256,5 +259,6 @@ def evaluate(
         "mean_steps": steps_sum / n,
         "steps_sd": math.sqrt(max(0.0, (steps_sq - steps_sum * steps_sum / n) / (n - 1))) if n > 1 else 0.0,
         "mean_exit_step": exit_sum / n,
+        "exit_histogram": exit_counts.tolist(),
         "n": n,
     }

@@ -4,6 +4,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 TIME_MODES = ("adaptive", "fixed")
+#: Where the halting logit comes from (see :mod:`neurogrow.model.lattice`); "auto" = the head the
+#: training objective calls for (:data:`neurogrow.model.costs.HEAD_FOR_OBJECTIVE`), "readout" for a
+#: model built without a training config (every model file written before the key existed).
+HALTING_HEADS = ("auto", "readout", "mlp")
 
 
 @dataclass
@@ -41,6 +45,13 @@ class ModelConfig:
     time_mode
         ``"adaptive"``: per-input halting probabilities (PonderNet-style);
         ``"fixed"``: one learned distribution over steps for all inputs.
+    halting_head
+        ``"readout"``: the halting logit is one extra row of the class readout (the trunk's pooled
+        states, trained through the trunk); ``"mlp"``: a head of its own, a small MLP on
+        signals that predict whether another step will help, all detached from the trunk (the
+        step's confidence, entropy and margin, the change of the class probabilities since the
+        last step, the readout row on detached states, the step's index); ``"auto"``: the head
+        that the training objective ``costs.time_objective`` calls for.
     halt_bias
         Initial bias of the halting logit (negative so early training does not
         collapse to one step).
@@ -71,6 +82,7 @@ class ModelConfig:
     top_down: bool = True
     time_mode: str = "adaptive"
     halt_bias: float = -2.0
+    halting_head: str = "auto"
     kernel_size: int = 3
     min_resolution: int = 4
     class_names: list[str] = field(default_factory=list)
@@ -91,6 +103,8 @@ class ModelConfig:
             raise ConfigError(f"model.steps must be in [1, model.max_steps={self.max_steps}], got {self.steps}")
         if self.time_mode not in TIME_MODES:
             raise ConfigError(f"model.time_mode must be one of {TIME_MODES}, got {self.time_mode!r}")
+        if self.halting_head not in HALTING_HEADS:
+            raise ConfigError(f"model.halting_head must be one of {HALTING_HEADS}, got {self.halting_head!r}")
         if self.kernel_size % 2 != 1:
             raise ConfigError(f"model.kernel_size must be odd, got {self.kernel_size}")
         if self.class_names and len(self.class_names) != self.num_classes:

@@ -21,6 +21,11 @@ from neurogrow.model.halting import expected_steps
 from neurogrow.model.lattice import LatticeRCNN
 
 BREADTH_NORMS = ("l1", "l2")
+#: How the halting distribution is trained against its time price (``costs.time_objective``;
+#: :mod:`neurogrow.train.step` has the formulas).
+TIME_OBJECTIVES = ("optimal-stop", "expected-cost", "coupled")
+#: The halting head each objective uses when ``model.halting_head = "auto"``.
+HEAD_FOR_OBJECTIVE = {"optimal-stop": "mlp", "expected-cost": "mlp", "coupled": "readout"}
 
 
 @dataclass
@@ -39,6 +44,20 @@ class CostConfig:
         ``"l1"`` (|g|, with a proximal step) or ``"l2"`` (g^2, plain gradient).
     rank_slope
         Slope of beta(c) = 1 + rank_slope * c.
+    time_objective
+        How halting is trained against the time price (:mod:`neurogrow.train.step`):
+        ``"optimal-stop"`` (the default): every step's readout at equal weight, and pi(t | x)
+        fitted by cross-entropy to the cheapest stopping step ``argmin_t CE_t(x) + lambda_T t``
+        of each input (:func:`~neurogrow.model.halting.stopping_target`), with a halting head of
+        its own; T grows when the last step pays for its price on enough inputs.
+        ``"expected-cost"``: every step's readout at equal weight, and pi trained on
+        ``E_pi[stopgrad CE_t] + lambda_T E_pi[t]`` (an ablation).
+        ``"coupled"``: the objective of the models trained before 2026-12 (``sum_t w_t CE_t +
+        lambda_T E_pi[t]``, ``w_t = (1 - alpha) pi_t + alpha / T``, the halting logit a row of the
+        class readout, T growing with the learned pi's last-step mass).
+    time_temperature
+        Temperature tau of the ``optimal-stop`` target: 0 puts all its mass on the cheapest
+        step; tau > 0 gives ``softmax_t(-(CE_t + lambda_T t) / tau)``.
     """
 
     breadth_price: float = 0.0
@@ -46,13 +65,17 @@ class CostConfig:
     time_price: float = 0.0
     breadth_norm: str = "l1"
     rank_slope: float = 1.0 / 16
+    time_objective: str = "optimal-stop"
+    time_temperature: float = 0.0
 
     def __post_init__(self) -> None:
         from neurogrow.errors import ConfigError
 
         if self.breadth_norm not in BREADTH_NORMS:
             raise ConfigError(f"costs.breadth_norm must be one of {BREADTH_NORMS}, got {self.breadth_norm!r}")
-        for name in ("breadth_price", "depth_price", "time_price", "rank_slope"):
+        if self.time_objective not in TIME_OBJECTIVES:
+            raise ConfigError(f"costs.time_objective must be one of {TIME_OBJECTIVES}, got {self.time_objective!r}")
+        for name in ("breadth_price", "depth_price", "time_price", "rank_slope", "time_temperature"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"costs.{name} must be >= 0, got {getattr(self, name)}")
 

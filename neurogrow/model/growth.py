@@ -52,9 +52,12 @@ class GrowthConfig:
     depth_grow_threshold
         A new top layer is added when the top layer's |depth gate| is at least this.
     time_grow_threshold
-        T grows when the mean halting mass on the last step exceeds this.
+        T grows when the time-growth signal exceeds this: under the ``optimal-stop`` and
+        ``expected-cost`` objectives the share of recent training inputs whose last step lowers
+        their loss by more than its price; under ``coupled`` the mean halting mass on the last
+        step (:func:`neurogrow.train.step.objective`).
     time_prune_threshold
-        T shrinks when the mean halting mass on the last step falls below this.
+        T shrinks when the time-growth signal falls below this.
     """
 
     enabled: bool = True
@@ -233,7 +236,8 @@ def update_window(
     Parameters
     ----------
     last_step_mass
-        Mean halting probability on the last step over recent training batches.
+        The time-growth signal over recent training batches (see ``GrowthConfig.time_grow_threshold``;
+        the mean halting probability on the last step under the ``coupled`` objective).
     allow_grow
         False late in training: only pruning (exact) and time shrinking happen.
 

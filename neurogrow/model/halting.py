@@ -99,3 +99,59 @@ def exit_step(pi: ArrayT, threshold: float = DEFAULT_THRESHOLD) -> ArrayT:
     reached = reached_threshold(torch.cumsum(pi, dim=1), threshold)
     reached[:, -1] = True
     return reached.float().argmax(dim=1) + 1
+
+
+def adaptive_log_halting(halt_logits: torch.Tensor) -> torch.Tensor:
+    """log pi(t | x) of :func:`adaptive_halting`, computed stably from the logits.
+
+    ``log pi_t = log sigmoid(z_t) + sum_{s<t} log sigmoid(-z_s)`` for t < T and
+    ``log pi_T = sum_{s<T} log sigmoid(-z_s)``; shape (B, T).
+    """
+    B, T = halt_logits.shape
+    if T == 1:
+        return torch.zeros_like(halt_logits)
+    z = halt_logits[:, :-1]
+    log_go_on = torch.nn.functional.logsigmoid(-z)
+    before = torch.cat([torch.zeros_like(z[:, :1]), torch.cumsum(log_go_on, dim=1)], dim=1)  # log P(reach t)
+    log_stop = torch.cat([torch.nn.functional.logsigmoid(z), torch.zeros_like(z[:, :1])], dim=1)
+    return before + log_stop
+
+
+def stopping_cost(step_losses: torch.Tensor, price: float) -> torch.Tensor:
+    """The cost of stopping at each step: ``c_t(x) = L_t(x) + price * t`` (steps from 1); shape (B, T)."""
+    steps = torch.arange(1, step_losses.shape[1] + 1, device=step_losses.device, dtype=step_losses.dtype)
+    return step_losses + price * steps
+
+
+def stopping_target(step_losses: torch.Tensor, price: float, temperature: float = 0.0) -> torch.Tensor:
+    """The halting distribution that the ``optimal-stop`` objective trains pi(t | x) towards.
+
+    With the per-step losses ``L_t(x)`` of one input (taken as fixed numbers, no gradient) and
+    the time price ``lambda``, stopping at step t costs ``c_t = L_t + lambda t``. The target is
+
+    * ``temperature = 0``: all mass on ``t*(x) = argmin_t c_t`` (the first such step on ties);
+    * ``temperature = tau > 0``: ``q_t = softmax_t(-c_t / tau)``, the distribution that minimises
+      ``E_q[L_t] + lambda E_q[t] - tau H(q)``: the time-costed loss with an entropy bonus
+      (PonderNet's KL to a geometric prior has this form).
+
+    Returns a (B, T) tensor without gradient, rows summing to one.
+    """
+    with torch.no_grad():
+        cost = stopping_cost(step_losses.detach().float(), price)
+        if temperature > 0:
+            return torch.softmax(-cost / temperature, dim=1)
+        return torch.nn.functional.one_hot(cost.argmin(dim=1), cost.shape[1]).float()
+
+
+def last_step_need(step_losses: torch.Tensor, price: float) -> torch.Tensor:
+    """Share of inputs whose cheapest stopping step (:func:`stopping_target`, hard) is the last one.
+
+    The growth-in-time signal of the ``optimal-stop`` objective: the last step is *needed* by an
+    input when ``L_T + lambda T < L_s + lambda s`` for every earlier s, that is when it lowers the
+    loss by more than its price. Unlike the learned pi's mass on the last step, this does not
+    depend on where the halting head happens to put its mass (a negative initial bias puts most
+    of it on the last step before anything is learned). A scalar tensor in [0, 1].
+    """
+    with torch.no_grad():
+        cost = stopping_cost(step_losses.detach().float(), price)
+        return (cost.argmin(dim=1) == cost.shape[1] - 1).float().mean()

@@ -33,10 +33,18 @@ import torch.nn.functional as F
 from torch import nn
 
 from neurogrow.model.config import ModelConfig
-from neurogrow.model.halting import adaptive_halting, exit_step, expected_steps, fixed_halting
+from neurogrow.model.halting import (
+    adaptive_halting,
+    adaptive_log_halting,
+    exit_step,
+    expected_steps,
+    fixed_halting,
+)
 
 #: Parameter roles, used to build optimizer groups (weight decay, gates under prices).
 ROLES = ("weights", "biases", "gates")
+#: Hidden units of the ``mlp`` halting head.
+HALT_HIDDEN = 32
 
 
 def layer_resolutions(image_size: int, num_layers: int, min_resolution: int) -> list[int]:
@@ -122,6 +130,51 @@ class LatticeLayer(nn.Module):
         return F.relu(z) * self.gate.view(1, -1, 1, 1)
 
 
+#: Number of per-step signals of :class:`HaltingHead` before the step's one-hot index.
+HALT_SIGNALS = 6
+
+
+def halting_signals(logits: torch.Tensor, readout_row: torch.Tensor, max_steps: int) -> torch.Tensor:
+    """The inputs of :class:`HaltingHead` per step, shape (B, T, HALT_SIGNALS + max_steps), no gradient.
+
+    ``logits`` (B, T, K) are detached here; ``readout_row`` (B, T) is computed on detached states
+    (:meth:`LatticeRCNN.detached_halt_row`), so its gradient reaches that readout row only. Per
+    step t: the readout row,
+    ``max_k p_t``, ``H(p_t) / log K``, the margin ``p_(1) - p_(2)``, ``0.5 ||p_t - p_{t-1}||_1``
+    (0 at t = 1), ``[argmax p_t != argmax p_{t-1}]`` (0 at t = 1), then one-hot(t).
+    """
+    B, T, K = logits.shape
+    p = torch.softmax(logits.detach().float(), dim=-1)
+    top2 = p.topk(min(2, K), dim=-1).values
+    margin = top2[..., 0] - (top2[..., 1] if K > 1 else 0.0)
+    entropy = -(p * torch.log(p.clamp_min(1e-12))).sum(-1) / math.log(max(K, 2))
+    previous = torch.cat([p[:, :1], p[:, :-1]], dim=1)
+    change = 0.5 * (p - previous).abs().sum(-1)
+    switched = (p.argmax(-1) != previous.argmax(-1)).float()
+    index = F.one_hot(torch.arange(T, device=logits.device), max_steps).float().expand(B, T, max_steps)
+    scalars = torch.stack([readout_row.float(), top2[..., 0], entropy, margin, change, switched], dim=-1)
+    return torch.cat([scalars, index], dim=-1)
+
+
+class HaltingHead(nn.Module):
+    """``z_t = w2 . relu(W1 s_t + b1) + b2``: the ``mlp`` halting head (see :func:`halting_signals`).
+
+    ``b2`` starts at ``halt_bias`` and ``w2`` at zero, so at initialisation every input has the
+    hazard ``sigmoid(halt_bias)`` at every step, as the readout head does.
+    """
+
+    def __init__(self, max_steps: int, hidden: int, halt_bias: float, generator: torch.Generator | None = None) -> None:
+        super().__init__()
+        n_in = HALT_SIGNALS + max_steps
+        self.w1 = nn.Parameter(_readout_weight(hidden, n_in, generator))
+        self.b1 = nn.Parameter(torch.zeros(hidden))
+        self.w2 = nn.Parameter(torch.zeros(hidden))
+        self.b2 = nn.Parameter(torch.tensor(float(halt_bias)))
+
+    def forward(self, signals: torch.Tensor) -> torch.Tensor:
+        return F.relu(signals @ self.w1.t() + self.b1) @ self.w2 + self.b2
+
+
 class LayerList(nn.ModuleList):
     """An ``nn.ModuleList`` of :class:`LatticeLayer` (typed for the type checker; no other change)."""
 
@@ -165,6 +218,13 @@ class LatticeOutput:
     logits: torch.Tensor
     halting: torch.Tensor
     features: list[list[torch.Tensor]] | None = field(default=None)
+    halt_logits: torch.Tensor | None = field(default=None)
+
+    def log_halting(self) -> torch.Tensor:
+        """log pi(t | x), shape (B, T): stable from the halting logits where the output has them."""
+        if self.halt_logits is not None:
+            return adaptive_log_halting(self.halt_logits.float())
+        return torch.log(self.halting.clamp_min(1e-30))
 
     @property
     def expected_steps(self) -> torch.Tensor:
@@ -214,6 +274,11 @@ class LatticeRCNN(nn.Module):
         bias[-1] = config.halt_bias
         self.readout_bias = nn.Parameter(bias)
         self.time_logits = nn.Parameter(torch.zeros(config.steps))
+        self.halt_head = (
+            HaltingHead(config.max_steps, HALT_HIDDEN, config.halt_bias, generator=gen)
+            if config.halting_head == "mlp" and config.time_mode == "adaptive"
+            else None
+        )
 
     # ----------------------------------------------------------------- structure
     def make_layer(
@@ -255,6 +320,9 @@ class LatticeRCNN(nn.Module):
             for role, params in layer.roles().items():
                 roles[role] += params
         roles["biases"] += [self.readout_bias, self.time_logits]
+        if self.halt_head is not None:
+            roles["weights"] += [self.halt_head.w1, self.halt_head.w2]
+            roles["biases"] += [self.halt_head.b1, self.halt_head.b2]
         return roles
 
     def resolutions(self) -> list[int]:
@@ -288,12 +356,27 @@ class LatticeRCNN(nn.Module):
         for t in range(T):
             state, out, pooled, image_drive = self.step(x, state, t, image_drive)
             logits.append(out[:, :-1])
-            halts.append(out[:, -1])
+            halts.append(out[:, -1] if self.halt_head is None else self.detached_halt_row(pooled))
             if return_features:
                 feats.append(pooled)
         logits_t = torch.stack(logits, dim=1)
         halt_logits = torch.stack(halts, dim=1)
-        return LatticeOutput(logits_t, self.halting(halt_logits), feats if return_features else None)
+        if self.halt_head is not None:
+            halt_logits = self.halt_head(halting_signals(logits_t, halt_logits, self.config.max_steps))
+        adaptive = self.config.time_mode == "adaptive"
+        return LatticeOutput(
+            logits_t,
+            self.halting(halt_logits),
+            feats if return_features else None,
+            halt_logits=halt_logits.float() if adaptive else None,
+        )
+
+    def detached_halt_row(self, pooled: Sequence[torch.Tensor]) -> torch.Tensor:
+        """The readout's halting row on detached pooled states and depth gates, shape (B,)."""
+        row: torch.Tensor = self.readout_bias[-1]
+        for layer, p in zip(self.layers, pooled):
+            row = row + layer.depth_gate.detach() * (p.detach() @ layer.w_readout[-1])
+        return row
 
     def halting(self, halt_logits: torch.Tensor) -> torch.Tensor:
         """Halting distribution for the steps run, from per-step halting logits (B, T)."""

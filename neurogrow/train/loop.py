@@ -23,6 +23,7 @@ import copy
 import dataclasses
 import json
 import math
+import os
 import sys
 import time
 from contextlib import nullcontext
@@ -36,7 +37,7 @@ from neurogrow.data import ImageDataset, augment_batch, load_dataset
 from neurogrow.data.synthetic import make_synthetic
 from neurogrow.errors import CheckpointError, ConfigError
 from neurogrow.inference.forward import evaluate
-from neurogrow.model.costs import breadth_cost, depth_cost
+from neurogrow.model.costs import HEAD_FOR_OBJECTIVE, breadth_cost, depth_cost
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
@@ -215,8 +216,11 @@ class Trainer:
     def _model_config(self):
         d = self.train_data
         mean, std = channel_stats(d.images)
+        model = self.config.model
+        head = HEAD_FOR_OBJECTIVE[self.config.costs.time_objective] if model.halting_head == "auto" else model.halting_head
         return dataclasses.replace(
-            copy.deepcopy(self.config.model),
+            copy.deepcopy(model),
+            halting_head=head,
             in_channels=d.images.shape[-1],
             num_classes=len(d.class_names),
             image_size=d.images.shape[1],
@@ -279,13 +283,14 @@ class Trainer:
         # the halting-mass signal of time growth, kept on the device (read at window updates)
         self.last_step_mass = torch.as_tensor(float(self.last_step_mass), dtype=torch.float64, device=self.device)
         for epoch in range(self.start_epoch, cfg.optim.epochs):
-            t0 = time.time()
+            t0, cpu0 = time.time(), time.process_time()
             self.model.train()
             partial, self.partial = self.partial, None
             if partial is not None:  # resumed inside this epoch: same order, same position
                 perm, first = partial["perm"], partial["next_batch"]
                 sums, events = self._device_sums(partial["sums"]), list(partial["events"])
                 t0 -= partial["seconds"]
+                cpu0 -= partial.get("cpu_seconds", 0.0)
             else:
                 perm, first = torch.randperm(len(images), generator=self.data_gen), 0
                 sums, events = self._device_sums({"loss": 0.0, "correct": 0, "n": 0, "steps": 0.0}), []
@@ -310,7 +315,7 @@ class Trainer:
                 task, out = self.train_step(x, y, lr)
                 self.step += 1
                 with torch.no_grad():  # device tensors only: no synchronisation per step
-                    mass = self.parallel.mean(out.halting[:, -1].mean()).double()
+                    mass = self.parallel.mean(self.train_step.growth_signal).double()
                     self.last_step_mass = 0.9 * self.last_step_mass + 0.1 * mass if self.step > 1 else mass
                     sums["loss"] += task.double() * len(y)
                     sums["correct"] += (out.exit_logits().argmax(1) == y).sum()
@@ -333,14 +338,20 @@ class Trainer:
                             "sums": self._host_sums(sums),
                             "events": events,
                             "seconds": time.time() - t0,
+                            "cpu_seconds": time.process_time() - cpu0,
                         },
                     )
             bar.close()
+            cpu_train = time.process_time() - cpu0
             self.parallel.average_buffers(self.model)
             sums = self.parallel.sum_values(self._host_sums(sums))
             if not cfg.growth.every_steps and (epoch + 1) % cfg.growth.every_epochs == 0:
                 events += self._grow(total)
             row = self._metrics_row(epoch, sums, lr, time.time() - t0, events, amp)
+            # the epoch's training cost: CPU seconds of this process (all its threads; evaluation
+            # excluded, as from "seconds") and the 1-minute load average (how idle the machine was)
+            row["cpu_seconds"] = cpu_train
+            row["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
             self._end_epoch(epoch + 1, row)
         if self.parallel.is_main and self.history and not (self.out / FINAL_MODEL).exists():
             # killed between the last checkpoint and the model file: write it now

@@ -1,8 +1,23 @@
 """One training step of the lattice RCNN, shared by the training loop and the speed benchmark.
 
-Per batch: ``loss = sum_t w_t CE(y_t) + lambda_T E_pi[t] (+ differentiable gate costs)``
-with ``w_t = (1 - alpha) pi_t + alpha / T``; SGD step; proximal step of the L1 breadth and
-depth costs. :class:`TrainStep` returns tensors only (no ``.item()``), so on a GPU the
+Per batch: ``loss = task + halting (+ differentiable gate costs)``; SGD step; proximal step of
+the L1 breadth and depth costs. ``CE_t`` is the cross-entropy of step t's logits (with label
+smoothing in the task term, without it in the halting terms), lambda_T the time price, and the
+halting terms depend on ``costs.time_objective``:
+
+* ``optimal-stop`` (default): ``task = mean_t CE_t``, every step's readout trained at equal
+  weight whatever the halting; ``halting = -sum_t q_t(x) log pi_t(x)``, the cross-entropy from
+  the cheapest-stopping target ``q`` (:func:`~neurogrow.model.halting.stopping_target`, built
+  from ``CE_t + lambda_T t`` with the CE taken as fixed numbers) to the halting distribution.
+  Its minimiser over pi is ``q`` itself, the halting that minimises the time-costed loss
+  ``E_pi[CE_t] + lambda_T E_pi[t]`` image by image; the gradient reaches only the halting head.
+  Growth signal: the share of inputs whose cheapest step is the last
+  (:func:`~neurogrow.model.halting.last_step_need`).
+* ``expected-cost`` (ablation): ``task = mean_t CE_t``; ``halting = sum_t pi_t stopgrad(CE_t) +
+  lambda_T E_pi[t]``, the time-costed loss itself with the per-step losses as fixed costs.
+  Growth signal as ``optimal-stop``.
+* ``coupled`` (before 2026-12): ``task = sum_t w_t CE_t`` with ``w_t = (1 - alpha) pi_t + alpha /
+  T``, ``halting = lambda_T E_pi[t]``; growth signal: the mean of pi's last-step mass. :class:`TrainStep` returns tensors only (no ``.item()``), so on a GPU the
 step never waits for the device; callers read numbers when they need them.
 
 The GPU path: with ``compile`` set, the forward pass runs through ``torch.compile``
@@ -23,6 +38,7 @@ from torch import nn
 
 from neurogrow.errors import ConfigError
 from neurogrow.model.costs import CostConfig, differentiable_costs, proximal_step, time_cost
+from neurogrow.model.halting import last_step_need, stopping_target
 from neurogrow.model.lattice import LatticeOutput, LatticeRCNN
 
 #: ``compile`` values that are not dynamo backend names.
@@ -38,6 +54,37 @@ def task_loss(out: LatticeOutput, y: torch.Tensor, smoothing: float, step_superv
     ).view(B, T)
     weights = (1 - step_supervision) * out.halting + step_supervision / T
     return (weights * ce).sum(1).mean()
+
+
+def step_losses(out: LatticeOutput, y: torch.Tensor, smoothing: float = 0.0) -> torch.Tensor:
+    """Per-input, per-step cross-entropy ``CE_t``, shape (B, T)."""
+    B, T, K = out.logits.shape
+    return F.cross_entropy(
+        out.logits.float().reshape(B * T, K), y.repeat_interleave(T), reduction="none", label_smoothing=smoothing
+    ).view(B, T)
+
+
+def objective(
+    out: LatticeOutput, y: torch.Tensor, costs: CostConfig, smoothing: float, step_supervision: float
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(task, halting, growth_signal)`` of ``costs.time_objective`` (formulas: the module docstring).
+
+    ``task + halting`` is the loss (without the gate costs); ``growth_signal`` (no gradient) is
+    what :func:`~neurogrow.model.growth.update_window` compares with the time thresholds.
+    """
+    price = costs.time_price
+    if costs.time_objective == "coupled":
+        task = task_loss(out, y, smoothing, step_supervision)
+        return task, price * time_cost(out.halting), out.halting[:, -1].detach().mean()
+    task = step_losses(out, y, smoothing).mean()
+    with torch.no_grad():
+        ce = step_losses(out, y)
+    need = last_step_need(ce, price)
+    if costs.time_objective == "expected-cost":
+        halting = (out.halting * ce).sum(1).mean() + price * time_cost(out.halting)
+        return task, halting, need
+    target = stopping_target(ce, price, costs.time_temperature)
+    return task, -(target * out.log_halting()).sum(1).mean(), need
 
 
 def check_compile(name: str) -> None:
@@ -99,6 +146,8 @@ class TrainStep:
         self.rebuild(model, optimizer, net)
         self.amp = amp and next(model.parameters()).device.type == "cuda"
         self.full_batch: int | None = None
+        #: the last batch's growth-in-time signal (:func:`objective`), a device tensor
+        self.growth_signal: torch.Tensor = torch.zeros(())
 
     def rebuild(self, model: LatticeRCNN, optimizer: torch.optim.Optimizer, net: nn.Module | None = None) -> None:
         """Point the step at the current window (call after every window change)."""
@@ -127,7 +176,8 @@ class TrainStep:
         self, x: torch.Tensor, y: torch.Tensor, lr: float, lap: Callable[[str], None] = _no_lap
     ) -> tuple[torch.Tensor, LatticeOutput]:
         """One step on batch ``(x, y)`` at learning rate ``lr``; returns the task loss and the
-        forward pass's output (detached use only). ``lap(phase)`` is called after each of the
+        forward pass's output (detached use only); the batch's growth-in-time signal is left in
+        :attr:`growth_signal`. ``lap(phase)`` is called after each of the
         phases ``forward``, ``loss``, ``backward`` and ``optimizer`` (for timing)."""
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -135,9 +185,10 @@ class TrainStep:
         with torch.autocast(device_type, dtype=torch.bfloat16, enabled=self.amp):
             out = self._forward(x)
         lap("forward")
-        task = task_loss(out, y, self.label_smoothing, self.step_supervision)
-        loss = task + self.costs.time_price * time_cost(out.halting)
-        loss = loss + differentiable_costs(self.model, self.costs)
+        task, halting, self.growth_signal = objective(
+            out, y, self.costs, self.label_smoothing, self.step_supervision
+        )
+        loss = task + halting + differentiable_costs(self.model, self.costs)
         lap("loss")
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

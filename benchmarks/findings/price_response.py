@@ -1,0 +1,318 @@
+"""Does the time price work as a dial? Mean halting time E[t] against the time price, per objective.
+
+A halting objective is useful to the project only if its price sets *how much* time the network
+spends, smoothly, while images keep differing in the time they get: a dial, not a switch between
+"every image uses the last step" and "every image stops at step 1". This script trains the same
+network at log-spaced time prices, several seeds each, under the new objective (``optimal-stop``)
+and the one used before 2026-12 (``coupled``), and judges each objective by the rule below,
+written before the runs.
+
+Designs (``--design``):
+
+* ``dial``: the price response, 6 prices x the seeds x both objectives (the verdict);
+* ``ablation``: 3 prices x 1 seed x 5 variants (objective x halting head) in a cheap setting
+  without growth, the measurement that chose the mechanism (``docs/model.md``'s table).
+
+Regimes (``--regime``): ``cpu`` (what the committed runs used), ``probe`` (the ablation's), and
+``smoke`` (seconds, synthetic data: checks the pipeline, not the science). The full-scale GPU
+path is ``--regime gpu`` (the shipped recipe's 25 epochs and window, ``device=auto``).
+
+Pass rule (``RULE`` below), for each objective: at every price but the highest and the lowest,
+every seed has test accuracy >= 0.70, SD of E[t] over the test images >= 0.3 and
+1.05 <= mean E[t] <= T - 0.05; across all its runs, Spearman(price, mean E[t]) <= -0.8; no step
+between adjacent prices moves the seed-mean E[t] by more than half the range between the
+extreme prices' seed-means; and at each price the seeds' mean E[t] have an SD <= 0.25 steps.
+
+    python benchmarks/findings/price_response.py run --out runs/price_response --jobs 2
+    python benchmarks/findings/price_response.py report
+    python benchmarks/findings/price_response.py run --design ablation --regime probe --out runs/ablation --jobs 2
+    python benchmarks/findings/price_response.py report --design ablation --regime probe
+
+``run`` copies each run's ``metrics.jsonl`` to ``benchmarks/results/price_response/runs/`` (or
+``.../ablation/``) as soon as it finishes, with its exact command beside it (``NAME.cmd.json``),
+so that runs spread over sessions are committed one by one; ``report`` re-derives everything
+from those files.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from common import RESULTS, ROOT, SHIPPED_CONFIG, hardware, metrics_rows, save_figure, write_json
+
+OUT = RESULTS / "price_response"
+NEW_OBJECTIVE = "optimal-stop"
+PRICES = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32]
+ABLATION_PRICES = [0.01, 0.03, 0.1]
+ACCURACY_FLOOR = 0.70
+MIN_SD = 0.3
+EDGE = 0.05
+MAX_SPEARMAN = -0.8
+MAX_JUMP_FRACTION = 0.5
+MAX_SEED_SD = 0.25
+
+RULE = (
+    f"For each objective: at every price but the highest and the lowest, every seed has test accuracy >= "
+    f"{ACCURACY_FLOOR}, SD of E[t] over the test images >= {MIN_SD} and 1.05 <= mean E[t] <= T - {EDGE}; across all "
+    f"its runs Spearman(price, mean E[t]) <= {MAX_SPEARMAN}; no step between adjacent prices moves the seed-mean "
+    f"E[t] by more than {MAX_JUMP_FRACTION} of the range between the extreme prices' seed-means; at each price the "
+    f"seeds' mean E[t] have an SD <= {MAX_SEED_SD} steps. 'dial' if all hold, else 'switch' (the failed checks listed)."
+)
+
+#: objective (and halting head) of each variant
+VARIANTS = {
+    "optimal-stop": ["costs.time_objective='optimal-stop'", "model.halting_head='auto'"],
+    "coupled": ["costs.time_objective='coupled'", "model.halting_head='auto'"],
+    "expected-cost-mlp": ["costs.time_objective='expected-cost'", "model.halting_head='mlp'"],
+    "expected-cost-readout": ["costs.time_objective='expected-cost'", "model.halting_head='readout'"],
+    "optimal-stop-readout": ["costs.time_objective='optimal-stop'", "model.halting_head='readout'"],
+}
+DESIGNS = {
+    "dial": {"variants": ["optimal-stop", "coupled"], "prices": PRICES},
+    "ablation": {"variants": ["coupled", "expected-cost-readout", "expected-cost-mlp", "optimal-stop-readout", "optimal-stop"],
+                 "prices": ABLATION_PRICES},
+}
+_CPU_WINDOW = ["amp=false", "model.channels=[16,32,64]", "model.max_channels=64", "model.max_layers=3", "data.max_shift=2"]
+REGIMES = {
+    # chosen on the ablation's timings: full CIFAR-10, 3 epochs, a 16/32/64 x 3-step start window
+    # (at most 64 channels, 3 layers, 6 steps), the window checked every half epoch until 75 %
+    "cpu": {"epochs": 3, "sets": [*_CPU_WINDOW, "optim.epochs=3", "model.steps=3", "model.max_steps=6",
+                                  "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=3"]},
+    # the ablation's cheap setting: 10,000 training images, 2 epochs, T = 4, no growth, 2,000 test images
+    "probe": {"epochs": 2, "sets": [*_CPU_WINDOW, "optim.epochs=2", "model.steps=4", "growth.enabled=false",
+                                    "data.train_subset=10000", "data.test_subset=2000", "eval_every=2"]},
+    # full scale on a GPU: the shipped recipe (25 epochs, 32/64/128 start window)
+    "gpu": {"epochs": 25, "sets": []},
+    # seconds: the pipeline on the synthetic task
+    "smoke": {"epochs": 2, "sets": ["data.dataset='synthetic'", "data.synthetic_size=64", "model.channels=[4,6]",
+                                    "model.max_channels=8", "model.max_layers=2", "model.steps=2", "model.max_steps=3",
+                                    "optim.epochs=2", "optim.batch_size=32", "growth.every_steps=2", "eval_every=2",
+                                    "amp=false"]},
+}
+
+
+def run_name(variant: str, price: float, seed: int) -> str:
+    return f"{variant}-p{price:g}-s{seed}"
+
+
+def command(regime: str, variant: str, price: float, seed: int, out: Path) -> list[str]:
+    """The exact training command of one run (a resumable, quiet ``neurogrow train``)."""
+    sets = REGIMES[regime]["sets"] + VARIANTS[variant] + [f"costs.time_price={price:g}", f"seed={seed}"]
+    cmd = [sys.executable, "-m", "neurogrow", "train", "--config", str(SHIPPED_CONFIG.relative_to(ROOT)), "--quiet", "--resume"]
+    return cmd + [a for s in sets for a in ("--set", s)] + ["--out", str(out)]
+
+
+def archive_dir(design: str) -> Path:
+    return OUT / ("runs" if design == "dial" else "ablation")
+
+
+def finished(rows: list[dict], epochs: int) -> bool:
+    return bool(rows) and rows[-1]["epoch"] == epochs and "test_accuracy" in rows[-1]
+
+
+def _run_one(cmd: list[str], name: str, epochs: int, archive: Path, env: dict) -> int:
+    out = Path(cmd[cmd.index("--out") + 1])
+    t0 = time.time()
+    code = subprocess.run(cmd, env=env, cwd=ROOT).returncode
+    rows = metrics_rows(out)
+    if code == 0 and finished(rows, epochs):
+        archive.mkdir(parents=True, exist_ok=True)
+        shown = ["python" if i == 0 else a for i, a in enumerate(cmd)]
+        meta = {"command": shlex.join(shown), "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS"), "hardware": hardware(),
+                "wall_seconds_total": time.time() - t0}
+        for path, text in ((archive / f"{name}.jsonl", (out / "metrics.jsonl").read_text()),
+                           (archive / f"{name}.cmd.json", json.dumps(meta, indent=1) + "\n")):
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text)
+            os.replace(tmp, path)
+        print(f"finished {name}: accuracy {rows[-1]['test_accuracy']:.4f}, mean E[t] {rows[-1]['test_mean_steps']:.3f}, "
+              f"SD {rows[-1]['test_steps_sd']:.3f}, T {rows[-1]['window_steps']}", flush=True)
+    else:
+        print(f"error: run {name} failed (exit {code})", file=sys.stderr, flush=True)
+    return code
+
+
+def run(args: argparse.Namespace) -> None:
+    design, regime = DESIGNS[args.design], REGIMES[args.regime]
+    variants = args.variants or design["variants"]
+    prices = args.prices or design["prices"]
+    archive = Path(args.archive) if args.archive else archive_dir(args.design)
+    jobs = []
+    for seed in args.seeds:
+        for price in prices:
+            for variant in variants:
+                name = run_name(variant, price, seed)
+                if finished(metrics_rows(archive / f"{name}.jsonl"), regime["epochs"]):
+                    continue
+                jobs.append((command(args.regime, variant, price, seed, Path(args.out).resolve() / name), name))
+    print(f"{len(jobs)} runs to do ({args.jobs} at a time)", flush=True)
+    env = {**os.environ}
+    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.jobs)))
+    with ThreadPoolExecutor(args.jobs) as pool:
+        codes = list(pool.map(lambda j: _run_one(j[0], j[1], regime["epochs"], archive, env), jobs))
+    if any(codes):
+        raise SystemExit(1)
+
+
+# ------------------------------------------------------------------------------------ report
+def collect(archive: Path, epochs: int) -> list[dict]:
+    """One record per finished run archived under ``archive``."""
+    records = []
+    for path in sorted(archive.glob("*.jsonl")):
+        rows = metrics_rows(path)
+        if not finished(rows, epochs):
+            continue
+        stem = path.name.removesuffix(".jsonl")
+        rest, seed = stem.rsplit("-s", 1)
+        variant, price = rest.rsplit("-p", 1)
+        last = rows[-1]
+        meta_path = path.with_name(f"{stem}.cmd.json")
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+        records.append({
+            "objective": variant, "time_price": float(price), "seed": int(seed),
+            "test_accuracy": last["test_accuracy"], "mean_steps": last["test_mean_steps"],
+            "steps_sd": last["test_steps_sd"], "mean_exit_step": last.get("test_mean_exit_step"),
+            "exit_histogram": last.get("test_exit_histogram"), "T": last["window_steps"],
+            "channels": last["window_channels"], "layers": last["window_layers"],
+            "wall_seconds": sum(r["seconds"] for r in rows),
+            "cpu_seconds": sum(r["cpu_seconds"] for r in rows) if all("cpu_seconds" in r for r in rows) else None,
+            "load_average": [r.get("load_average") for r in rows],
+            "command": meta.get("command"), "omp_threads": meta.get("OMP_NUM_THREADS"),
+        })
+    return records
+
+
+def judge(runs: list[dict]) -> dict:
+    """Apply :data:`RULE` to one objective's runs."""
+    from scipy import stats
+
+    prices = sorted({r["time_price"] for r in runs})
+    failed: list[str] = []
+    if len(prices) < 3:
+        return {"verdict": "incomplete", "failed": [f"only {len(prices)} prices finished"], "prices": prices}
+    for r in runs:
+        if r["time_price"] in (prices[0], prices[-1]):
+            continue
+        tag = f"price {r['time_price']:g} seed {r['seed']}"
+        if r["test_accuracy"] < ACCURACY_FLOOR:
+            failed.append(f"{tag}: accuracy {r['test_accuracy']:.4f} < {ACCURACY_FLOOR}")
+        if r["steps_sd"] < MIN_SD:
+            failed.append(f"{tag}: SD of E[t] {r['steps_sd']:.3f} < {MIN_SD}")
+        if not 1.05 <= r["mean_steps"] <= r["T"] - EDGE:
+            failed.append(f"{tag}: mean E[t] {r['mean_steps']:.3f} outside [1.05, T - {EDGE}] (T = {r['T']})")
+    rho = float(stats.spearmanr([r["time_price"] for r in runs], [r["mean_steps"] for r in runs]).statistic)
+    if not rho <= MAX_SPEARMAN:
+        failed.append(f"Spearman(price, mean E[t]) {rho:.3f} > {MAX_SPEARMAN}")
+    means = [float(np.mean([r["mean_steps"] for r in runs if r["time_price"] == p])) for p in prices]
+    seed_sd = [float(np.std([r["mean_steps"] for r in runs if r["time_price"] == p], ddof=1))
+               if sum(r["time_price"] == p for r in runs) > 1 else 0.0 for p in prices]
+    span = abs(means[0] - means[-1])
+    jumps = [abs(b - a) for a, b in zip(means, means[1:])]
+    if max(jumps) > MAX_JUMP_FRACTION * span:
+        failed.append(f"largest step between adjacent prices {max(jumps):.3f} > {MAX_JUMP_FRACTION} x range {span:.3f}")
+    for p, sd in zip(prices, seed_sd):
+        if sd > MAX_SEED_SD:
+            failed.append(f"price {p:g}: SD of the seeds' mean E[t] {sd:.3f} > {MAX_SEED_SD}")
+    seeds = sorted({r["seed"] for r in runs})
+    complete = all(sum(r["time_price"] == p for r in runs) == len(seeds) for p in prices)
+    return {
+        "verdict": ("dial" if not failed else "switch") if complete else "incomplete",
+        "failed": failed if complete else failed + ["not every price has every seed"],
+        "prices": prices, "seeds": seeds, "seed_mean_steps": means, "seed_sd_of_mean_steps": seed_sd,
+        "spearman_price_steps": rho, "largest_adjacent_jump": max(jumps), "range": span,
+    }
+
+
+def figure(records: list[dict], variants: list[str], stem: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
+    markers = ["o", "s", "^", "D", "v"]
+    for i, v in enumerate(variants):
+        rs = [r for r in records if r["objective"] == v]
+        if not rs:
+            continue
+        prices = sorted({r["time_price"] for r in rs})
+        m = np.array([np.mean([r["mean_steps"] for r in rs if r["time_price"] == p]) for p in prices])
+        sd = np.array([np.mean([r["steps_sd"] for r in rs if r["time_price"] == p]) for p in prices])
+        ax.fill_between(prices, m - sd, m + sd, color=colours[i], alpha=0.15, linewidth=0)
+        ax.plot(prices, m, color=colours[i], label=f"{v}: seed mean (band: SD of E[t] over images)")
+        ax.scatter([r["time_price"] for r in rs], [r["mean_steps"] for r in rs], color=colours[i],
+                   marker=markers[i], s=22, zorder=3)
+    ax.set_xscale("log")
+    ax.set_xlabel("time price lambda_T (log scale)")
+    ax.set_ylabel("mean E[t] over test images (steps)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=7, loc="upper right", frameon=False)
+    fig.tight_layout()
+    save_figure(fig, stem)
+    plt.close(fig)
+
+
+def report(args: argparse.Namespace) -> None:
+    design, regime = DESIGNS[args.design], REGIMES[args.regime]
+    archive = Path(args.archive) if args.archive else archive_dir(args.design)
+    records = collect(archive, regime["epochs"])
+    if not records:
+        raise SystemExit(f"error: no finished runs under {archive}")
+    variants = [v for v in design["variants"] if any(r["objective"] == v for r in records)]
+    verdicts = {v: judge([r for r in records if r["objective"] == v]) for v in variants}
+    regime_text = " ".join(f"--set {s}" for s in regime["sets"])
+    summary = {
+        "objective": NEW_OBJECTIVE,
+        "design": args.design,
+        "regime": args.regime,
+        "regime_sets": regime["sets"],
+        "base_config": str(SHIPPED_CONFIG.relative_to(ROOT)),
+        "rule": RULE,
+        "verdicts": verdicts,
+        "verdict": verdicts.get(NEW_OBJECTIVE, {}).get("verdict", "incomplete"),
+        "hardware": args.hardware or (records[0].get("hardware") if records else None) or hardware(),
+        "runs": records,
+    }
+    stem = OUT / ("results" if args.design == "dial" else "ablation")
+    write_json(stem.with_suffix(".json"), summary)
+    figure(records, variants, OUT / ("price_response" if args.design == "dial" else "ablation"),
+           f"Mean halting time against time price ({args.regime} regime)")
+    for v, j in verdicts.items():
+        print(f"{v}: {j['verdict']}" + (f" ({'; '.join(j['failed'][:4])})" if j["failed"] else ""))
+    print(f"wrote {stem.with_suffix('.json')} ({len(records)} runs; regime: {regime_text or 'shipped config'})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    r = sub.add_parser("run", help="train every (variant, price, seed) not yet archived")
+    r.add_argument("--out", required=True, help="folder of the run folders (not committed)")
+    r.add_argument("--design", choices=list(DESIGNS), default="dial")
+    r.add_argument("--regime", choices=list(REGIMES), default="cpu")
+    r.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    r.add_argument("--prices", type=float, nargs="+", default=None)
+    r.add_argument("--variants", nargs="+", choices=list(VARIANTS), default=None)
+    r.add_argument("--jobs", type=int, default=1)
+    r.add_argument("--archive", default="", help="where finished runs' metrics go (default: benchmarks/results/price_response/...)")
+    r.set_defaults(func=run)
+    p = sub.add_parser("report", help="judge the archived runs; write results.json (or ablation.json) and the figure")
+    p.add_argument("--design", choices=list(DESIGNS), default="dial")
+    p.add_argument("--regime", choices=list(REGIMES), default="cpu")
+    p.add_argument("--archive", default="")
+    p.add_argument("--hardware", default="", help="where the runs ran, if not here")
+    p.set_defaults(func=report)
+    args = parser.parse_args()
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()
