@@ -70,7 +70,7 @@ REGIMES = {
     "gpu": {"epochs": 25, "sets": START_SETS, "tasks": tasks({"cifar10": "cifar10", "fashion-mnist": "fashion-mnist"})},
     "cpu": {
         "epochs": 12,
-        "sets": START_SETS + ["optim.epochs=12", "amp=false", "eval_every=12"],
+        "sets": START_SETS + ["optim.epochs=12", "amp=false", "eval_every=12", "costs.time_objective='optimal-stop'"],
         "tasks": tasks({"cifar10": "cifar10", "fashion-mnist": "fashion-mnist"}),
     },
     "smoke": {

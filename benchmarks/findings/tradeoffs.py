@@ -80,10 +80,22 @@ REGIMES = {
     # of up to 2 pixels, no AMP, and the window checked every half epoch until 75 % of training
     # (with growth only at epoch ends, T stopped growing at epoch 2 and every image used all of
     # it). About 18 min per run on one core; test accuracy every epoch.
+    # With the optimal-stop halting objective (2026-12) and T capped at 6 steps: the regime that
+    # benchmarks/findings/price_response.py tests as a dial.
     "cpu": {
         "epochs": 4,
         "sets": ["optim.epochs=4", "amp=false", "model.channels=[16,32,64]", "model.max_channels=64", "model.steps=3",
-                 "data.max_shift=2", "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=1"],
+                 "model.max_steps=6", "data.max_shift=2", "growth.every_steps=98", "growth.until_fraction=0.75",
+                 "eval_every=1", "costs.time_objective='optimal-stop'", "model.halting_head='auto'"],
+        "design": DESIGN,
+    },
+    # The same regime under the halting objective of before 2026-12 ("coupled"): the 10 runs archived
+    # in benchmarks/results/tradeoffs/runs-cpu-coupled, halting pinned in 6 of them.
+    "cpu-coupled": {
+        "epochs": 4,
+        "sets": ["optim.epochs=4", "amp=false", "model.channels=[16,32,64]", "model.max_channels=64", "model.steps=3",
+                 "data.max_shift=2", "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=1",
+                 "costs.time_objective='coupled'"],
         "design": DESIGN,
     },
     # seconds: checks the pipeline (synthetic task), not the science
