@@ -36,14 +36,16 @@ def test_centred_two_level_interval_reaches_nominal_coverage(quick_table):
     h = quick_table["headline"]
     for key, row in h["two_level_centred"].items():
         assert row["coverage"] >= 0.92, (key, row)
-        # centred on the estimate (within 0.01), and on the expected value within Monte-Carlo error
-        # (about 0.02 here: 160 experiments and 200 for the expected values)
-        assert abs(row["mean_midpoint_minus_estimate"]) < 0.01, (key, row)
-        assert abs(row["mean_midpoint_bias"]) < 0.05, (key, row)
+        # centred on the expected value (Monte-Carlo error about 0.01 here: 160 experiments, 200 for
+        # the expected values) and on the estimate (a correlation's interval is skewed towards 0 by
+        # about as much as the image bootstrap's: 0.01)
+        assert abs(row["mean_midpoint_bias"]) < 0.02, (key, row)
+        assert abs(row["mean_midpoint_minus_estimate"]) < 0.015, (key, row)
         assert max(row["miss_low"], row["miss_high"]) <= 8, (key, row)  # about 4 expected per tail; both tails balanced
     # the uncentred two-level percentile interval is attenuated: its midpoint lies below the estimate
     for key in ("spearman", "within/mean_removed", "z/partial"):
         assert h["two_level_percentile"][key]["mean_midpoint_minus_estimate"] < -0.02, key
+    assert h["two_level_percentile"]["spearman"]["mean_midpoint_bias"] < -0.02
     assert h["two_level_centred"]["spearman"]["n_experiments"] == 160
 
 
@@ -92,8 +94,8 @@ def test_summary_primary_intervals_are_the_centred_two_level_ones():
         fisher = key != "z/difference"
         expected = percentile_ci(centred_resamples(two[key], stat["r"], fisher))
         assert stat["ci95_two_level"] == pytest.approx(expected, abs=1e-12), key
-        raw = percentile_ci(two[key])
-        assert stat["ci95_two_level"] != pytest.approx(raw, abs=1e-3), key
+        if fisher:  # (a difference of two equally attenuated correlations moves little)
+            assert stat["ci95_two_level"] != pytest.approx(percentile_ci(two[key]), abs=1e-3), key
     diff = s["baselines"]["z"]["difference"]
     assert diff["p_bootstrap"] == pytest.approx(bootstrap_pvalue(centred_resamples(two["z/difference"], diff["r"], False)))
     assert s["spearman"]["significant"] == (s["spearman"]["ci95_two_level"][0] > 0 or s["spearman"]["ci95_two_level"][1] < 0)
