@@ -17,7 +17,8 @@ from scipy import stats as sps
 from neurogrow.human import HumanData
 from neurogrow.rt import Options, analyse
 from neurogrow.rt.analysis import RNG_NAMES
-from neurogrow.stats import TrialTable, multinomial_counts, percentile_ci
+from neurogrow.stats import TrialTable, image_bootstrap, multinomial_counts, percentile_ci, two_level_bootstrap
+from neurogrow.stats.bootstrap import centred_resamples
 
 # --------------------------------------------------------------------------- synthetic experiments
 
@@ -191,6 +192,46 @@ def test_percentile_ci_is_the_central_95_percent():
     assert percentile_ci(s, 0.9) == pytest.approx([50.0, 950.0])
     assert percentile_ci(np.r_[s, np.nan, np.inf]) == pytest.approx([25.0, 975.0])
     assert percentile_ci(np.array([np.nan])) == [None, None]
+    assert percentile_ci([0.0, None, 1.0]) == pytest.approx([0.025, 0.975])  # None is a missing value
+
+
+def test_bootstraps_in_chunks_fill_every_row_with_full_resamples():
+    # mutation testing: a chunk's rows or sizes computed wrongly (stop + start, slice(None, stop)) -> fails
+    seen = []
+
+    def stat2(v, w):
+        seen.append((v.sum(1), w.sum(1)))
+        return v[:, 0] * 100 + w[:, 0]
+
+    out = two_level_bootstrap(stat2, 4, 9, 10, np.random.default_rng(0), chunk=3)
+    g = np.random.default_rng(0)
+    expected = []
+    for rows in (3, 3, 3, 1):
+        v, w = multinomial_counts(g, rows, 4), multinomial_counts(g, rows, 9)
+        expected += list(v[:, 0] * 100 + w[:, 0])
+    np.testing.assert_array_equal(out, expected)
+    assert [len(v) for v, _ in seen] == [3, 3, 3, 1] and all((v == 4).all() and (w == 9).all() for v, w in seen)
+    one = image_bootstrap(lambda w: {"a": w[:, 0], "b": w.sum(1)}, 9, 7, np.random.default_rng(1), chunk=2)
+    g = np.random.default_rng(1)
+    np.testing.assert_array_equal(one["a"], np.concatenate([multinomial_counts(g, r, 9)[:, 0] for r in (2, 2, 2, 1)]))
+    np.testing.assert_array_equal(one["b"], 9.0)
+    assert out.dtype == float and one["a"].dtype == float
+    counts = multinomial_counts(np.random.default_rng(2), 3000, 3)
+    assert counts.dtype == float and np.allclose(counts.mean(0), 1.0, atol=0.05)  # every item drawn, item 0 too
+
+
+def test_centred_resamples():
+    s = np.array([0.1, 0.2, 0.3, np.nan, 0.5])
+    c = centred_resamples(s, 0.4)
+    assert np.isnan(c[3]) and np.nanmedian(np.arctanh(c)) == pytest.approx(np.arctanh(0.4))
+    assert np.argsort(c[[0, 1, 2, 4]]).tolist() == [0, 1, 2, 3]  # order kept
+    d = centred_resamples(s, 0.4, fisher=False)
+    np.testing.assert_allclose(d[[0, 1, 2, 4]], s[[0, 1, 2, 4]] + 0.15)
+    assert np.all(np.abs(centred_resamples(np.array([0.9, 0.99, 1.0]), 0.999)) <= 1.0)
+    for est in (1.0, -1.0):  # estimates and resamples at +-1 stay finite (atanh of a clipped value)
+        c = centred_resamples(np.array([-1.0, 0.0, 0.5, 1.0]), est)
+        assert np.isfinite(c).all() and np.all(np.abs(c) <= 1.0) and np.sign(np.median(c)) == est
+    assert np.isnan(centred_resamples(s, float("nan"))).all() and np.isnan(centred_resamples(np.array([np.nan]), 0.2)).all()
 
 
 def test_verdict_bootstrap_comparison_ci_is_the_central_95_percent():

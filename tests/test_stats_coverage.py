@@ -49,17 +49,6 @@ def test_centred_two_level_interval_reaches_nominal_coverage(quick_table):
     assert h["two_level_centred"]["spearman"]["n_experiments"] == 160
 
 
-def test_centred_resamples():
-    s = np.array([0.1, 0.2, 0.3, np.nan, 0.5])
-    c = centred_resamples(s, 0.4)
-    assert np.isnan(c[3]) and np.nanmedian(np.arctanh(c)) == pytest.approx(np.arctanh(0.4))
-    assert np.argsort(c[[0, 1, 2, 4]]).tolist() == [0, 1, 2, 3]  # order kept
-    d = centred_resamples(s, 0.4, fisher=False)
-    np.testing.assert_allclose(d[[0, 1, 2, 4]], s[[0, 1, 2, 4]] + 0.15)
-    assert np.all(np.abs(centred_resamples(np.array([0.9, 0.99, 1.0]), 0.999)) <= 1.0)
-    assert np.isnan(centred_resamples(s, float("nan"))).all() and np.isnan(centred_resamples(np.array([np.nan]), 0.2)).all()
-
-
 def test_summary_primary_intervals_are_the_centred_two_level_ones():
     # planted: summary.py / analysis.py reporting percentile_ci of the raw two-level resamples -> fails
     from test_stats_bugs import human_data, model_times, rngs
