@@ -228,9 +228,15 @@ def test_centred_resamples():
     d = centred_resamples(s, 0.4, fisher=False)
     np.testing.assert_allclose(d[[0, 1, 2, 4]], s[[0, 1, 2, 4]] + 0.15)
     assert np.all(np.abs(centred_resamples(np.array([0.9, 0.99, 1.0]), 0.999)) <= 1.0)
-    for est in (1.0, -1.0):  # estimates and resamples at +-1 stay finite (atanh of a clipped value)
-        c = centred_resamples(np.array([-1.0, 0.0, 0.5, 1.0]), est)
-        assert np.isfinite(c).all() and np.all(np.abs(c) <= 1.0) and np.sign(np.median(c)) == est
+    # resamples and estimates at +-1 are clipped before atanh: they keep their order and stay inside (-1, 1)
+    r = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
+    c = centred_resamples(r, 0.0)
+    np.testing.assert_allclose(c, np.tanh(np.arctanh(np.clip(r, -1 + 1e-12, 1 - 1e-12))), rtol=1e-14)
+    assert -1.0 < c[0] < c[1] < c[2] < c[3] < c[4] < 1.0
+    assert centred_resamples(r, 1.0)[0] < 1.0 and centred_resamples(r, -1.0)[-1] > -1.0
+    expected = np.tanh(np.arctanh(r[1:4]) + np.arctanh(0.3) - 0.0)
+    np.testing.assert_allclose(centred_resamples(r, 0.3)[1:4], expected, rtol=1e-12)
+    assert centred_resamples(r, float("nan")).shape == r.shape
     assert np.isnan(centred_resamples(s, float("nan"))).all() and np.isnan(centred_resamples(np.array([np.nan]), 0.2)).all()
 
 
