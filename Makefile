@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 export BS_INSTALL_DEPENDENCIES := no
 export RESULTCACHING_DISABLE := 1
 
-.PHONY: setup demo lint test test-slow clean
+.PHONY: setup demo lint test test-slow mutation clean
 
 $(VENV)/.installed: pyproject.toml setup.py constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,9 @@ test: setup lint
 test-slow: setup
 	$(PY) -m pytest -q -m slow
 
+# mutation testing of neurogrow/stats and neurogrow/rt (hours; never part of `make test`): benchmarks/results/mutation.json
+mutation: setup
+	$(PY) benchmarks/mutation.py
+
 clean:
-	rm -rf $(VENV) demo_results .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) demo_results mutants .pytest_cache .mypy_cache .ruff_cache

@@ -38,6 +38,7 @@ from neurogrow.rt.summary import (
     json_interval,
     ratio_to_ceiling,
     skipped_baseline,
+    two_level_samples,
 )
 
 __all__ = ["Result", "analyse", "per_category_table", "stimulus_identity"]
@@ -273,7 +274,7 @@ def within_category(x, y, codes, per_image: pd.DataFrame, halves, two: dict | No
         partial = {
             "r": json_float(m["r"]),
             "ci95": json_interval(percentile_ci(m["boot"])),
-            "ci95_two_level": json_interval(percentile_ci(two[f"within/{name}"])) if two is not None else None,
+            "ci95_two_level": json_interval(percentile_ci(two_level_samples(two[f"within/{name}"], m["r"], name))) if two is not None else None,
             "p_permutation": json_float(m["p"]),
             "relative_to_ceiling": ratio_to_ceiling(m["r"], nc),
             "disattenuated": ratio_to_ceiling(m["r"], nc, sqrt=True),

@@ -78,7 +78,9 @@ def _methods(s: dict) -> list[str]:
     out.append(m)
     boot = f"We report Spearman and Pearson correlations with 95% percentile bootstrap confidence intervals ({o['n_boot']} resamples of images"
     if trial:
-        boot += f"; and, as the primary interval, a two-level bootstrap resampling subjects and, independently, images, {o['n_boot']} resamples"
+        boot += (f"; and, as the primary interval, a two-level bootstrap resampling subjects and, independently, images, {o['n_boot']} resamples, "
+                 "centred on the estimate (on Fisher's z scale) because redrawing subjects adds a second dose of subject noise that "
+                 "attenuates every resampled correlation")
     boot += f") and a two-sided permutation p-value for the Spearman correlation ({o['n_perm']} permutations of the human measure across images)."
     out.append(boot)
     unit = "subjects were split at random into two halves" if trial else "each image's responses were split at random into two halves"
@@ -104,8 +106,8 @@ def _methods(s: dict) -> list[str]:
     if mm.get("coef") is not None:
         out.append(
             f"Per-trial log RT was modelled with a linear mixed model ({mm['formula']}; REML), with crossed random intercepts for subject "
-            "and image; the model-time slope is reported with its Wald 95% CI. The model with a random intercept per subject only is "
-            "reported beside it."
+            "and image; the model-time slope is reported with its 95% CI and p from a t distribution with Satterthwaite degrees of "
+            f"freedom ({_n(mm.get('df'), 1)}). The model with a random intercept per subject only is reported beside it (Wald CI)."
         )
     out.append(f"p-values of the {len(s['multiple_comparisons']['tests'])} tests of this run ({s['multiple_comparisons']['family']}) were Holm-adjusted.")
     return out

@@ -58,6 +58,18 @@ def _ci(samples) -> list | None:
     return json_interval(percentile_ci(samples)) if samples is not None else None
 
 
+def two_level_samples(samples, r, key: str):
+    """The two-level resamples of a statistic centred on its estimate ``r`` (the primary interval's
+    distribution, :func:`neurogrow.stats.bootstrap.centred_resamples`): on Fisher's z scale for a
+    correlation, on the raw scale for a ``difference`` of two correlations."""
+    from neurogrow.stats.bootstrap import centred_resamples
+
+    if samples is None:
+        return None
+    estimate = json_float(r)
+    return centred_resamples(samples, float("nan") if estimate is None else estimate, fisher=not key.endswith("difference"))
+
+
 def excludes_zero(ci) -> bool | None:
     """Whether a CI lies entirely above or below 0 (None without a CI)."""
     if not ci or ci[0] is None or ci[1] is None:
@@ -66,19 +78,21 @@ def excludes_zero(ci) -> bool | None:
 
 
 def _interval(r, boot: dict, two: dict | None, key: str) -> dict:
-    return {"r": json_float(r), "ci95": _ci(boot.get(key)), "ci95_two_level": _ci(two.get(key)) if two is not None else None}
+    two_ci = _ci(two_level_samples(two.get(key), r, key)) if two is not None else None
+    return {"r": json_float(r), "ci95": _ci(boot.get(key)), "ci95_two_level": two_ci}
 
 
 def baseline_summary(name: str, point: dict, boot: dict, two: dict | None, definition: str) -> dict:
     """One baseline: its Spearman, the paired difference E[t] - baseline and the partial given it."""
     from neurogrow.stats.paired import bootstrap_pvalue
 
-    primary = two if two is not None else boot
     which = "ci95_two_level" if two is not None else "ci95"
     out: dict[str, Any] = {"definition": definition}
     for key in ("spearman", "difference", "partial"):
         out[key] = _interval(point[key], boot, two, f"{name}/{key}")
-    out["difference"]["p_bootstrap"] = bootstrap_pvalue(primary[f"{name}/difference"])
+    key = f"{name}/difference"
+    primary = two_level_samples(two[key], point["difference"], key) if two is not None else boot[key]
+    out["difference"]["p_bootstrap"] = bootstrap_pvalue(primary)
     ci = out["difference"][which]
     lo_hi = excludes_zero(ci)
     out["e_t_adds"] = bool(lo_hi and ci[0] > 0) if lo_hi is not None else None

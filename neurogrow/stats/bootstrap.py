@@ -17,6 +17,7 @@ from neurogrow.stats.ranks import chunk_rows
 StatT = TypeVar("StatT", np.ndarray, dict[str, np.ndarray])
 
 __all__ = [
+    "centred_resamples",
     "image_bootstrap",
     "iter_counts",
     "multinomial_counts",
@@ -49,6 +50,33 @@ def percentile_ci(samples: np.ndarray, level: float = 0.95) -> list[float | None
     alpha = (1.0 - level) / 2.0
     lo, hi = np.quantile(s, [alpha, 1.0 - alpha])
     return [float(lo), float(hi)]
+
+
+#: Largest |r| mapped by Fisher's z in :func:`centred_resamples` (atanh(1) is infinite).
+R_MAX = 1.0 - 1e-12
+
+
+def centred_resamples(samples: np.ndarray, estimate: float, fisher: bool = True) -> np.ndarray:
+    """Resamples shifted so that their median is ``estimate``: the two-level interval's distribution.
+
+    Drawing subjects with replacement adds a second dose of subject noise to every resampled
+    per-image measure, so every resampled correlation is attenuated towards 0 and a percentile
+    interval of the raw resamples sits beside the estimate.  The resamples keep their spread (the
+    uncertainty from sampling subjects and images) and are moved, on Fisher's z scale for a
+    correlation (``fisher``; ``atanh``, shift, ``tanh``: the result stays in [-1, 1]) or on the
+    raw scale for a difference of correlations, so that their median is the estimate.
+    Non-finite resamples stay non-finite; with no finite resample or a non-finite estimate every
+    value is NaN.
+    """
+    s = np.asarray(samples, dtype=float)
+    ok = np.isfinite(s)
+    if not ok.any() or estimate is None or not np.isfinite(estimate):
+        return np.full(s.shape, np.nan)
+    if not fisher:
+        return s + (float(estimate) - float(np.median(s[ok])))
+    z = np.arctanh(np.clip(s, -R_MAX, R_MAX))
+    shift = float(np.arctanh(np.clip(estimate, -R_MAX, R_MAX))) - float(np.median(z[ok]))
+    return np.tanh(z + shift)
 
 
 def image_bootstrap(

@@ -42,6 +42,15 @@ def reml_random_intercept(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> t
     """
     from scipy.optimize import minimize_scalar
 
+    nll, parts = _random_intercept_reml(y, X, groups)
+    res = minimize_scalar(nll, bounds=(-18.0, 8.0), method="bounded", options={"xatol": 1e-8})
+    gam, _, beta, _ = parts(float(res.x))
+    return beta, gam
+
+
+def _random_intercept_reml(y: np.ndarray, X: np.ndarray, groups: np.ndarray):
+    """(nll, parts) of a random-intercept model: -REML log-likelihood (residual variance profiled
+    out, up to a constant) as a function of log gamma, and its pieces (gamma, A, beta, Q)."""
     n, p = X.shape
     g = np.asarray(groups, dtype=np.intp)
     n_g = np.bincount(g).astype(float)
@@ -66,9 +75,7 @@ def reml_random_intercept(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> t
             return np.inf
         return 0.5 * ((n - p) * math.log(Q) + float(np.log1p(n_g * gam).sum()) + float(np.linalg.slogdet(A)[1]))
 
-    res = minimize_scalar(nll, bounds=(-18.0, 8.0), method="bounded", options={"xatol": 1e-8})
-    gam, _, beta, _ = parts(float(res.x))
-    return beta, gam
+    return nll, parts
 
 
 def fit_mixed(
@@ -117,6 +124,7 @@ def fit_mixed(
     ci = res.conf_int().iloc[idx].to_numpy(dtype=float)
     p = float(res.pvalues.iloc[idx])
     cov_re = float(np.asarray(res.cov_re)[0, 0])
+    converged, boundary, notes = _random_intercept_convergence(y, X, groups, cov_re / float(res.scale), bool(getattr(res, "converged", True)))
     return {
         "coef": coef,
         "se": se,
@@ -127,10 +135,24 @@ def fit_mixed(
         "formula": formula,
         "subject_sd": float(np.sqrt(max(cov_re, 0.0))),
         "residual_sd": float(np.sqrt(res.scale)),
-        "converged": bool(getattr(res, "converged", True)),
-        "method": "statsmodels MixedLM, REML (started at the profile-REML optimum)",
-        "warnings": caught,
+        "converged": converged,
+        "boundary": boundary,
+        "method": "statsmodels MixedLM, REML (started at the profile-REML optimum); Wald CI and p",
+        "warnings": caught + notes,
     }
+
+
+def _random_intercept_convergence(y, X, groups, gamma: float, flag: bool) -> tuple[bool, list[str], list[str]]:
+    """(converged, boundary, messages) of a subject-only fit whose variance ratio is ``gamma``:
+    statsmodels' flag, and the derivative of the profiled REML criterion in log gamma below
+    ``GRADIENT_TOL`` unless gamma is on the boundary (subject variance estimated as 0)."""
+    if not np.isfinite(gamma) or gamma <= math.exp(-18.0) * (1 + 1e-3):
+        return flag, ["subject"], ["boundary (singular) fit: subject variance estimated as 0"]
+    nll = _random_intercept_reml(y, X, groups)[0]
+    h, lg = 1e-5, math.log(gamma)
+    grad = 2 * (nll(lg + h) - nll(lg - h)) / (2 * h)  # on the -2 log-likelihood scale, as fit_crossed's
+    notes = [] if abs(grad) <= GRADIENT_TOL else [f"REML gradient {grad:.2g} (|.| > {GRADIENT_TOL:g}) at statsmodels' stop"]
+    return flag and not notes, [], notes
 
 
 # --------------------------------------------------------------------------- crossed random intercepts
@@ -204,6 +226,18 @@ class _CrossedREML:
         Q = yHy - float(XHy @ beta)
         return beta, Q, XHX, logdet_H
 
+    def full_objective(self, psi: np.ndarray) -> float:
+        """-2 x REML log-likelihood (up to a constant) of the log variances ``psi`` = (subject, image, residual)."""
+        theta = np.array([psi[0] - psi[2], psi[1] - psi[2]])
+        _, Q, XHX, logdet_H = self.parts(theta)
+        return (self.n - self.p) * psi[2] + logdet_H + float(np.linalg.slogdet(XHX)[1]) + Q / math.exp(psi[2])
+
+    def coef_variance(self, psi: np.ndarray, k: int) -> float:
+        """Variance of the GLS estimate of fixed effect ``k`` when the log variances are ``psi``."""
+        theta = np.array([psi[0] - psi[2], psi[1] - psi[2]])
+        XHX = self.parts(theta)[2]
+        return math.exp(psi[2]) * float(np.linalg.inv(XHX)[k, k])
+
     def objective(self, theta: np.ndarray) -> float:
         """-2 x REML log-likelihood (up to a constant), residual variance profiled out."""
         try:
@@ -217,6 +251,75 @@ class _CrossedREML:
 
 #: Bounds of the log variance ratios in the REML search (exp(-20) is a variance ratio of 2e-9: zero).
 LOG_RATIO_BOUNDS = (-20.0, 8.0)
+#: A log variance ratio within this distance of a bound is on the boundary.
+BOUNDARY_TOL = 1e-3
+#: Largest norm of the (projected) gradient of -2 REML log-likelihood over the log ratios at a converged fit.
+GRADIENT_TOL = 1e-3
+
+
+def satterthwaite_df(reml: _CrossedREML, theta: np.ndarray, s2: float, k: int, free: np.ndarray, step: float = 1e-4) -> float:
+    """Satterthwaite degrees of freedom of fixed effect ``k`` (as lmerTest computes them).
+
+    ``df = 2 V^2 / (g' A g)`` with ``V`` the estimate's variance as a function of the variance
+    parameters (here their logs ``psi`` = log subject, image and residual variances), ``g`` its
+    gradient and ``A = 2 H^-1`` their asymptotic covariance, ``H`` the Hessian of -2 x REML
+    log-likelihood; both by central differences.  Components on the boundary (``free`` False: a
+    variance estimated at 0) are held fixed.  Clipped to [1, n - p].
+    """
+    psi0 = np.r_[theta + math.log(s2), math.log(s2)]
+    idx = np.flatnonzero(np.r_[free, True])
+    m = idx.size
+
+    def at(delta: np.ndarray) -> np.ndarray:
+        psi = psi0.copy()
+        psi[idx] += delta
+        return psi
+
+    eye = np.eye(m) * step
+    f0 = reml.full_objective(psi0)
+    hess = np.empty((m, m))
+    for a in range(m):
+        for b in range(a, m):
+            if a == b:
+                hess[a, a] = (reml.full_objective(at(eye[a])) - 2 * f0 + reml.full_objective(at(-eye[a]))) / step**2
+            else:
+                pp, pm = reml.full_objective(at(eye[a] + eye[b])), reml.full_objective(at(eye[a] - eye[b]))
+                mp, mm = reml.full_objective(at(-eye[a] + eye[b])), reml.full_objective(at(-eye[a] - eye[b]))
+                hess[a, b] = hess[b, a] = (pp - pm - mp + mm) / (4 * step**2)
+    grad = np.array([(reml.coef_variance(at(eye[a]), k) - reml.coef_variance(at(-eye[a]), k)) / (2 * step) for a in range(m)])
+    v = reml.coef_variance(psi0, k)
+    denom = float(grad @ (2.0 * np.linalg.solve(hess, grad)))
+    n_p = reml.n - reml.p
+    if not np.isfinite(denom) or denom <= 0:
+        return float(n_p)
+    return float(np.clip(2.0 * v * v / denom, 1.0, n_p))
+
+
+def _convergence(reml: _CrossedREML, res) -> tuple[bool, list[str], np.ndarray, list[str]]:
+    """(converged, boundary components, which log ratios are free, messages) of an L-BFGS-B REML fit.
+
+    Converged: the optimiser reports success, the projected gradient of -2 REML log-likelihood is
+    below ``GRADIENT_TOL`` (a component at its lower bound may point outwards: that variance is
+    estimated as 0, a boundary fit), and no ratio sits at its upper bound (an artificial limit).
+    """
+    names = ("subject", "image")
+    x = np.asarray(res.x, dtype=float)
+    h = 1e-5
+    grad = np.array([(reml.objective(x + h * e) - reml.objective(x - h * e)) / (2 * h) for e in np.eye(2)])
+    at_low = x <= LOG_RATIO_BOUNDS[0] + BOUNDARY_TOL
+    at_high = x >= LOG_RATIO_BOUNDS[1] - BOUNDARY_TOL
+    projected = np.where(at_low & (grad > 0), 0.0, grad)
+    gnorm = float(np.linalg.norm(projected))
+    messages = [] if res.success else [str(res.message)]
+    if gnorm > GRADIENT_TOL:
+        messages.append(f"REML gradient norm {gnorm:.2g} > {GRADIENT_TOL:g} at the optimiser's stop")
+    if at_high.any():
+        messages.append(f"variance ratio at its upper bound exp({LOG_RATIO_BOUNDS[1]:g}) for {', '.join(n for n, b in zip(names, at_high) if b)}")
+    boundary = [n for n, b in zip(names, at_low) if b]
+    if boundary:
+        messages.append(f"boundary (singular) fit: {', '.join(boundary)} variance estimated as 0")
+    converged = bool(res.success) and gnorm <= GRADIENT_TOL and not at_high.any()
+    return converged, boundary, ~at_low, messages
 
 
 def fit_crossed(
@@ -231,11 +334,18 @@ def fit_crossed(
     The model statsmodels fits as ``MixedLM`` with one group and variance components for subject
     and image (tested to agree), computed from sufficient statistics (:class:`_CrossedREML`):
     seconds instead of hours at 12,800 trials.  The variance ratios are found by L-BFGS-B on
-    their logs from a grid start; the slope's standard error is ``sqrt(s2 [(X'H^-1 X)^-1]_tt)``,
-    its CI and p-value Wald (normal), as statsmodels reports them.
+    their logs from a grid start; the slope's standard error is ``sqrt(s2 [(X'H^-1 X)^-1]_tt)``.
+    Its CI and p-value use a t distribution with Satterthwaite degrees of freedom
+    (:func:`satterthwaite_df`; ``df``), the small-sample correction of lmerTest: with few images
+    the Wald (normal) interval that statsmodels reports is too narrow (an image-level predictor
+    has about n_images - p degrees of freedom, not infinitely many).  ``p_wald`` keeps the normal p.
+    ``converged`` is True only when the optimiser succeeded, the projected REML gradient is below
+    ``GRADIENT_TOL`` and no variance ratio sits at its artificial upper bound; ``boundary`` names
+    the variance components estimated as 0 (a singular fit, also in ``warnings``).
     """
     from scipy.optimize import minimize
     from scipy.stats import norm
+    from scipy.stats import t as student_t
 
     y = np.asarray(log_rt, dtype=float)
     exog, formula = _design(model_time, category)
@@ -251,13 +361,17 @@ def fit_crossed(
     cov = s2 * np.linalg.inv(XHX)
     k = list(exog.columns).index("model_time")
     coef, se = float(beta[k]), float(math.sqrt(cov[k, k]))
-    z = norm.ppf(0.975)
+    converged, boundary, free, messages = _convergence(reml, res)
+    df = satterthwaite_df(reml, np.asarray(res.x, dtype=float), s2, k, free)
+    q = float(student_t.ppf(0.975, df))
     g_s, g_i = reml.ratios(res.x)
     return {
         "coef": coef,
         "se": se,
-        "ci95": [coef - z * se, coef + z * se],
-        "p": float(2 * norm.sf(abs(coef / se))),
+        "df": df,
+        "ci95": [coef - q * se, coef + q * se],
+        "p": float(2 * student_t.sf(abs(coef / se), df)),
+        "p_wald": float(2 * norm.sf(abs(coef / se))),
         "n_trials": int(n),
         "n_subjects": len(np.unique(np.asarray(subject))),
         "n_images": len(np.unique(np.asarray(image))),
@@ -265,8 +379,9 @@ def fit_crossed(
         "subject_sd": float(math.sqrt(g_s * s2)),
         "image_sd": float(math.sqrt(g_i * s2)),
         "residual_sd": float(math.sqrt(s2)),
-        "converged": bool(res.success),
+        "converged": converged,
+        "boundary": boundary,
         "method": "REML, crossed random intercepts from sufficient statistics (neurogrow.stats.mixed.fit_crossed; "
-        "equals statsmodels MixedLM with variance components for subject and image)",
-        "warnings": [] if res.success else [str(res.message)],
+        "equals statsmodels MixedLM with variance components for subject and image); t CI and p with Satterthwaite df",
+        "warnings": messages,
     }

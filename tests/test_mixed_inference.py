@@ -1,0 +1,94 @@
+"""Small-sample inference of the crossed mixed model: Satterthwaite df, convergence checks (issue 29)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import statsmodels.api as sm
+
+from neurogrow.stats import fit_mixed
+from neurogrow.stats.mixed import LOG_RATIO_BOUNDS, _convergence, _CrossedREML, _design, fit_crossed
+
+
+def _crossed(n_img: int, n_sub: int, seed: int, slope: float = 0.05, sd_img: float = 0.2, sd_sub: float = 0.15, keep: float = 1.0):
+    rng = np.random.default_rng(seed)
+    img, sub = np.repeat(np.arange(n_img), n_sub), np.tile(np.arange(n_sub), n_img)
+    if keep < 1:
+        k = rng.random(img.size) < keep
+        img, sub = img[k], sub[k]
+    t = rng.gamma(3, 1, n_img)
+    y = slope * t[img] + rng.normal(0, sd_img, n_img)[img] + rng.normal(0, sd_sub, n_sub)[sub] + rng.normal(0, 0.2, img.size)
+    return y, t, img, sub
+
+
+def test_satterthwaite_equals_the_exact_test_on_image_means_in_a_balanced_design():
+    # balanced crossed design, image-level predictor: the exact test is OLS on the image means with
+    # n_images - 2 df, which Satterthwaite's df reproduce (planted: df = infinity (Wald) -> fails)
+    y, t, img, sub = _crossed(12, 6, 0)
+    r = fit_crossed(y, t[img], sub, img)
+    means = np.array([y[img == i].mean() for i in range(12)])
+    ols = sm.OLS(means, sm.add_constant(t)).fit()
+    assert r["coef"] == pytest.approx(ols.params[1], rel=1e-8)
+    assert r["se"] == pytest.approx(ols.bse[1], rel=1e-5)
+    assert r["df"] == pytest.approx(10.0, abs=1e-3)
+    assert r["ci95"] == pytest.approx(list(ols.conf_int()[1]), rel=1e-5)
+    assert r["p"] == pytest.approx(ols.pvalues[1], rel=1e-4)
+    assert r["p_wald"] < r["p"] and r["converged"] and r["boundary"] == []
+
+
+def test_satterthwaite_interval_covers_with_few_images():
+    # planted: the Wald (normal) interval -> coverage about 0.90 with 8 images and this fails
+    covered = wald = 0
+    for seed in range(150):
+        y, t, img, sub = _crossed(8, 5, seed, keep=0.85)
+        r = fit_crossed(y, t[img], sub, img)
+        covered += r["ci95"][0] <= 0.05 <= r["ci95"][1]
+        z = 1.959964 * r["se"]
+        wald += r["coef"] - z <= 0.05 <= r["coef"] + z
+        assert 1.0 <= r["df"] <= img.size - 2
+    assert covered >= 0.93 * 150
+    assert wald < covered
+
+
+def test_unbalanced_satterthwaite_df_lie_between_the_image_count_and_the_trial_count():
+    y, t, img, sub = _crossed(30, 8, 3, keep=0.7)
+    r = fit_crossed(y, t[img], sub, img)
+    assert 20 < r["df"] < 40 and r["converged"]
+
+
+def _reml(seed: int = 1):
+    y, t, img, sub = _crossed(20, 6, seed)
+    X = _design(t[img], None)[0].to_numpy()
+    return _CrossedREML(y, X, sub, img)
+
+
+def test_converged_needs_a_small_gradient_not_only_the_optimisers_flag():
+    from scipy.optimize import minimize
+
+    reml = _reml()
+    res = minimize(reml.objective, np.array([-1.0, -1.0]), method="L-BFGS-B", bounds=[LOG_RATIO_BOUNDS] * 2, options={"ftol": 1e-12, "gtol": 1e-8})
+    ok, boundary, free, msgs = _convergence(reml, res)
+    assert ok and boundary == [] and free.all() and msgs == []
+    early = SimpleNamespace(x=res.x + np.array([0.5, -0.4]), success=True, message="")  # the flag says success, the gradient does not
+    ok, _, _, msgs = _convergence(reml, early)
+    assert not ok and "gradient" in msgs[0]
+    high = SimpleNamespace(x=np.array([LOG_RATIO_BOUNDS[1], res.x[1]]), success=True, message="")
+    ok, _, _, msgs = _convergence(reml, high)
+    assert not ok and any("upper bound" in m for m in msgs)
+
+
+def test_a_variance_estimated_as_zero_is_a_boundary_fit():
+    y, t, img, sub = _crossed(30, 6, 4, sd_sub=0.0, sd_img=0.0)
+    r = fit_crossed(y, t[img], sub, img)
+    assert set(r["boundary"]) <= {"subject", "image"}
+    if r["boundary"]:
+        assert any("boundary (singular) fit" in w for w in r["warnings"]) and r["converged"]
+    m = fit_mixed(y, t[img], sub)
+    assert m["converged"] and (m["boundary"] == ["subject"]) == (m["subject_sd"] < 1e-3)
+
+
+def test_fit_mixed_reports_convergence_checked_by_gradient():
+    y, t, img, sub = _crossed(30, 6, 5)
+    m = fit_mixed(y, t[img], sub)
+    assert m["converged"] and m["boundary"] == [] and not any("gradient" in w for w in m["warnings"])
