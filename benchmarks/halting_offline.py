@@ -34,16 +34,16 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "findings"))
-from common import RESULTS, hardware, write_json  # noqa: E402
+from common import RESULTS, hardware, write_json
 
-from neurogrow.model.halting import (  # noqa: E402
+from neurogrow.model.halting import (
     adaptive_halting,
     adaptive_log_halting,
     exit_step,
     expected_steps,
     stopping_cost,
 )
-from neurogrow.model.lattice import HaltingHead, halting_signals  # noqa: E402
+from neurogrow.model.lattice import HaltingHead, halting_signals
 
 PRICES = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32]
 TARGETS = {

@@ -36,6 +36,7 @@ from those files.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import shlex
@@ -218,7 +219,7 @@ def judge(runs: list[dict]) -> dict:
     seed_sd = [float(np.std([r["mean_steps"] for r in runs if r["time_price"] == p], ddof=1))
                if sum(r["time_price"] == p for r in runs) > 1 else 0.0 for p in prices]
     span = abs(means[0] - means[-1])
-    jumps = [abs(b - a) for a, b in zip(means, means[1:])]
+    jumps = [abs(b - a) for a, b in itertools.pairwise(means)]
     if max(jumps) > MAX_JUMP_FRACTION * span:
         failed.append(f"largest step between adjacent prices {max(jumps):.3f} > {MAX_JUMP_FRACTION} x range {span:.3f}")
     for p, sd in zip(prices, seed_sd):

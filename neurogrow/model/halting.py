@@ -107,7 +107,7 @@ def adaptive_log_halting(halt_logits: torch.Tensor) -> torch.Tensor:
     ``log pi_t = log sigmoid(z_t) + sum_{s<t} log sigmoid(-z_s)`` for t < T and
     ``log pi_T = sum_{s<T} log sigmoid(-z_s)``; shape (B, T).
     """
-    B, T = halt_logits.shape
+    _B, T = halt_logits.shape
     if T == 1:
         return torch.zeros_like(halt_logits)
     z = halt_logits[:, :-1]
