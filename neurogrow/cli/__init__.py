@@ -10,7 +10,7 @@ import argparse
 import importlib
 import sys
 
-from neurogrow.errors import NeurogrowError
+from neurogrow.errors import NeurogrowError, command_line
 
 #: Subcommand modules, in the order ``neurogrow --help`` lists them.
 SUBCOMMANDS = [
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     from neurogrow.progress import quiet_scope
 
     try:
-        with quiet_scope(args.global_quiet):
+        with command_line(), quiet_scope(args.global_quiet):
             return int(args.func(args) or 0)
     except NeurogrowError as exc:
         print(f"neurogrow {args.command}: error: {exc}", file=sys.stderr)
