@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import EDGES, GEIRHOS
 from neurogrow.cli import main
+
+from conftest import EDGES, GEIRHOS
 
 STIMULI = GEIRHOS / "stimuli" / "edges"
 FAST = ["--n-boot", "50", "--n-perm", "50", "--n-splits", "5", "--no-mixed-model"]
@@ -110,3 +111,48 @@ def test_api_refuses_the_same_overlap_in_python_words(work):
     with pytest.raises(NeurogrowError, match="human data"):
         neurogrow.compare_rsa("blt-cifar10-adaptive", EDGES, out=EDGES / "rsa", n_boot=0)
     assert snapshot(work) == before
+
+
+# --------------------------------------------------------------------------- 3. human data: one normalisation, one category
+
+
+def test_capitalised_responses_are_scored_as_the_clean_file(tmp_path):
+    from neurogrow.human import load_human
+
+    shutil.copytree(EDGES, tmp_path / "H")
+    f = sorted((tmp_path / "H").glob("*subject-01*.csv"))[0]
+    d = pd.read_csv(f, dtype=str, keep_default_na=False)
+    d["object_response"] = [f" {r.capitalize()}" if r != "na" else r for r in d["object_response"]]
+    d["category"] = d["category"].str.upper()
+    d.to_csv(f, index=False)
+    clean, shouted = load_human(EDGES).trials, load_human(tmp_path / "H").trials
+    pd.testing.assert_series_equal(clean["correct"], shouted["correct"])
+    pd.testing.assert_series_equal(clean["category"], shouted["category"])
+    assert shouted["correct"].sum() > 0.5 * shouted["responded"].sum()
+
+
+def test_a_stimulus_with_two_categories_in_two_subject_files_is_an_error(capsys, work):
+    files = sorted((work / "H").glob("*subject-*.csv"))
+    d = pd.read_csv(files[1], dtype=str, keep_default_na=False)
+    name = d["imagename"].iloc[0]
+    d.loc[0, "category"] = "oven" if d.loc[0, "category"] != "oven" else "knife"
+    d.to_csv(files[1], index=False)
+    code, _, err = cli(capsys, "compare-rt", work / "times.csv", work / "H", "--out", work / "out", *FAST)
+    line = one_line_error(code, err, "has category", files[1].name, "one category per stimulus")
+    assert name.split("_", 6)[6] in line and any(f.name in line for f in files if f != files[1])
+    assert not (work / "out").exists()
+
+
+def test_long_csv_categories_and_responses_are_normalised(tmp_path):
+    from neurogrow.human import load_human
+
+    rows = [("s1", "a.png", 0.5, "Knife ", "knife"), ("s2", "a.png", 0.6, "knife", " KNIFE"), ("s1", "b.png", 0.7, "oven", "Oven")]
+    pd.DataFrame(rows, columns=["subject", "stimulus", "rt", "category", "response"]).to_csv(tmp_path / "l.csv", index=False)
+    t = load_human(tmp_path / "l.csv").trials
+    assert list(t["category"]) == ["knife", "knife", "oven"] and list(t["response"]) == ["knife", "knife", "oven"]
+    pd.DataFrame([("s1", "a.png", 0.5, "knife"), ("s2", "a.png", 0.6, "oven")], columns=["subject", "stimulus", "rt", "category"]).to_csv(
+        tmp_path / "c.csv", index=False)
+    from neurogrow.errors import DataError
+
+    with pytest.raises(DataError, match=r"'knife' in .*c.csv line 2 but 'oven' in .*c.csv line 3"):
+        load_human(tmp_path / "c.csv")
