@@ -63,6 +63,6 @@ def model_input(model: object) -> Path | None:
     try:
         from neurogrow.zoo import resolve_model_path
 
-        return resolve_model_path(model)[1]
+        return resolve_model_path(os.fspath(model))[1]
     except NeurogrowError:
         return Path(model) if Path(model).exists() else None

@@ -156,3 +156,97 @@ def test_long_csv_categories_and_responses_are_normalised(tmp_path):
 
     with pytest.raises(DataError, match=r"'knife' in .*c.csv line 2 but 'oven' in .*c.csv line 3"):
         load_human(tmp_path / "c.csv")
+
+
+# --------------------------------------------------------------------------- 2. the times file checked as a whole, in one open
+
+
+def times_h5(path: Path, n_steps: int = 4, n_classes: int = 10) -> Path:
+    """A valid times file on the edge stimuli (random halting and probabilities)."""
+    from neurogrow.io import write_times
+
+    stims = sorted(str(p.relative_to(STIMULI)) for p in STIMULI.glob("*/*.png"))
+    rng = np.random.default_rng(1)
+    halting = rng.dirichlet(np.ones(n_steps), len(stims))
+    probs = rng.dirichlet(np.ones(n_classes), (len(stims), n_steps))
+    write_times(path, pd.DataFrame({"stimulus": stims}), probs, halting, [f"c{k}" for k in range(n_classes)])
+    return path
+
+
+def _replace(f, key: str, data) -> None:
+    del f[key]
+    f.create_dataset(key, data=data)
+
+
+INCONSISTENT = {
+    "probs of another model": (lambda f: _replace(f, "probs", f["probs"][:, :3, :]), "/probs has shape 160x3x10; expected 160x4x10"),
+    "halting of other steps": (lambda f: _replace(f, "halting", f["halting"][:, :3]), "/halting has shape 160x3; expected 160x4"),
+    "short label": (lambda f: _replace(f, "label", f["label"][:100]), "/label has shape 100; expected 160"),
+    "long expected_steps": (lambda f: _replace(f, "expected_steps", np.r_[f["expected_steps"][()], 2.0]), "/expected_steps has shape 161"),
+    "class names": (lambda f: _replace(f, "class_names", f["class_names"][:9]), "/class_names has shape 9; expected 10"),
+    "text attribute": (lambda f: f.attrs.__setitem__("n_steps", "four"), "root attribute n_steps is 'four'; expected an integer"),
+    "float attribute": (lambda f: f.attrs.__setitem__("n_stimuli", 160.5), "root attribute n_stimuli is 160.5"),
+    "threshold text": (lambda f: f.attrs.__setitem__("exit_threshold", "half"), "root attribute exit_threshold is 'half'"),
+    "text numbers": (lambda f: _replace(f, "expected_steps", np.array([b"2.0"] * 160)), "/expected_steps holds"),
+    "missing halting": (lambda f: f.__delitem__("halting"), "dataset /halting is missing"),
+    "group for data": (lambda f: (f.__delitem__("exit_step"), f.create_group("exit_step")), "/exit_step is a group"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(INCONSISTENT))
+def test_an_inconsistent_times_file_is_one_line(capsys, tmp_path, case):
+    import h5py
+
+    edit, needle = INCONSISTENT[case]
+    h5 = times_h5(tmp_path / "t.h5")
+    with h5py.File(h5, "r+") as f:
+        edit(f)
+    before = snapshot(tmp_path)
+    code, _, err = cli(capsys, "compare-rt", h5, EDGES, "--out", tmp_path / "out", *FAST)
+    one_line_error(code, err, str(h5), needle)
+    assert snapshot(tmp_path) == before
+
+
+def test_a_corrupted_chunk_is_one_line_naming_the_dataset(capsys, tmp_path):
+    import h5py
+
+    h5 = times_h5(tmp_path / "t.h5")
+    with h5py.File(h5, "r") as f:
+        info = f["probs"].id.get_chunk_info(0)
+    data = bytearray(h5.read_bytes())
+    data[info.byte_offset + 20: info.byte_offset + 120] = b"\x00" * 100
+    h5.write_bytes(bytes(data))
+    code, _, err = cli(capsys, "compare-rt", h5, EDGES, "--out", tmp_path / "out", *FAST)
+    one_line_error(code, err, str(h5), "dataset /probs cannot be read")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_times_file_is_opened_once(tmp_path, monkeypatch):
+    """One open: E[t] and the baselines cannot come from two versions of a file replaced meanwhile."""
+    import h5py
+
+    from neurogrow.rt.model_times import load_model_times
+
+    h5 = times_h5(tmp_path / "t.h5")
+    opened = []
+    real = h5py.File
+
+    def counting(*args, **kwargs):
+        opened.append(args[0])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(h5py, "File", counting)
+    table = load_model_times(h5)
+    assert len(opened) == 1 and "baseline:step1_entropy" in table.columns
+
+
+@pytest.mark.parametrize("value", ["1e308", "inf", "-inf", "1000001"])
+def test_absurd_model_times_in_a_csv_are_an_error(capsys, tmp_path, value):
+    times = model_csv(tmp_path / "t.csv")
+    d = pd.read_csv(times)
+    d["model_time"] = d["model_time"].astype(object)
+    d.loc[5, "model_time"] = value
+    d.to_csv(times, index=False)
+    code, _, err = cli(capsys, "compare-rt", times, EDGES, "--out", tmp_path / "out", *FAST)
+    one_line_error(code, err, "line 7", "model_time")
+    assert not (tmp_path / "out").exists()
