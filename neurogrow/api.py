@@ -97,6 +97,8 @@ def _one_image(item: Any, index: int, channels: int, size: int) -> tuple[str, An
         return str(name), pil_to_array(item, channels, size, str(name))
     arr = np.asarray(item)
     where = f"image {index} (an array of shape {arr.shape}, dtype {arr.dtype})"
+    if arr.size == 0:
+        raise DataError(f"{where}: no pixels; expected an image of at least 1 x 1 pixels")
     if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
         raise DataError(f"{where}: channels first; expected height x width x channels (use arr.transpose(1, 2, 0))")
     if arr.ndim == 3 and arr.shape[-1] == 1:
@@ -119,16 +121,20 @@ def _expand(images) -> list:
     import numpy as np
     from PIL import Image
 
-    from neurogrow.data.image_folder import IMAGE_SUFFIXES
+    from neurogrow.data.image_folder import IMAGE_SUFFIXES, scan_folder, skipped_summary
 
     if isinstance(images, (str, os.PathLike)):
         p = Path(images).expanduser()
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+            files, skipped = scan_folder(p)
             from neurogrow.errors import DataError
 
             if not files:
                 raise DataError(f"{p}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files")
+            if skipped:
+                from neurogrow.progress import status
+
+                status(f"{p}: {skipped_summary(skipped)}")
             return files
         return [images]
     if isinstance(images, Image.Image):

@@ -250,3 +250,71 @@ def test_absurd_model_times_in_a_csv_are_an_error(capsys, tmp_path, value):
     code, _, err = cli(capsys, "compare-rt", times, EDGES, "--out", tmp_path / "out", *FAST)
     one_line_error(code, err, "line 7", "model_time")
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- 4. images
+
+
+def _png(path: Path, value: int = 0) -> Path:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.full((8, 8, 3), value, np.uint8)).save(path)
+    return path
+
+
+def test_folder_symlinks_are_not_followed_and_every_unread_file_is_reported(capsys, tmp_path):
+    from PIL import Image
+
+    from neurogrow.data import load_image_folder
+    from neurogrow.io import read_attrs
+
+    root = tmp_path / "S"
+    for k in range(3):
+        _png(root / "cat" / f"c{k}.png", 10 * k)
+        _png(root / "dog" / f"d{k}.png", 100 + 10 * k)
+    (tmp_path / "outside").mkdir()
+    _png(tmp_path / "outside" / "x.png")
+    (root / "loop").symlink_to(root)  # a symlink to "." doubled the stimuli under a bogus class
+    (root / "dog" / "away").symlink_to(tmp_path / "outside")
+    frames = [Image.fromarray(np.full((8, 8, 3), v, np.uint8)) for v in (0, 255)]
+    frames[0].save(root / "cat" / "anim.gif", save_all=True, append_images=frames[1:])
+    frames[0].save(root / "cat" / "w.webp")
+    frames[0].save(root / "cat" / "t.tiff")
+    (root / "cat" / "v.svg").write_text("<svg/>")
+    (root / "cat" / "noext").write_bytes((root / "cat" / "c0.png").read_bytes())
+    data = load_image_folder(root, size=8)
+    assert data.class_names == ["cat", "dog"] and len(data) == 6
+    assert len(data.skipped) == 7 and any("loop: a symlinked folder" in s for s in data.skipped)
+    code, _, err = cli(capsys, "extract", "blt-cifar10-adaptive", "--images", root, "--out", tmp_path / "t.h5")
+    assert code == 0, err
+    assert "7 entries not read" in err and "anim.gif" in err
+    attrs = read_attrs(tmp_path / "t.h5")
+    assert attrs["files_not_read"] == 7 and "cat/anim.gif" in attrs["files_not_read_first"]
+
+
+def test_zero_size_closed_truncated_and_animated_images_are_errors(tmp_path):
+    from PIL import Image
+
+    import neurogrow
+    from neurogrow.errors import DataError
+
+    with pytest.raises(DataError, match="no pixels"):
+        neurogrow.classify(np.zeros((0, 0, 3), np.uint8))
+    with pytest.raises(DataError, match="no pixels"):
+        neurogrow.classify(np.zeros((0, 32, 3), np.float32))
+    with pytest.raises(DataError, match="0x5 pixels"):
+        neurogrow.classify(Image.new("RGB", (0, 5)))
+    closed = Image.open(_png(tmp_path / "a.png"))
+    closed.close()
+    with pytest.raises(DataError, match="cannot be read"):
+        neurogrow.classify(closed)
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(tmp_path / "b.png")
+    data = (tmp_path / "b.png").read_bytes()
+    (tmp_path / "t.png").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataError, match=r"t\.png"):
+        neurogrow.classify(Image.open(tmp_path / "t.png"))
+    frames = [Image.fromarray(np.full((8, 8, 3), v, np.uint8)) for v in (0, 255)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    with pytest.raises(DataError, match="2 frames"):
+        neurogrow.classify(Image.open(tmp_path / "anim.gif"))

@@ -322,6 +322,11 @@ def extract_times(
         "class_map": "none" if class_map is None else (str(class_map) if not isinstance(class_map, dict) else "custom"),
         "stimulus_hash": HASH_FILES if data.sha256 is not None else HASH_PIXELS,
     }
+    if data.skipped:  # every entry of the image folder not read: the count and the first ones
+        from neurogrow.data.image_folder import SHOW_SKIPPED
+
+        attrs["files_not_read"] = len(data.skipped)
+        attrs["files_not_read_first"] = json.dumps(data.skipped[:SHOW_SKIPPED])
     return ExtractResult(
         table=table,
         step_probs=run.step_probs,
