@@ -308,9 +308,15 @@ def extract(
         ``step_probs`` (N, T, K), ``halting`` (N, T), ``class_names``, ``activations``
         (``{"layer<l>-t<t>": (N, C_l)}`` or None) and ``attrs`` (metadata stored in the file).
     """
+    from neurogrow import arguments
     from neurogrow.arguments import flag
     from neurogrow.inference.extract import extract_times, write_extract
+    from neurogrow.model.halting import check_threshold
 
+    arguments.seed(seed)  # the arguments before the model is loaded: one line at once
+    arguments.integer(batch_size, "--batch-size", 1)
+    arguments.number(occlusion, "--occlusion", 0.0, 1.0)
+    check_threshold(threshold, "--threshold")
     _check_model(model)
     _paths(images=images, out=out, data_root=data_root)
     flag(overwrite, "overwrite")

@@ -318,3 +318,52 @@ def test_zero_size_closed_truncated_and_animated_images_are_errors(tmp_path):
     frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
     with pytest.raises(DataError, match="2 frames"):
         neurogrow.classify(Image.open(tmp_path / "anim.gif"))
+
+
+# --------------------------------------------------------------------------- 5. a full disk, seeds
+
+
+def _enospc(*args, **kwargs):
+    import errno
+    import os
+
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_full_disk_is_one_line_and_leaves_nothing(capsys, work, monkeypatch):
+    import h5py
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", _enospc)
+    code, _, err = cli(capsys, "-q", "compare-rt", work / "times.csv", work / "H", "--out", work / "out", *FAST)
+    one_line_error(code, err, "no space left")
+    monkeypatch.undo()
+    monkeypatch.setattr(h5py.Group, "create_dataset", _enospc)
+    code, _, err = cli(capsys, "-q", "extract", "blt-cifar10-adaptive", "--images", work / "S", "--out", work / "t.h5")
+    one_line_error(code, err, "no space left")
+    assert sorted(p.name for p in work.iterdir()) == ["H", "S", "times.csv"]
+
+
+def test_train_on_a_full_disk_leaves_nothing_that_blocks_the_rerun(capsys, tmp_path, monkeypatch, one_thread):
+    import neurogrow.train.loop as loop
+
+    tiny = ["data.dataset='synthetic'", "data.synthetic_size=64", "model.channels=[4,6]", "model.max_channels=8",
+            "model.max_layers=2", "model.steps=2", "model.max_steps=3", "optim.epochs=1", "optim.batch_size=32"]
+    argv = ["train", "--out", tmp_path / "run", "--quiet", *[f"--set={t}" for t in tiny]]
+    monkeypatch.setattr(loop, "save_checkpoint", _enospc)
+    code, _, err = cli(capsys, *argv)
+    one_line_error(code, err, "no space left")
+    monkeypatch.undo()
+    code, _, err = cli(capsys, *argv)  # the same command again, once there is room
+    assert code == 0, err
+    assert (tmp_path / "run" / "model.pt").exists()
+
+
+@pytest.mark.parametrize("seed", ["-1", "12345678901234567890"])
+def test_bad_seeds_are_one_line(capsys, tmp_path, seed):
+    code, _, err = cli(capsys, "compare-rt", model_csv(tmp_path / "t.csv"), EDGES, "--out", tmp_path / "o", "--seed", seed, *FAST)
+    one_line_error(code, err, f"--seed {seed}", "expected an integer")
+    code, _, err = cli(capsys, "train", "--out", tmp_path / "run", f"--set=seed={seed}")
+    one_line_error(code, err, "seed")
+    code, _, err = cli(capsys, "extract", "--images", STIMULI, "--out", tmp_path / "t.h5", "--seed", seed)
+    one_line_error(code, err, f"--seed {seed}")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]

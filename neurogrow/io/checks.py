@@ -90,8 +90,8 @@ def check_model_time_values(values: np.ndarray, stimuli, source: str, lines=None
         where = f"line {int(lines[i])}: " if lines is not None else ""
         more = f" ({bad.size} such rows)" if bad.size > 1 else ""
         raise DataError(
-            f"{source}: {where}stimulus {list(stimuli)[i]!r} has model_time {v[i]:g}; expected a finite time in "
-            f"[0, {MAX_MODEL_TIME:g}] (a number of steps or a duration in seconds){more}"
+            f"{source}: {where}stimulus {list(stimuli)[i]!r} has model_time {v[i]:g}; expected a time >= 0 and <= "
+            f"{MAX_MODEL_TIME:g}, finite (a number of steps or a duration in seconds){more}"
         )
 
 

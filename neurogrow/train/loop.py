@@ -193,7 +193,7 @@ class Trainer:
         ckpt, model = out / CHECKPOINT, out / FINAL_MODEL
         if not out.is_dir():
             return
-        started = ckpt.exists() or model.exists() or (out / METRICS).exists()
+        started = ckpt.exists() or model.exists()  # metrics alone: a run that died (a kill, a full disk) before its first checkpoint
         if not resume:
             if started:
                 raise ConfigError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
@@ -212,7 +212,7 @@ class Trainer:
         remove_temp_files(self.out)  # of a killed earlier run (the run directory is locked)
         saved = self.out / CONFIG
         current = self.config.to_dict()
-        started = any((self.out / f).exists() for f in (CHECKPOINT, FINAL_MODEL, METRICS))
+        started = any((self.out / f).exists() for f in (CHECKPOINT, FINAL_MODEL))
         if saved.exists() and not started:  # a run that failed before its first epoch: start it afresh
             write_json(saved, current)
         elif saved.exists():
