@@ -68,6 +68,12 @@ def disk_full(exc: BaseException) -> bool:
     return False
 
 
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the console script; returns the process exit code.
 
@@ -77,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     """
     command = "command"
     try:
+        import signal
+
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler and _main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl-C is a KeyboardInterrupt, caught below
         parser = build_parser()
         args = parser.parse_args(argv)
         command = args.command or command
