@@ -367,3 +367,63 @@ def test_bad_seeds_are_one_line(capsys, tmp_path, seed):
     code, _, err = cli(capsys, "extract", "--images", STIMULI, "--out", tmp_path / "t.h5", "--seed", seed)
     one_line_error(code, err, f"--seed {seed}")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
+# --------------------------------------------------------------------------- 6. the Python API: the CLI's bad inputs, in Python words
+
+API_BAD = {
+    "n_boot text": ("compare_rt", {"n_boot": "100"}, "n_boot '100': expected an integer"),
+    "n_boot float": ("compare_rt", {"n_boot": 100.0}, "n_boot 100.0: expected an integer"),
+    "n_boot bool": ("compare_rt", {"n_boot": True}, "n_boot True: expected an integer"),
+    "seed negative": ("compare_rt", {"seed": -1}, "seed -1: expected an integer >= 0"),
+    "seed huge": ("compare_rt", {"seed": 10**20}, "seed 100000000000000000000"),
+    "human list": ("compare_rt", {"human": [EDGES]}, "human [PosixPath"),
+    "correct_only text": ("compare_rt", {"correct_only": "yes"}, "correct_only 'yes': expected True or False"),
+    "overwrite int": ("compare_rt", {"overwrite": 1}, "overwrite 1: expected True or False"),
+    "batch_size text": ("classify", {"batch_size": "abc"}, "batch_size 'abc': expected an integer"),
+    "threshold text": ("classify", {"threshold": "0.5"}, "threshold '0.5'"),
+    "extract seed": ("extract", {"seed": -1}, "seed -1"),
+    "extract batch": ("extract", {"batch_size": "abc"}, "batch_size 'abc'"),
+    "rsa n_boot": ("compare_rsa", {"n_boot": "10"}, "n_boot '10'"),
+    "rsa human tuple": ("compare_rsa", {"human": (EDGES,)}, "human (PosixPath"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(API_BAD))
+def test_the_api_checks_its_arguments(tmp_path, case):
+    import neurogrow
+    from neurogrow.errors import NeurogrowError
+
+    fn, kwargs, needle = API_BAD[case]
+    call = {
+        "compare_rt": lambda **kw: neurogrow.compare_rt(model_csv(tmp_path / "t.csv"), kw.pop("human", EDGES), **kw),
+        "classify": lambda **kw: neurogrow.classify(np.zeros((8, 8, 3), np.uint8), **kw),
+        "extract": lambda **kw: neurogrow.extract(images=STIMULI, **kw),
+        "compare_rsa": lambda **kw: neurogrow.compare_rsa("blt-cifar10-adaptive", kw.pop("human", EDGES), **kw),
+    }[fn]
+    with pytest.raises(NeurogrowError) as exc:
+        call(**kwargs)
+    msg = str(exc.value)
+    assert needle in msg and "\n" not in msg and "--" not in msg, msg
+
+
+CLI_BAD = [  # the command line's bad inputs, run through the API too: the same error, in Python words
+    (["--n-boot", "5"], {"n_boot": 5}, "n_boot 5: expected an integer >= 10"),
+    (["--seed", "-1"], {"seed": -1}, "seed -1: expected an integer >= 0"),
+    (["--n-perm", "-3"], {"n_perm": -3}, "n_perm -3: expected an integer >= 0"),
+    (["--rt-max", "-1"], {"rt_max": -1.0}, "rt_max"),
+]
+
+
+@pytest.mark.parametrize("argv,kwargs,needle", CLI_BAD)
+def test_the_cli_bad_inputs_through_the_api(capsys, tmp_path, argv, kwargs, needle):
+    import neurogrow
+    from neurogrow.errors import NeurogrowError
+
+    times = model_csv(tmp_path / "t.csv")
+    code, _, err = cli(capsys, "compare-rt", times, EDGES, "--out", tmp_path / "o", *argv)
+    line = one_line_error(code, err)
+    with pytest.raises(NeurogrowError) as exc:
+        neurogrow.compare_rt(times, EDGES, tmp_path / "o", **kwargs)
+    assert needle in str(exc.value) and str(exc.value) in line.replace(argv[0], argv[0][2:].replace("-", "_")), (str(exc.value), line)
+    assert not (tmp_path / "o").exists()
