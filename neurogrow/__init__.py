@@ -11,6 +11,18 @@ The Python API (``help(neurogrow.classify)`` etc.; README "Python API"):
 
 Importing the package is light: torch and the analysis code load when a function is called.
 """
+import os as _os
+import signal as _signal
+import sys as _sys
+
+if _sys.argv and (_sys.argv[0] == "-m" or _os.path.basename(_sys.argv[0]) == "neurogrow"):  # the command line:
+    def _interrupted_while_starting(signum, frame):  # Ctrl-C before main() is running: one line, exit 130
+        _sys.stderr.write("neurogrow: interrupted\n")
+        _sys.stderr.flush()
+        _os._exit(130)
+
+    _signal.signal(_signal.SIGINT, _interrupted_while_starting)  # neurogrow.cli.main restores Python's own
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -18,7 +30,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-from neurogrow.api import classify, compare_rsa, compare_rt, extract  # (light: imports inside)
+from neurogrow.api import classify, compare_rsa, compare_rt, extract
 
 __all__ = ["__version__", "classify", "compare_rsa", "compare_rt", "extract", "list_models", "load_model"]
 

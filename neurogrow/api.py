@@ -14,10 +14,13 @@ every returned column is described here); the code itself calls the job function
 """
 from __future__ import annotations
 
+import functools
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from neurogrow.errors import NeurogrowError, worded_for_caller
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -30,6 +33,35 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["classify", "compare_rsa", "compare_rt", "extract"]
 
 ModelLike = "str | os.PathLike | LatticeRCNN | None"
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _api(fn: _F) -> _F:
+    """An API function: its :class:`NeurogrowError` messages are worded for Python (``overwrite=True``)."""
+
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NeurogrowError as exc:
+            raise worded_for_caller(exc) from exc.__cause__
+
+    return call  # type: ignore[return-value]
+
+
+def _paths(**paths) -> None:
+    """Refuse a path argument that is not a str or os.PathLike (a list, a number); None is allowed."""
+    from neurogrow.arguments import optional_path
+
+    for name, value in paths.items():
+        optional_path(value, name)
+
+
+def _check_model(model) -> None:
+    from neurogrow.model.lattice import LatticeRCNN
+
+    if model is not None and not isinstance(model, (str, os.PathLike, LatticeRCNN)):
+        raise NeurogrowError(f"model {model!r}: expected a shipped model name, a model file, a run directory or a loaded model")
 
 
 def _model(model) -> LatticeRCNN:
@@ -65,6 +97,8 @@ def _one_image(item: Any, index: int, channels: int, size: int) -> tuple[str, An
         return str(name), pil_to_array(item, channels, size, str(name))
     arr = np.asarray(item)
     where = f"image {index} (an array of shape {arr.shape}, dtype {arr.dtype})"
+    if arr.size == 0:
+        raise DataError(f"{where}: no pixels; expected an image of at least 1 x 1 pixels")
     if arr.ndim == 3 and arr.shape[0] in (1, 3, 4) and arr.shape[-1] not in (1, 3, 4):
         raise DataError(f"{where}: channels first; expected height x width x channels (use arr.transpose(1, 2, 0))")
     if arr.ndim == 3 and arr.shape[-1] == 1:
@@ -87,16 +121,20 @@ def _expand(images) -> list:
     import numpy as np
     from PIL import Image
 
-    from neurogrow.data.image_folder import IMAGE_SUFFIXES
+    from neurogrow.data.image_folder import IMAGE_SUFFIXES, scan_folder, skipped_summary
 
     if isinstance(images, (str, os.PathLike)):
         p = Path(images).expanduser()
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES)
+            files, skipped = scan_folder(p)
             from neurogrow.errors import DataError
 
             if not files:
                 raise DataError(f"{p}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files")
+            if skipped:
+                from neurogrow.progress import status
+
+                status(f"{p}: {skipped_summary(skipped)}")
             return files
         return [images]
     if isinstance(images, Image.Image):
@@ -109,6 +147,7 @@ def _expand(images) -> list:
     return [images]
 
 
+@_api
 def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) -> pd.DataFrame:
     """Classify images with a model and report the time it spent on each.
 
@@ -165,13 +204,13 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
     import numpy as np
     import pandas as pd
 
-    from neurogrow.errors import NeurogrowError
+    from neurogrow.arguments import integer
     from neurogrow.inference.forward import run_forward
     from neurogrow.model.halting import check_threshold
 
     threshold = check_threshold(threshold)
-    if int(batch_size) < 1:
-        raise NeurogrowError(f"batch size {batch_size}: expected a positive integer")
+    batch_size = integer(batch_size, "batch_size", 1)
+    _check_model(model)
     net = _model(model)
     cfg = net.config
     items = _expand(images)
@@ -219,6 +258,7 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
 # --------------------------------------------------------------------------- extract
 
 
+@_api
 def extract(
     model=None,
     images: str | os.PathLike | None = None,
@@ -268,10 +308,22 @@ def extract(
         ``step_probs`` (N, T, K), ``halting`` (N, T), ``class_names``, ``activations``
         (``{"layer<l>-t<t>": (N, C_l)}`` or None) and ``attrs`` (metadata stored in the file).
     """
-    from neurogrow.errors import NeurogrowError
+    from neurogrow import arguments
+    from neurogrow.arguments import flag
     from neurogrow.inference.extract import extract_times, write_extract
+    from neurogrow.model.halting import check_threshold
 
+    arguments.seed(seed)  # the arguments before the model is loaded: one line at once
+    arguments.integer(batch_size, "--batch-size", 1)
+    arguments.number(occlusion, "--occlusion", 0.0, 1.0)
+    check_threshold(threshold, "--threshold")
+    _check_model(model)
+    _paths(images=images, out=out, data_root=data_root)
+    flag(overwrite, "overwrite")
+    if dataset is not None and not isinstance(dataset, str):
+        raise NeurogrowError(f"dataset {dataset!r}: expected a dataset name such as 'cifar10'")
     if out is not None:
+        check_extract_out(out, model, images, dataset, data_root, class_map)
         path = Path(out)
         if path.is_dir():
             raise NeurogrowError(f"{path}: is a folder; expected a .h5 file path for --out")
@@ -299,9 +351,29 @@ def extract(
     return result
 
 
+def check_extract_out(out, model, images, dataset, data_root, class_map) -> None:
+    """Refuse an ``out`` that is, contains or lies inside an input of extract (:func:`neurogrow.overlap.refuse_overlap`)."""
+    from neurogrow.overlap import model_input, refuse_overlap
+
+    root = data_root
+    if dataset is not None and root is None:
+        from neurogrow.data.paths import default_data_root
+        from neurogrow.errors import NeurogrowError
+
+        try:
+            root = default_data_root()
+        except NeurogrowError:
+            root = None
+    refuse_overlap(out, [
+        ("stimulus folder", images), ("data root", root if dataset is not None else None),
+        ("model file", model_input(model)), ("class map", class_map if isinstance(class_map, (str, os.PathLike)) and Path(class_map).exists() else None),
+    ])
+
+
 # --------------------------------------------------------------------------- compare-rt
 
 
+@_api
 def compare_rt(
     model_times: str | os.PathLike | ExtractResult | pd.DataFrame,
     human: str | os.PathLike,
@@ -368,8 +440,14 @@ def compare_rt(
         ``stimulus``, ``model_time``, ``human_measure``, ``category``, residuals...),
         ``per_category`` (DataFrame or None) and ``timings`` (seconds per stage).
     """
+    from neurogrow.arguments import flag
     from neurogrow.rt.model_times import model_times_frame, times_from_extract
     from neurogrow.rt.pipeline import compare_rt as _run
+
+    if human is None:
+        raise NeurogrowError("human None: expected human data (a Geirhos trial folder, a long CSV or CIFAR-10H data)")
+    _paths(human=human, out=out, labels=labels, stimuli=stimuli)
+    flag(overwrite, "overwrite")
 
     options = rt_options(
         measure=measure, correct_only=correct_only, n_boot=n_boot, n_splits=n_splits, n_perm=n_perm,
@@ -414,6 +492,7 @@ def _times_table(model_times):
 # --------------------------------------------------------------------------- compare-rsa
 
 
+@_api
 def compare_rsa(
     model_or_h5="blt-cifar10-adaptive",
     human: str | os.PathLike | None = None,
@@ -464,12 +543,14 @@ def compare_rsa(
         RDMs), ``human`` (the human RDMs: per subject/split and pooled) and ``evaluations``
         (comparator -> per-RDM similarities, bootstrap CIs and noise ceiling).
     """
-    from neurogrow.errors import NeurogrowError
+    from neurogrow.arguments import flag
     from neurogrow.rsa.analysis import Options
     from neurogrow.rsa.analysis import compare_rsa as _run
 
     if human is None:
         raise NeurogrowError("compare_rsa: expected human data (a Geirhos trial folder or CIFAR-10H counts .npy)")
+    _paths(model_or_h5=model_or_h5, human=human, out=out, images=images, labels=labels, data_root=data_root, stimuli=stimuli)
+    flag(overwrite, "overwrite")
     if isinstance(comparators, str):
         comparators = tuple(c.strip() for c in comparators.split(",") if c.strip())
     comparators = tuple(comparators)

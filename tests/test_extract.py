@@ -189,7 +189,7 @@ def test_bad_arguments(tmp_path):
         ({"occlusion": 1.0}, r"\[0, 1\)"),
         ({"occlusion": -0.1}, r"\[0, 1\)"),
         ({"threshold": 0.0}, "threshold"),
-        ({"batch_size": 0}, "batch size"),
+        ({"batch_size": 0}, "batch.size"),
         ({"dataset": "cifar10"}, "exactly one"),
     ]:
         with pytest.raises(NeurogrowError, match=match):

@@ -118,3 +118,33 @@ def test_sigkill_at_random_points_then_rerun(tmp_path, kind):
             for p in out.iterdir():  # start the next round from scratch
                 p.unlink()
             out.rmdir()
+
+
+INTERRUPTS = int(os.environ.get("NEUROGROW_INTERRUPTS", "5"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["extract", "compare-rt"])
+def test_ctrl_c_at_random_points_is_one_line_exit_130_and_nothing_left(tmp_path, kind):
+    """SIGINT (Ctrl-C) at random moments, from the first imports to the last rename: exit 130 with one
+    line on stderr (or exit 0 if it had finished), never a traceback, no temporary file, folder or lock."""
+    argv, out = command(kind, tmp_path)
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
+    t0 = time.time()
+    assert run(argv).returncode == 0
+    duration = time.time() - t0
+    rng = random.Random(26)
+    for k in range(INTERRUPTS):
+        delay = rng.uniform(0.0, 0.15) if k == 0 else rng.uniform(0.0, 1.0) * duration  # the first during the imports
+        proc = subprocess.Popen([sys.executable, "-m", "neurogrow", *argv], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True, env=env)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=600)
+        if proc.returncode == -signal.SIGINT:  # before Python's handler is installed, or after the command ended
+            assert "Traceback" not in err, (k, delay, err)  # (the shell reports 130 either way)
+        elif proc.returncode != 0:
+            assert proc.returncode == 130, (k, delay, err)
+            assert err.strip().splitlines()[-1].endswith("interrupted") and "Traceback" not in err, (k, delay, err)
+        assert debris(tmp_path) == [], (k, debris(tmp_path))
+        complete(kind, out)  # the previous result, or a new complete one: never partial

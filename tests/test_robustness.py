@@ -287,11 +287,11 @@ def test_extract_reads_16_bit_and_transparent_images_correctly(capsys, tmp_path)
     rgba[8:24, 16, 3] = 255  # the same drawing: a black line on a transparent background
     Image.fromarray(rgba, mode="RGBA").save(b / "cat" / "y.png")
     for d in (a, b):
-        code, _, err = cli(capsys, "extract", "blt-cifar10-adaptive", "--images", d, "--out", d / "t.h5")
+        code, _, err = cli(capsys, "extract", "blt-cifar10-adaptive", "--images", d, "--out", tmp_path / f"{d.name}.h5")
         assert code == 0, err
     from neurogrow.io import read_step_arrays
 
-    np.testing.assert_array_equal(read_step_arrays(a / "t.h5").probs, read_step_arrays(b / "t.h5").probs)
+    np.testing.assert_array_equal(read_step_arrays(tmp_path / "a.h5").probs, read_step_arrays(tmp_path / "b.h5").probs)
 
 
 # --------------------------------------------------------------------------- tracebacks and wrong successes: train

@@ -7,10 +7,11 @@ on stderr and exit with code 2.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
 import sys
 
-from neurogrow.errors import NeurogrowError
+from neurogrow.errors import NeurogrowError, command_line
 
 #: Subcommand modules, in the order ``neurogrow --help`` lists them.
 SUBCOMMANDS = [
@@ -49,24 +50,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the console script; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
-    from neurogrow.progress import quiet_scope
+#: Errors of a full disk or quota (``OSError.errno``), and the words libraries put in other exceptions for them.
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded", "errno = 28")
 
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or an exception it was raised from) says the disk or the quota is full."""
+    seen = 0
+    while exc is not None and seen < 8:
+        if isinstance(exc, OSError) and exc.errno in DISK_FULL:
+            return True
+        if any(t in str(exc) for t in DISK_FULL_TEXT):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+        seen += 1
+    return False
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the console script; returns the process exit code.
+
+    A :class:`NeurogrowError` is one line and exit 2; Ctrl-C at any moment (imports and set-up
+    included) is one line and exit 130; a full disk is one line and exit 2. The atomic writers of
+    :mod:`neurogrow.outputs` have removed their temporary files by then: nothing is left behind.
+    """
+    command = "command"
     try:
-        with quiet_scope(args.global_quiet):
+        import signal
+
+        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler and _main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)  # from here Ctrl-C is a KeyboardInterrupt, caught below
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        command = args.command or command
+        if args.command is None:
+            parser.print_help()
+            return 0
+        from neurogrow.progress import quiet_scope
+
+        with command_line(), quiet_scope(args.global_quiet):
             return int(args.func(args) or 0)
     except NeurogrowError as exc:
-        print(f"neurogrow {args.command}: error: {exc}", file=sys.stderr)
+        print(f"neurogrow {command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"neurogrow {args.command}: interrupted", file=sys.stderr)
+        print(f"neurogrow {command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        if not disk_full(exc):
+            raise
+        where = str(getattr(exc, "filename", None) or "")
+        print(f"neurogrow {command}: error: {where + ': ' if where else ''}no space left on the disk (or quota); "
+              "expected room for the output: nothing was written, free space and run the command again", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -131,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
         print("benchmarks: " + ", ".join(nb.benchmark_ids()))
         print("groups:     " + ", ".join(nb.group_ids()) + " (scored as the mean of their benchmarks)")
         return 0
+    from neurogrow.overlap import refuse_overlap
+
+    refuse_overlap(args.json, [("model file", args.model if Path(args.model).exists() else None)], "--json")
     out = Path(args.json) if args.json else None
     if out is not None and out.exists() and not args.overwrite:
         raise NeurogrowError(f"{out} exists; pass --overwrite to replace it")

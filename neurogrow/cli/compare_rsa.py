@@ -49,7 +49,10 @@ def run(args) -> int:
     from contextlib import nullcontext
 
     from neurogrow.outputs import output_lock
+    from neurogrow.overlap import refuse_overlap
+    from neurogrow.rsa.analysis import rsa_inputs
 
+    refuse_overlap(args.out, rsa_inputs(args.model_or_h5, args.human, args.images, args.labels, args.data_root, args.stimuli))
     with output_lock(args.out) if args.out else nullcontext():  # one writer per --out, for the whole command
         return _run(args)
 

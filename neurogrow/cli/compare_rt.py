@@ -88,6 +88,12 @@ def run(args) -> int:
 
     from neurogrow.outputs import output_lock
 
+    if args.out and not (args.demo or (args.model_times is None and args.human is None)):
+        from neurogrow.api import rt_options
+        from neurogrow.overlap import refuse_overlap
+        from neurogrow.rt.pipeline import rt_inputs
+
+        refuse_overlap(args.out, rt_inputs(args.model_times, args.human, rt_options(**_option_kwargs(args)), args.labels))
     with output_lock(args.out) if args.out else nullcontext():  # one writer per --out, for the whole command
         return _run(args)
 
@@ -142,6 +148,10 @@ def run_demo(args) -> int:
     except ImportError as exc:
         raise NeurogrowError(f"the demo needs the shipped model and neurogrow.inference.extract ({exc}); run compare-rt MODEL_TIMES HUMAN --out DIR instead") from None
     if args.out:
+        from neurogrow.overlap import refuse_overlap
+        from neurogrow.zoo import ZOO_DIR
+
+        refuse_overlap(args.out, [("shipped human data", root), ("shipped model folder", ZOO_DIR), ("stimuli", args.stimuli)])
         check_out_dir(args.out, args.overwrite)
     options = rt_options(**_option_kwargs(args))
     status("loading the shipped model")

@@ -34,11 +34,17 @@ def run(args: argparse.Namespace) -> int:
     from neurogrow.inference import evaluate
     from neurogrow.model.halting import check_threshold
     from neurogrow.outputs import write_json
+    from neurogrow.overlap import model_input, refuse_overlap
     from neurogrow.progress import status
     from neurogrow.zoo import load_model
 
+    refuse_overlap(args.json, [("model file", model_input(args.model)), ("data root", args.data_root)], "--json")
     if args.json and Path(args.json).exists() and not args.overwrite:
         raise NeurogrowError(f"{args.json} exists; pass --overwrite to replace it")
+    from neurogrow import arguments
+
+    arguments.seed(args.seed)
+    arguments.integer(args.batch_size, "--batch-size", 1)
     check_threshold(args.threshold, "--threshold")
     if not 0.0 <= args.occlusion < 1.0:
         raise NeurogrowError(f"--occlusion must be in [0, 1), got {args.occlusion}")

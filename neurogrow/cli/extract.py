@@ -49,8 +49,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from neurogrow.api import check_extract_out
     from neurogrow.outputs import check_out_file, output_lock
 
+    check_extract_out(args.out, args.model, args.images, args.dataset, args.data_root, args.class_map)
     check_out_file(args.out, args.overwrite)
     with output_lock(args.out):  # one writer per --out; debris of a killed run is removed when writing
         return _run(args)

@@ -61,8 +61,10 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from neurogrow.errors import ConfigError
+    from neurogrow.overlap import refuse_overlap
     from neurogrow.sweep import SlurmOptions, collect_sweep, load_sweep, plan, run_sweep
 
+    refuse_overlap(args.out, [("sweep file", args.sweep_file)])
     spec = load_sweep(args.sweep_file)
     out = Path(args.out)
     flags = {field: getattr(args, field) for field in SLURM_FLAGS}

@@ -59,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.out:
         raise NeurogrowError("--out RUN_DIR is required: the run directory for metrics, checkpoints and model.pt")
+    from neurogrow.overlap import refuse_overlap
+
+    refuse_overlap(args.out, [("config file", args.config)])
     distributed = args.distributed or launched_distributed()
     final = train(config, args.out, resume=args.resume, progress=not (args.quiet or is_quiet()), distributed=distributed)
     keys = ("test_accuracy", "test_mean_steps", "window_channels", "window_steps", "params")

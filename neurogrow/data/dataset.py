@@ -26,6 +26,8 @@ class ImageDataset:
         Dataset name, e.g. ``"cifar10"`` or ``"cifar10[cat,dog]"``.
     sha256 : list of str, optional
         For images read from files: the SHA-256 of each file's bytes as read (hex), else None.
+    skipped : list of str, optional
+        For an image folder: every entry not read, ``"<path>: <reason>"`` (empty when all were read).
     """
 
     images: np.ndarray
@@ -34,6 +36,7 @@ class ImageDataset:
     ids: list[str]
     name: str
     sha256: list[str] | None = None
+    skipped: list[str] | None = None
 
     def __post_init__(self) -> None:
         self.images = np.asarray(self.images)

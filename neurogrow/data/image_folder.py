@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +15,43 @@ IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 _CHANNELS = (1, 3)
 
 
-def _is_image(path: Path) -> bool:
-    return path.is_file() and path.suffix.lower() in IMAGE_SUFFIXES
+#: How many skipped names a message or an attribute lists before "...".
+SHOW_SKIPPED = 5
+
+
+def scan_folder(root: Path) -> tuple[list[Path], list[str]]:
+    """Every file under ``root`` and every entry that is not read, with the reason.
+
+    Folders are walked without following symlinked folders: one that loops back into the tree or
+    points outside ``root`` would double stimuli or read foreign files, so each is skipped and
+    reported. Symlinked files are read. Files other than PNG/JPEG (GIF, WebP, TIFF, SVG, no
+    extension, hidden files) are reported as skipped, never silently left out.
+    """
+    files: list[Path] = []
+    skipped: list[str] = []
+    for folder, dirs, names in os.walk(root, followlinks=False):
+        here = Path(folder)
+        for d in sorted(dirs):
+            if (here / d).is_symlink():
+                skipped.append(f"{(here / d).relative_to(root).as_posix()}: a symlinked folder (not followed)")
+        for name in sorted(names):
+            f = here / name
+            rel = f.relative_to(root).as_posix()
+            if not f.exists():
+                skipped.append(f"{rel}: a broken symlink")
+            elif f.is_dir():  # a symlink to a folder is listed among the files by os.walk
+                skipped.append(f"{rel}: a symlinked folder (not followed)")
+            elif f.suffix.lower() not in IMAGE_SUFFIXES:
+                skipped.append(f"{rel}: not a {'/'.join(s[1:].upper() for s in IMAGE_SUFFIXES)} file")
+            else:
+                files.append(f)
+    return sorted(files), sorted(skipped)
+
+
+def skipped_summary(skipped: list[str]) -> str:
+    """``"3 files not read: a.gif (not a PNG/JPG/JPEG file), ..."``: a count and the first names."""
+    shown = "; ".join(skipped[:SHOW_SKIPPED]) + ("; ..." if len(skipped) > SHOW_SKIPPED else "")
+    return f"{len(skipped)} entries not read: {shown}"
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -67,21 +103,27 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
         raise DataError(f"load_image_folder({root}): channels={channels}; expected 1 or 3")
     if size is not None and size < 1:
         raise DataError(f"load_image_folder({root}): size={size}; expected a positive integer")
-    flat = sorted(p for p in root.iterdir() if _is_image(p))
-    class_dirs = sorted(p for p in root.iterdir() if p.is_dir() and any(_is_image(f) for f in p.rglob("*")))
+    found, skipped = scan_folder(root)
+    flat = [f for f in found if f.parent == root]
+    class_dirs = sorted({f.relative_to(root).parts[0] for f in found if f.parent != root})
     if flat and class_dirs:
         raise DataError(
-            f"{root}: holds both images and class folders with images ({class_dirs[0].name}/); "
+            f"{root}: holds both images and class folders with images ({class_dirs[0]}/); "
             "expected either DIR/<class>/<image> or a flat folder of images"
         )
     if flat:
         files, labels, class_names = flat, [-1] * len(flat), []
     else:
-        class_names = [d.name for d in class_dirs]
-        entries = sorted((f, c) for c, d in enumerate(class_dirs) for f in d.rglob("*") if _is_image(f))
-        files, labels = [f for f, _ in entries], [c for _, c in entries]
+        class_names = class_dirs
+        files = found
+        labels = [class_dirs.index(f.relative_to(root).parts[0]) for f in files]
     if not files:
-        raise DataError(f"{root}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files in DIR/<class>/ or DIR/")
+        more = f" ({skipped_summary(skipped)})" if skipped else ""
+        raise DataError(f"{root}: no image files found; expected {', '.join(IMAGE_SUFFIXES)} files in DIR/<class>/ or DIR/{more}")
+    if skipped:
+        from neurogrow.progress import status
+
+        status(f"{root}: {skipped_summary(skipped)}")
     read = [_read(f, channels, size) for f in files]
     arrays = [a for a, _ in read]
     for f, a in zip(files, arrays):
@@ -93,5 +135,5 @@ def load_image_folder(path: str | Path, size: int | None = None, channels: int =
     ids = [f.relative_to(root).as_posix() for f in files]
     return ImageDataset(
         images=np.stack(arrays), labels=np.array(labels, dtype=np.int64), class_names=class_names, ids=ids, name=root.name,
-        sha256=[h for _, h in read],
+        sha256=[h for _, h in read], skipped=skipped,
     )

@@ -102,8 +102,24 @@ def resize_array(arr: np.ndarray, size: int | None) -> np.ndarray:
 
 def pil_to_array(img: Image.Image, channels: int = 3, size: int | None = None, name: str = "image") -> np.ndarray:
     """A Pillow image as the uint8 (H, W, channels) array the model reads: :func:`to_array`, then
-    resized to ``size`` x ``size`` (bilinear, after the conversion) when given."""
-    return resize_array(to_array(img, channels, name), size)
+    resized to ``size`` x ``size`` (bilinear, after the conversion) when given.
+
+    Refused, each with a one-line :class:`DataError`: an image of zero pixels; an animated or
+    multi-page image (GIF, WebP, TIFF with several frames: which frame is the stimulus is not
+    ours to guess); a closed or truncated image (Pillow cannot load its pixels).
+    """
+    frames = getattr(img, "n_frames", 1)
+    if isinstance(frames, int) and frames > 1:
+        raise DataError(f"{name}: an animated or multi-page image of {frames} frames; expected a single image (save the frame you mean)")
+    try:
+        img.load()
+        if img.width == 0 or img.height == 0:
+            raise DataError(f"{name}: an image of {img.width}x{img.height} pixels; expected at least 1 x 1 pixels")
+        return resize_array(to_array(img, channels, name), size)
+    except DataError:
+        raise
+    except (OSError, ValueError, AttributeError, SyntaxError) as exc:
+        raise DataError(f"{name}: the image cannot be read ({exc}); expected an open, complete image") from None
 
 
 def decode_image(data: bytes, channels: int = 3, size: int | None = None, name: str = "image") -> np.ndarray:

@@ -93,6 +93,37 @@ def parse_bools(col: pd.Series, path: Path, name: str) -> pd.Series:
     return out
 
 
+def normalise_labels(col: pd.Series) -> pd.Series:
+    """Responses and categories as compared everywhere: surrounding whitespace removed, lower case
+    (``" Knife"`` is ``knife``); missing values stay missing."""
+    return col.map(lambda v: v if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v).strip().lower())
+
+
+def check_categories(trials: pd.DataFrame, path_of: pd.Series | Path, line: pd.Series) -> None:
+    """One category per stimulus across every file: a stimulus that two rows give different categories is an
+    error naming both places (file and line)."""
+    known = trials["category"].notna().to_numpy()
+    if not known.any():
+        return
+    cats = trials.loc[known, ["stimulus", "category"]]
+    counts = cats.groupby("stimulus")["category"].nunique()
+    if not (counts > 1).any():
+        return
+    stim = counts[counts > 1].index[0]
+    rows = np.flatnonzero(known & (trials["stimulus"].to_numpy() == stim))
+    first = rows[0]
+    other = next(j for j in rows if trials["category"].iloc[j] != trials["category"].iloc[first])
+
+    def where(j: int) -> str:
+        return f"{path_of.iloc[j] if isinstance(path_of, pd.Series) else path_of} line {int(line.iloc[j])}"
+
+    raise DataError(
+        f"stimulus {stim!r} has category {trials['category'].iloc[first]!r} in {where(first)} but "
+        f"{trials['category'].iloc[other]!r} in {where(other)}; expected one category per stimulus "
+        f"({int((counts > 1).sum())} such stimuli)"
+    )
+
+
 _SEP = re.compile(r"[\\/]")
 
 

@@ -26,9 +26,11 @@ import pandas as pd
 
 from neurogrow.errors import DataError
 from neurogrow.human._common import (
+    check_categories,
     check_duplicates,
     check_rts,
     line_of,
+    normalise_labels,
     parse_bools,
     parse_numbers,
     read_csv_text,
@@ -73,11 +75,12 @@ def load_cifar10h_trials(path: str | os.PathLike, rt: RTRules | None = None) -> 
     if "correct_guess" in df.columns:
         correct = parse_bools(df["correct_guess"], path, "correct_guess")
     elif {"true_label", "chosen_label"} <= set(df.columns):
-        correct = pd.Series((df["true_label"] == df["chosen_label"]).to_numpy(), index=df.index, dtype="boolean")
+        correct = pd.Series((normalise_labels(df["true_label"]) == normalise_labels(df["chosen_label"])).to_numpy(),
+                            index=df.index, dtype="boolean")
     else:
         correct = pd.Series(pd.NA, index=df.index, dtype="boolean")
     if "true_category" in df.columns:
-        category = df["true_category"].where(df["true_category"] != "", None).to_numpy(dtype=object)
+        category = normalise_labels(df["true_category"].where(df["true_category"] != "", None)).to_numpy(dtype=object)
     else:
         category = np.full(len(df), None, dtype=object)
     if "chosen_label" in df.columns:
@@ -97,6 +100,7 @@ def load_cifar10h_trials(path: str | os.PathLike, rt: RTRules | None = None) -> 
         }
     )
     check_duplicates(trials, path, trials["_line"])
+    check_categories(trials, path, trials["_line"])
     trials, checks = check_trial_rts(trials, "ms", rt, str(path))
     trials["correct"] = trials["correct"].astype("boolean")
     return HumanData(

@@ -1,7 +1,9 @@
 """Loader for the per-subject trial CSVs of Geirhos et al. (2019).
 
 Columns: ``subj, session, trial, rt, object_response, category, condition, imagename``
-(``object_response``, lower-cased, is the trial's ``response``).
+(``object_response`` is the trial's ``response``; it and ``category`` are compared after one
+normalisation, :func:`~neurogrow.human._common.normalise_labels`: surrounding whitespace removed,
+lower case). A stimulus that two files give different categories is an error naming both.
 ``rt`` is seconds from the icon grid's onset to the click; a trial without a response has
 ``object_response == "na"`` and an empty/NaN ``rt`` (a legitimate non-response, kept with
 ``responded = False``).  The stimulus is the part of ``imagename`` after the 6th underscore
@@ -17,9 +19,11 @@ import pandas as pd
 
 from neurogrow.errors import DataError
 from neurogrow.human._common import (
+    check_categories,
     check_duplicates,
     check_rts,
     line_of,
+    normalise_labels,
     parse_numbers,
     read_csv_text,
     require_columns,
@@ -49,7 +53,8 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
     df = read_csv_text(path)
     require_columns(df, REQUIRED, path, "Geirhos et al. 2019 trial")
     rt = parse_numbers(df["rt"], path, "rt")
-    resp = df["object_response"].str.lower()
+    resp = normalise_labels(df["object_response"])
+    category = normalise_labels(df["category"])
     responded = ~resp.isin(NO_RESPONSE).to_numpy()
     check_rts(rt, responded, df.index, path, hint=' (object_response "na" marks a trial without response)')
     stim = df["imagename"].map(stimulus_from_imagename)
@@ -64,7 +69,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
     if empty.size:
         i = empty[0]
         raise DataError(f"{path}: line {line_of(df.index[i])}: subj or category is empty; expected a value")
-    correct = pd.Series((df["object_response"] == df["category"]).to_numpy(), dtype="boolean")
+    correct = pd.Series((resp == category).to_numpy(), dtype="boolean")
     correct[~responded] = pd.NA
     out = pd.DataFrame(
         {
@@ -73,7 +78,7 @@ def read_geirhos_csv(path: Path) -> pd.DataFrame:
             "rt": np.where(responded, rt, np.nan),
             "responded": responded,
             "correct": correct.to_numpy(),
-            "category": df["category"].to_numpy(),
+            "category": category.to_numpy(),
             "response": [r if ok else None for r, ok in zip(resp.to_numpy(dtype=object), responded)],
             "_file": str(path),
             "_line": [line_of(i) for i in df.index],
@@ -106,6 +111,7 @@ def load_geirhos(path: str | os.PathLike, rt: RTRules | None = None) -> HumanDat
         parts.append(read_geirhos_csv(f))
     trials = pd.concat(parts, ignore_index=True)
     check_duplicates(trials, trials["_file"], trials["_line"])
+    check_categories(trials, trials["_file"], trials["_line"])
     trials, checks = check_trial_rts(trials, "s", rt, str(path))
     trials["correct"] = trials["correct"].astype("boolean")
     notes = [f"skipped {len(skipped)} files that are not of human subjects: {', '.join(skipped)}"] if skipped else []

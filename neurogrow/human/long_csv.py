@@ -17,9 +17,11 @@ import pandas as pd
 
 from neurogrow.errors import DataError
 from neurogrow.human._common import (
+    check_categories,
     check_duplicates,
     check_rts,
     line_of,
+    normalise_labels,
     parse_bools,
     parse_numbers,
     read_csv_text,
@@ -54,13 +56,13 @@ def load_long_csv(path: str | os.PathLike, rt: RTRules | None = None) -> HumanDa
     correct = parse_bools(df["correct"], path, "correct") if "correct" in df.columns else pd.Series(pd.NA, index=df.index, dtype="boolean")
     correct[~responded] = pd.NA
     if "category" in df.columns:
-        category = df["category"].where(df["category"] != "", None)
+        category = normalise_labels(df["category"].where(df["category"] != "", None))
         if category.isna().any() and category.notna().any():
             i = int(np.flatnonzero(category.isna().to_numpy())[0])
             raise DataError(f"{path}: line {line_of(df.index[i])}: column category is empty; expected a value on every row")
     else:
         category = pd.Series(None, index=df.index, dtype=object)
-    response = df["response"].to_numpy(dtype=object) if "response" in df.columns else np.full(len(df), None, dtype=object)
+    response = normalise_labels(df["response"]).to_numpy(dtype=object) if "response" in df.columns else np.full(len(df), None, dtype=object)
     trials = pd.DataFrame(
         {
             "subject": df["subject"].to_numpy(),
@@ -74,10 +76,7 @@ def load_long_csv(path: str | os.PathLike, rt: RTRules | None = None) -> HumanDa
         }
     )
     check_duplicates(trials, path, trials["_line"])
-    conflict = trials.dropna(subset=["category"]).groupby("stimulus")["category"].nunique()
-    if (conflict > 1).any():
-        s = conflict[conflict > 1].index[0]
-        raise DataError(f"{path}: stimulus {s!r} has more than one category; expected one category per stimulus")
+    check_categories(trials, path, trials["_line"])
     trials, checks = check_trial_rts(trials, "s", rules, str(path))
     trials["correct"] = trials["correct"].astype("boolean")
     return HumanData(format="long_csv", source=str(path), trials=trials[TRIAL_COLUMNS], rt_checks=checks)

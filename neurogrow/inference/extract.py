@@ -274,11 +274,15 @@ def extract_times(
     """
     if full_length and exit_only:
         raise NeurogrowError("--full-length and --exit-only exclude each other; pass at most one")
-    if not 0.0 <= float(occlusion) < 1.0:
-        raise NeurogrowError(f"occlusion {occlusion}: expected a fraction of pixels in [0, 1)")
-    threshold = check_threshold(threshold)
-    if int(batch_size) < 1:
-        raise NeurogrowError(f"batch size {batch_size}: expected a positive integer")
+    from neurogrow import arguments
+
+    if not 0.0 <= arguments.number(occlusion, "--occlusion") < 1.0:
+        raise NeurogrowError(f"--occlusion {occlusion}: expected a fraction of pixels in [0, 1)")
+    threshold = check_threshold(threshold, "--threshold")
+    batch_size = arguments.integer(batch_size, "--batch-size", 1)
+    seed = arguments.seed(seed)
+    for name, value in (("full_length", full_length), ("exit_only", exit_only), ("activations", activations)):
+        arguments.flag(value, name)
     class_names = model.class_names
     mapping = load_class_map(class_map, class_names)
     data, source = _load_stimuli(model, images_dir, dataset, data_root, split)
@@ -318,6 +322,11 @@ def extract_times(
         "class_map": "none" if class_map is None else (str(class_map) if not isinstance(class_map, dict) else "custom"),
         "stimulus_hash": HASH_FILES if data.sha256 is not None else HASH_PIXELS,
     }
+    if data.skipped:  # every entry of the image folder not read: the count and the first ones
+        from neurogrow.data.image_folder import SHOW_SKIPPED
+
+        attrs["files_not_read"] = len(data.skipped)
+        attrs["files_not_read_first"] = json.dumps(data.skipped[:SHOW_SKIPPED])
     return ExtractResult(
         table=table,
         step_probs=run.step_probs,

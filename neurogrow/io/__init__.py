@@ -8,12 +8,9 @@ from neurogrow.io.times import (
     activation_name,
     halting_summary,
     parse_activation_name,
-    read_activations,
-    read_attrs,
-    read_step_arrays,
-    read_times,
     write_times,
 )
+from neurogrow.io.times_read import TimesFile, load_times_file, read_activations, read_attrs, read_step_arrays, read_times
 
 __all__ = [
     "SCHEMA",
@@ -21,8 +18,10 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "TIME_COLUMNS",
     "StepArrays",
+    "TimesFile",
     "activation_name",
     "halting_summary",
+    "load_times_file",
     "parse_activation_name",
     "read_activations",
     "read_attrs",

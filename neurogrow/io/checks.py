@@ -2,7 +2,7 @@
 
 :func:`check_step_times` refuses step times that no halting model produces (used by
 :func:`neurogrow.io.times.write_times` and when reading); :func:`check_model_time_values`
-refuses negative model times in a CSV; :func:`sniff_times_file` tells an HDF5 times file from
+refuses negative, non-finite or absurdly large (> 1e6) model times in a CSV; :func:`sniff_times_file` tells an HDF5 times file from
 a CSV by its content. Re-exported by :mod:`neurogrow.io.times`.
 """
 from __future__ import annotations
@@ -14,11 +14,13 @@ import numpy as np
 
 from neurogrow.errors import DataError
 
-__all__ = ["HDF5_MAGIC", "HDF5_SUFFIXES", "STEP_TOL", "check_model_time_values", "check_step_times", "is_hdf5", "sniff_times_file"]
+__all__ = ["HDF5_MAGIC", "HDF5_SUFFIXES", "MAX_MODEL_TIME", "STEP_TOL", "check_model_time_values", "check_step_times", "is_hdf5", "sniff_times_file"]
 
 #: Tolerance of the checks of step times and halting distributions (float32 storage, float64 sums).
 STEP_TOL = 1e-3
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+#: Largest plausible model time (steps or seconds); a larger one is an error, not a number to correlate.
+MAX_MODEL_TIME = 1e6
 HDF5_SUFFIXES = (".h5", ".hdf5", ".hdf", ".he5")
 
 
@@ -76,19 +78,20 @@ def check_step_times(
 
 
 def check_model_time_values(values: np.ndarray, stimuli, source: str, lines=None) -> None:
-    """Model times of a CSV must be >= 0 (a number of steps or a duration); raises :class:`DataError`.
+    """Model times of a CSV must be finite, >= 0 and at most :data:`MAX_MODEL_TIME` (a number of steps
+    or a duration in seconds); raises :class:`DataError` naming the first bad row.
 
     ``lines``: the file line of each value, for the message.
     """
     v = np.asarray(values, dtype=float)
-    bad = np.flatnonzero(v < 0)
+    bad = np.flatnonzero(~np.isfinite(v) | (v < 0) | (v > MAX_MODEL_TIME))
     if bad.size:
         i = bad[0]
         where = f"line {int(lines[i])}: " if lines is not None else ""
         more = f" ({bad.size} such rows)" if bad.size > 1 else ""
         raise DataError(
-            f"{source}: {where}stimulus {list(stimuli)[i]!r} has model_time {v[i]:g}; expected a time >= 0 "
-            f"(a number of steps or a duration){more}"
+            f"{source}: {where}stimulus {list(stimuli)[i]!r} has model_time {v[i]:g}; expected a time >= 0 and <= "
+            f"{MAX_MODEL_TIME:g}, finite (a number of steps or a duration in seconds){more}"
         )
 
 

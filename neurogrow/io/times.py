@@ -18,7 +18,7 @@ Layout (documented in ``docs/hdf5_schema.md``)::
     /activations/<layer>-t<step>  (N,C) f4  pooled activations (chunked, gzip), attrs layer, step
 
 Writing is atomic: a temporary file in the destination folder, renamed over the destination
-once complete.  :func:`read_times` refuses a file of another schema version.
+once complete. Reading is :mod:`neurogrow.io.times_read` (one open, the whole file checked).
 """
 from __future__ import annotations
 
@@ -28,12 +28,12 @@ import shlex
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from neurogrow.errors import DataError, NeurogrowError
+from neurogrow.errors import NeurogrowError
 from neurogrow.io.checks import check_model_time_values, check_step_times, sniff_times_file
 from neurogrow.model import halting as halting_rule
 from neurogrow.outputs import atomic_file
@@ -49,10 +49,6 @@ __all__ = [
     "check_step_times",
     "halting_summary",
     "parse_activation_name",
-    "read_activations",
-    "read_attrs",
-    "read_step_arrays",
-    "read_times",
     "sniff_times_file",
     "write_times",
 ]
@@ -257,124 +253,3 @@ def write_times(
                 ds.attrs["layer"] = layer
                 ds.attrs["step"] = step
     return path
-
-
-def _open(path: str | os.PathLike):
-    """Open a times file for reading, checking that it is one and of a supported schema version."""
-    h5py = _h5py()
-    path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: file not found; expected a times file written by neurogrow extract")
-    try:
-        f = h5py.File(path, "r")
-    except OSError:
-        raise DataError(f"{path}: not an HDF5 file; expected a times file written by neurogrow extract") from None
-    schema = f.attrs.get("schema")
-    version = f.attrs.get("schema_version")
-    if isinstance(schema, bytes):
-        schema = schema.decode()
-    if isinstance(version, bytes):
-        version = version.decode()
-    if schema != SCHEMA:
-        f.close()
-        raise DataError(f"{path}: root attribute schema is {schema!r}; expected {SCHEMA!r} (a file written by neurogrow extract)")
-    if str(version) not in SUPPORTED_VERSIONS:
-        f.close()
-        raise DataError(
-            f"{path}: schema version {version!r}; this neurogrow reads version {', '.join(SUPPORTED_VERSIONS)} "
-            "(re-run neurogrow extract with this version)"
-        )
-    return f
-
-
-def _strings(ds) -> list[str]:
-    return [v.decode() if isinstance(v, bytes) else str(v) for v in ds[()]]
-
-
-def _need(f, key: str, path) -> Any:
-    """Dataset ``key`` of an open times file (an ``h5py.Dataset``); DataError if missing."""
-    if key not in f:
-        raise DataError(f"{path}: dataset /{key} is missing; expected it in schema {SCHEMA_VERSION}")
-    return f[key]
-
-
-def read_attrs(path: str | os.PathLike) -> dict:
-    """Root attributes of a times file, as Python scalars."""
-    with _open(path) as f:
-        out = {}
-        for key, val in f.attrs.items():
-            if isinstance(val, bytes):
-                val = val.decode()
-            elif isinstance(val, np.generic):
-                val = val.item()
-            out[key] = val
-        return out
-
-
-def read_times(path: str | os.PathLike) -> pd.DataFrame:
-    """Per-stimulus table of a times file.
-
-    Columns: ``stimulus`` (str), ``label`` (str, None when unknown), ``expected_steps`` (float),
-    ``exit_step`` (int), ``prediction`` (str), ``correct`` (nullable boolean), then any extra
-    columns.  The per-step arrays are in :func:`read_step_arrays`; the root attributes are in
-    ``df.attrs`` (and :func:`read_attrs`).
-    """
-    with _open(path) as f:
-        n = int(_need(f, "stimulus", path).shape[0])
-        for key in ("label", "expected_steps", "exit_step", "prediction", "correct"):
-            if _need(f, key, path).shape[0] != n:
-                raise DataError(f"{path}: dataset /{key} has {f[key].shape[0]} rows; expected {n} (one per stimulus)")
-        corr = f["correct"][()].astype(int)
-        df = pd.DataFrame(
-            {
-                "stimulus": _strings(f["stimulus"]),
-                "label": [s if s != "" else None for s in _strings(f["label"])],
-                "expected_steps": f["expected_steps"][()].astype(float),
-                "exit_step": f["exit_step"][()].astype(int),
-                "prediction": _strings(f["prediction"]),
-                "correct": pd.array([None if c < 0 else bool(c) for c in corr], dtype="boolean"),
-            }
-        )
-        halting = f["halting"][()] if "halting" in f else None
-        n_steps = f.attrs.get("n_steps")
-        check_step_times(
-            df["expected_steps"].to_numpy(), f["exit_step"][()], halting, df["stimulus"], str(path),
-            int(n_steps) if n_steps is not None else None,
-        )
-        if "extra" in f:
-            for key in f["extra"]:
-                ds = f["extra"][key]
-                df[key] = _strings(ds) if ds.dtype.kind in "OSU" else ds[()]
-        attrs = {}
-        for key, val in f.attrs.items():
-            attrs[key] = val.decode() if isinstance(val, bytes) else (val.item() if isinstance(val, np.generic) else val)
-    df.attrs = attrs
-    return df
-
-
-def read_step_arrays(path: str | os.PathLike) -> StepArrays:
-    """Per-step class probabilities (N, T, K), halting distribution (N, T) and class names."""
-    with _open(path) as f:
-        return StepArrays(
-            probs=_need(f, "probs", path)[()],
-            halting=_need(f, "halting", path)[()],
-            class_names=_strings(_need(f, "class_names", path)),
-        )
-
-
-def read_activations(path: str | os.PathLike, names: list[str] | None = None) -> dict[str, np.ndarray]:
-    """Pooled activations ``{"layer2-t3": (N, C) array, ...}`` (all, or those in ``names``)."""
-    with _open(path) as f:
-        if "activations" not in f or len(f["activations"]) == 0:
-            raise DataError(f"{path}: no activations in this file; re-run neurogrow extract with --activations")
-        g = f["activations"]
-        keys = list(g.keys()) if names is None else names
-        missing = [k for k in keys if k not in g]
-        if missing:
-            raise DataError(f"{path}: no activations named {', '.join(missing)}; the file has {', '.join(g.keys())}")
-
-        def order(k: str):
-            layer, step = parse_activation_name(k)
-            return (layer, step)
-
-        return {k: g[k][()] for k in sorted(keys, key=order)}

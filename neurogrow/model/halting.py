@@ -35,6 +35,8 @@ def check_threshold(threshold: object, name: str = "threshold") -> float:
     ``name`` is how the error message calls the value (e.g. ``--threshold``).
     """
     try:
+        if isinstance(threshold, (str, bytes, bool)):
+            raise TypeError(type(threshold).__name__)
         value = float(threshold)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise NeurogrowError(f"{name} {threshold!r}: expected a number in (0, 1]") from None

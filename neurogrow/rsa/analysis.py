@@ -29,6 +29,7 @@ import numpy as np
 from neurogrow.errors import DataError
 from neurogrow.human.layout import geirhos_stimulus_folder as default_stimulus_folder
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
+from neurogrow.overlap import refuse_overlap
 from neurogrow.rsa.best import BEST_SELECTION, best_cell
 from neurogrow.rsa.compare import Evaluation, evaluate
 from neurogrow.rsa.halting_question import finite_or_none, halting_question
@@ -263,6 +264,15 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
     return Path(out_dir).absolute()
 
 
+def rsa_inputs(model_or_h5, human, images=None, labels=None, data_root=None, stimuli=None) -> list[tuple[str, object]]:
+    """The input paths of compare-rsa, for :func:`neurogrow.overlap.refuse_overlap`."""
+    from neurogrow.overlap import model_input
+
+    model = model_or_h5 if is_hdf5(model_or_h5) else model_input(model_or_h5)
+    return [("model or times file", model), ("human data", human), ("stimulus folder", images), ("labels file", labels),
+            ("data root", data_root), ("stimuli", stimuli)]
+
+
 def format_table(summary: dict) -> str:
     """A short console table: per comparator the best layer/step (descriptive, see :data:`BEST_SELECTION`),
     the noise ceiling, where the best's CI lies relative to its lower bound, and the halting answer."""
@@ -331,6 +341,7 @@ def compare_rsa(
     options = options or Options()
     options.validate()
     if out_dir is not None:
+        refuse_overlap(out_dir, rsa_inputs(model_or_h5, human, images, labels, data_root, stimuli))
         check_out_dir(out_dir, overwrite)
     model_path = Path(model_or_h5)
     if model_path.exists() and model_path.is_file() and model_path.suffix.lower() in (".h5", ".hdf5") and not is_hdf5(model_path):

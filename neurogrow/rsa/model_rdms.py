@@ -183,12 +183,11 @@ def patterns_from_h5(path) -> ModelPatterns:
         If the file has no activations, not every layer has every step 1..T, or some are NaN
         (``--exit-only`` files).
     """
-    from neurogrow.io import parse_activation_name, read_activations, read_attrs, read_step_arrays, read_times
+    from neurogrow.io import load_times_file, parse_activation_name
 
-    acts = read_activations(path)
-    table = read_times(path)
-    probs, _, class_names = read_step_arrays(path)
-    attrs = read_attrs(path)
+    times = load_times_file(path, activations=True)  # one open, the whole file checked
+    acts, table, probs, class_names, attrs = times.activations or {}, times.table, times.probs, times.class_names, times.attrs
+    assert probs is not None
     n, t_steps = probs.shape[0], probs.shape[1]
     activations = {}
     for name, arr in acts.items():

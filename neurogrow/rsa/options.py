@@ -58,6 +58,11 @@ class Options:
                 raise NeurogrowError(f"--comparators: unknown comparator {c!r}; expected some of {', '.join(COMPARATORS)}")
         if self.distance not in DISTANCES:
             raise NeurogrowError(f"--distance {self.distance}: expected one of {', '.join(DISTANCES)}")
+        from neurogrow import arguments
+
+        for name in ("n_boot", "n_splits", "per_class", "min_per_class", "batch_size"):
+            arguments.integer(getattr(self, name), f"--{name.replace('_', '-')}")
+        arguments.seed(self.seed)
         if self.n_boot < 0 or 0 < self.n_boot < 10:
             raise NeurogrowError(f"--n-boot {self.n_boot}: expected 0 (no bootstrap) or at least 10 samples")
         if self.n_splits < 2:

@@ -107,6 +107,9 @@ def add_baseline_file(model: pd.DataFrame, spec: str, column: str = "expected_st
         if use not in df.columns or "stimulus" not in df.columns:
             raise DataError(f"{source}: expected columns stimulus and {use} (found: {', '.join(df.columns) or 'none'})")
         values = parse_numbers(df[use], path, use)
+        from neurogrow.io.checks import check_model_time_values
+
+        check_model_time_values(values, df["stimulus"], source, [line_of(i) for i in df.index])
         other = pd.DataFrame({"stimulus": df["stimulus"].to_numpy(), "model_time": values})
         if "sha256" in df.columns:
             other["sha256"] = df["sha256"].str.strip().str.lower().to_numpy()
@@ -194,11 +197,12 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
     if path.is_dir():
         raise DataError(f"{path}: is a folder; expected model times (an extract .h5 file or a CSV stimulus,model_time)")
     if is_hdf5_times(path):
-        from neurogrow.io import read_step_arrays, read_times
+        from neurogrow.io import load_times_file
 
-        table = read_times(path)
-        steps = read_step_arrays(path)
-        for name, values in step_baselines(steps.probs, table["exit_step"].to_numpy()).items():
+        times = load_times_file(path)  # one open: E[t] and the baselines come from the same file
+        table = times.table
+        assert times.probs is not None
+        for name, values in step_baselines(times.probs, table["exit_step"].to_numpy()).items():
             table[BASELINE_PREFIX + name] = values
         return model_times_frame(table, column, str(path))
     df = read_csv_text(path)

@@ -92,9 +92,13 @@ class Options:
     def validate(self) -> None:
         if self.measure is not None and self.measure not in MEASURES:
             raise NeurogrowError(f"--measure {self.measure}: expected one of {', '.join(MEASURES)}")
+        from neurogrow import arguments
+
         for name, low in (("n_boot", 10), ("n_splits", 1), ("n_perm", 0)):
-            if int(getattr(self, name)) < low:
-                raise NeurogrowError(f"--{name.replace('_', '-')} {getattr(self, name)}: expected an integer >= {low}")
+            arguments.integer(getattr(self, name), f"--{name.replace('_', '-')}", low)
+        arguments.seed(self.seed)
+        for name in ("correct_only", "allow_unmatched", "mixed_model"):
+            arguments.flag(getattr(self, name), name)
         if self.model_time not in MODEL_TIME_COLUMNS:
             raise NeurogrowError(f"--model-time {self.model_time}: expected one of {', '.join(MODEL_TIME_COLUMNS)}")
         self.rt_rules()

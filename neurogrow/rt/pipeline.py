@@ -8,6 +8,7 @@ import pandas as pd
 
 from neurogrow.human import load_human
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
+from neurogrow.overlap import refuse_overlap
 from neurogrow.rt.analysis import Result, analyse
 from neurogrow.rt.model_times import add_baseline_file, load_model_times
 from neurogrow.rt.options import Options
@@ -32,6 +33,7 @@ def compare_rt(
     options = options or Options()
     options.validate()
     if out_dir is not None:
+        refuse_overlap(out_dir, rt_inputs(model_times, human, options, labels))
         check_out_dir(out_dir, overwrite)
     if isinstance(model_times, pd.DataFrame):
         times, source = model_times, "a table passed from Python"
@@ -44,6 +46,13 @@ def compare_rt(
     if out_dir is not None:
         write_outputs(result, out_dir, overwrite)
     return result
+
+
+def rt_inputs(model_times, human, options: Options, labels=None) -> list[tuple[str, object]]:
+    """The input paths of compare-rt, for :func:`neurogrow.overlap.refuse_overlap`."""
+    baselines = [("baseline file", spec if Path(spec).exists() else spec.rsplit(":", 1)[0]) for spec in options.baselines]
+    return [("model times file", model_times), ("human data", human), ("labels file", labels),
+            ("stimuli", options.stimuli), *baselines]
 
 
 def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = False, figures: bool = True) -> Path:

@@ -102,6 +102,9 @@ def run_sweep(
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs must be at least 1, got {jobs}")
     out = Path(out)
+    from neurogrow.overlap import refuse_overlap
+
+    refuse_overlap(out, [("sweep file", spec.path)])
     _check_output_dir(spec, out, overwrite)
     planned = plan(spec, out, resubmit)
     todo = [run for run, _, needed in planned if needed]

@@ -277,7 +277,7 @@ def _in(lo=None, hi=None, lo_open=False, hi_open=False):
 
 #: The allowed range of every numeric config value (types are checked by :func:`_check_value`).
 RANGES: dict[str, tuple] = {
-    "seed": _in(0),
+    "seed": _in(0, 2**32 - 2),  # the seed and seed + 1 seed 32-bit generators
     "eval_every": _in(1),
     "eval_batch_size": _in(1),
     "data.train_subset": _in(0),

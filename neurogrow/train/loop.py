@@ -34,14 +34,16 @@ import torch
 from tqdm.auto import tqdm
 
 from neurogrow.data import ImageDataset, augment_batch, load_dataset
+from neurogrow.data.paths import default_data_root
 from neurogrow.data.synthetic import make_synthetic
-from neurogrow.errors import CheckpointError, ConfigError
+from neurogrow.errors import CheckpointError, ConfigError, NeurogrowError
 from neurogrow.inference.forward import evaluate
 from neurogrow.model.costs import HEAD_FOR_OBJECTIVE, breadth_cost, depth_cost
 from neurogrow.model.growth import make_optimizer, update_window
 from neurogrow.model.inputs import channel_stats, to_input
 from neurogrow.model.lattice import LatticeRCNN
 from neurogrow.outputs import check_writable, output_lock, remove_temp_files, write_json, write_text
+from neurogrow.overlap import refuse_overlap
 from neurogrow.progress import progress as _progress
 from neurogrow.train.checkpoint import (
     load_checkpoint,
@@ -93,6 +95,18 @@ def load_data(config: TrainConfig) -> tuple[ImageDataset, ImageDataset]:
     if d.test_subset and d.test_subset < len(test):
         test = test.subset(np.sort(rng.choice(len(test), d.test_subset, replace=False)))
     return train, test
+
+
+def train_data_root(config: TrainConfig) -> Path | None:
+    """The data root a run reads (None for synthetic data, or when there is none)."""
+    if config.data.dataset == "synthetic":
+        return None
+    if config.data.root:
+        return Path(config.data.root)
+    try:
+        return default_data_root()
+    except NeurogrowError:
+        return None
 
 
 def lr_at(step: int, total: int, config: TrainConfig) -> float:
@@ -172,13 +186,14 @@ class Trainer:
     def _check_out(self, resume: bool) -> None:
         """Refuse an output that is a file, unwritable, or a run that cannot be resumed; nothing is written."""
         out = self.out
+        refuse_overlap(out, [("data root", train_data_root(self.config))])
         if out.exists() and not out.is_dir():
             raise ConfigError(f"{out}: exists and is not a folder; expected a run directory for --out")
         check_writable(out / CONFIG if out.is_dir() else out)
         ckpt, model = out / CHECKPOINT, out / FINAL_MODEL
         if not out.is_dir():
             return
-        started = ckpt.exists() or model.exists() or (out / METRICS).exists()
+        started = ckpt.exists() or model.exists()  # metrics alone: a run that died (a kill, a full disk) before its first checkpoint
         if not resume:
             if started:
                 raise ConfigError(f"{out} already holds a run; pass --resume to continue it or choose another --out")
@@ -197,7 +212,7 @@ class Trainer:
         remove_temp_files(self.out)  # of a killed earlier run (the run directory is locked)
         saved = self.out / CONFIG
         current = self.config.to_dict()
-        started = any((self.out / f).exists() for f in (CHECKPOINT, FINAL_MODEL, METRICS))
+        started = any((self.out / f).exists() for f in (CHECKPOINT, FINAL_MODEL))
         if saved.exists() and not started:  # a run that failed before its first epoch: start it afresh
             write_json(saved, current)
         elif saved.exists():
