@@ -43,7 +43,7 @@ from neurogrow.model.halting import (
     expected_steps,
     stopping_cost,
 )
-from neurogrow.model.lattice import HaltingHead, halting_signals
+from neurogrow.model.halting_head import HaltingHead, halting_signals
 
 PRICES = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32]
 TARGETS = {

@@ -17,7 +17,8 @@ from neurogrow.model.halting import (
     last_step_need,
     stopping_target,
 )
-from neurogrow.model.lattice import HaltingHead, LatticeOutput, LatticeRCNN, halting_signals
+from neurogrow.model.halting_head import HaltingHead, halting_signals
+from neurogrow.model.lattice import LatticeOutput, LatticeRCNN
 from neurogrow.train.step import TrainStep, objective, step_losses
 
 K = 5

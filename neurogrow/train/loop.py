@@ -126,6 +126,10 @@ def window_summary(model: LatticeRCNN) -> str:
 
 
 
+#: Keys of a metrics row that measure the machine, not the run: they differ between identical runs.
+TIMING_KEYS = ("seconds", "cpu_seconds", "load_average")
+
+
 class Trainer:
     """Holds a run's state; :meth:`run` trains to the configured number of epochs.
 
