@@ -51,7 +51,7 @@ from common import RESULTS, ROOT, SHIPPED_CONFIG, hardware, metrics_rows, save_f
 
 OUT = RESULTS / "price_response"
 NEW_OBJECTIVE = "optimal-stop"
-PRICES = [0.01, 0.02, 0.04, 0.08, 0.16, 0.32]
+PRICES = [0.02, 0.04, 0.08, 0.16, 0.32, 0.64]
 ABLATION_PRICES = [0.01, 0.03, 0.1]
 ACCURACY_FLOOR = 0.70
 MIN_SD = 0.3
