@@ -467,13 +467,18 @@ def compare_rt(
 def rt_options(*, stimuli: str | os.PathLike | None = None, baseline: str | Iterable[str] = (), **fields):
     """The :class:`neurogrow.rt.Options` of :func:`compare_rt`'s keyword arguments (the CLI's options):
     ``stimuli`` as a string, ``baseline`` (one or several ``FILE[:COLUMN]``) as ``baselines``."""
+    from neurogrow.errors import NeurogrowError
     from neurogrow.rt import Options
 
-    return Options(
-        stimuli=None if stimuli is None else str(stimuli),
-        baselines=(baseline,) if isinstance(baseline, str) else tuple(str(b) for b in baseline),
-        **fields,
-    )
+    if isinstance(baseline, (str, os.PathLike)):
+        baseline = (baseline,)
+    if isinstance(baseline, (bytes, dict)) or not isinstance(baseline, Iterable) or not all(
+        isinstance(b, (str, os.PathLike)) for b in baseline
+    ):
+        raise NeurogrowError(f"baseline={baseline!r}: expected a path 'FILE[:COLUMN]' or a list of them")
+    if stimuli is not None and not isinstance(stimuli, (str, os.PathLike)):
+        raise NeurogrowError(f"stimuli={stimuli!r}: expected a path to the stimulus folder")
+    return Options(stimuli=None if stimuli is None else str(stimuli), baselines=tuple(str(b) for b in baseline), **fields)
 
 
 def _times_table(model_times):
