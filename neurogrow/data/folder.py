@@ -297,3 +297,26 @@ def load_folder_dataset(root: str | os.PathLike, split: str = "train", **options
         raise DataError(f"folder dataset: split {split!r}; expected one of {', '.join(SPLITS)}")
     train, test, _ = folder_splits(root, **options)
     return train if split == "train" else test
+
+
+def folder_for_model(model, root: str | os.PathLike | None = None) -> tuple[str | os.PathLike, dict]:
+    """The folder and :func:`folder_splits` options for running ``model`` on a folder dataset.
+
+    Images are decoded at the model's input size and channels. For a model trained on a folder
+    (its summary's ``config.data``), the split is the one it was trained with (``test_fraction``,
+    ``split_seed``), and ``root`` defaults to that folder; for any other model ``root`` is required.
+    """
+    summary = getattr(model, "summary", None) or {}
+    trained = (summary.get("config") or {}).get("data") or {}
+    own = trained.get("dataset") == "folder"
+    if root is None:
+        root = (summary.get("data") or {}).get("root") or trained.get("root") if own else None
+        if not root:
+            raise DataError(
+                "dataset 'folder': no folder given and the model was not trained on one; "
+                "expected --data-root DIR (DIR/train/<class>/<image> and DIR/test/..., or DIR/<class>/<image>)"
+            )
+    options = {"image_size": int(model.config.image_size), "channels": int(model.config.in_channels)}
+    if own:
+        options.update(test_fraction=float(trained.get("test_fraction", 0.2)), split_seed=int(trained.get("split_seed", 0)))
+    return root, options
