@@ -316,7 +316,7 @@ def folder_for_model(model, root: str | os.PathLike | None = None) -> tuple[str 
                 "dataset 'folder': no folder given and the model was not trained on one; "
                 "expected --data-root DIR (DIR/train/<class>/<image> and DIR/test/..., or DIR/<class>/<image>)"
             )
-    options = {"image_size": int(model.config.image_size), "channels": int(model.config.in_channels)}
+    options: dict[str, int | float] = {"image_size": int(model.config.image_size), "channels": int(model.config.in_channels)}
     if own:
         options.update(test_fraction=float(trained.get("test_fraction", 0.2)), split_seed=int(trained.get("split_seed", 0)))
     return root, options
