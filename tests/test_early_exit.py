@@ -67,6 +67,26 @@ def test_adaptive_matches_full_length(threshold):
     assert (full.steps_run == T).all()
 
 
+def test_the_mlp_halting_head_exits_as_in_the_full_length_run():
+    """The mlp head's logit depends on the step's and the previous step's outputs: early exit
+    computes it step by step on the shrinking batch (it once read the readout row instead)."""
+    cfg = ModelConfig(
+        in_channels=3, num_classes=5, image_size=8, channels=[4, 6], max_channels=8, max_layers=3,
+        steps=4, max_steps=6, halting_head="mlp", min_resolution=4,
+    )
+    model = LatticeRCNN(cfg, seed=0).eval()
+    with torch.no_grad():  # a head that spreads the exits over the steps
+        model.halt_head.w2.copy_(torch.randn(model.halt_head.w2.shape, generator=torch.Generator().manual_seed(0)))
+        model.halt_head.b2.fill_(0.0)
+    x = inputs()
+    full = run_full_length(model, x, 0.5)
+    assert len(torch.unique(full.exit_step)) >= 3  # exits at steps 2, 3 and 4
+    for complete in (False, True):
+        early = run_early_exit(model, x, 0.5, complete=complete)
+        assert_same_answers(early, full)
+    torch.testing.assert_close(early.expected_steps, full.expected_steps, atol=1e-5, rtol=1e-5)
+
+
 def test_batch_is_compacted_as_images_exit():
     model, x = tiny(), inputs()
     exits = run_full_length(model, x).exit_step

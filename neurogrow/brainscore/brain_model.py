@@ -39,7 +39,7 @@ from brainscore_core.supported_data_standards.brainio.assemblies import Behavior
 from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
 
-from neurogrow.brainscore.labels import choice_classes
+from neurogrow.brainscore.labels import choice_classes, choice_names
 from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
 from neurogrow.data.images import read_image
 from neurogrow.errors import DataError, NeurogrowError
@@ -191,7 +191,7 @@ class NeurogrowBrainModel(BrainModel):
             pass
         elif task == BrainModel.Task.label:
             self._choice_classes = choice_classes(fitting_stimuli, self.model.class_names)
-            self._choice_labels = [str(c) for c in fitting_stimuli]
+            self._choice_labels = choice_names(fitting_stimuli, self.model.class_names)
         elif task == BrainModel.Task.probabilities:
             self._readout = None if fitting_stimuli is None else self._fit_readout(fitting_stimuli)
         elif task != REACTION_TIME_TASK:

@@ -6,10 +6,20 @@ shipped models). Brain-Score's behavioural benchmarks name their choices in thei
 class when it is the class's name or one of the aliases in :data:`ALIASES`; a choice that maps
 to no class can never be chosen. The mapping is one-to-one on the model side: two choice labels
 that map to the same class share its probability, and the first of them in the list is chosen.
+
+A model trained on your own folder (``data.dataset = "folder"``) knows that folder's class names.
+When they are all ImageNet synset ids (``n01440764``, the folder names of an ImageNet-style
+training folder), the choice labels ``'imagenet'`` mean the model's own classes, answered as
+their synset ids.
 """
 from __future__ import annotations
 
+import re
+
 from neurogrow.errors import NeurogrowError
+
+#: An ImageNet synset id, e.g. ``n01440764``: the folder names of an ImageNet-style training folder.
+SYNSET = re.compile(r"^n\d{8}$")
 
 #: Brain-Score / ImageNet-style labels that mean a CIFAR-10 class (the class name itself included).
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -47,10 +57,13 @@ def choice_classes(choice_labels, class_names: list[str]) -> list[int | None]:
     if choice_labels is None:
         raise NeurogrowError("label task: no choice labels; expected a list of labels, e.g. ['airplane', 'car', 'dog']")
     if isinstance(choice_labels, str):
+        if choice_labels == "imagenet" and class_names and all(SYNSET.match(c) for c in class_names):
+            return list(range(len(class_names)))
         if choice_labels == "imagenet":
             raise NeurogrowError(
-                f"label task 'imagenet': this model knows the {len(class_names)} classes {', '.join(class_names)}, "
-                "not the 1,000 ImageNet synsets; pass a list of choice labels instead"
+                f"label task 'imagenet': this model knows the {len(class_names)} classes {', '.join(class_names[:12])}, "
+                "not ImageNet synsets (train on a folder whose class folders are synset ids, e.g. n01440764); "
+                "pass a list of choice labels instead"
             )
         raise NeurogrowError(f"label task: choice labels {choice_labels!r}; expected a list of labels or 'imagenet'")
     labels = [str(c) for c in choice_labels]
@@ -63,3 +76,11 @@ def choice_classes(choice_labels, class_names: list[str]) -> list[int | None]:
             f"is a class this model knows ({', '.join(class_names)}); see neurogrow.brainscore.labels.ALIASES"
         )
     return classes
+
+
+def choice_names(choice_labels, class_names: list[str]) -> list[str]:
+    """The label answered for each choice of :func:`choice_classes`: the choice labels as given,
+    or for ``'imagenet'`` the model's synset ids."""
+    if isinstance(choice_labels, str) and choice_labels == "imagenet":
+        return list(class_names)
+    return [str(c) for c in choice_labels]

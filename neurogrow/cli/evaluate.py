@@ -10,12 +10,16 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate",
         help="classify a dataset's test split with a model and report accuracy and time used",
-        description="Classify every image of a dataset's test split (CIFAR-10: all 10,000) and report "
+        description="Classify every image of a dataset's test split (CIFAR-10: all 10,000; --dataset folder: a "
+        "model's own training folder, split as in training) and report "
         "early-exit accuracy, mixture accuracy, mean expected steps, mean exit step and the window.",
     )
     p.add_argument("model", nargs="?", default=None, help="shipped model name, model file or run directory (default: the default model)")
-    p.add_argument("--dataset", default="cifar10", help="dataset name (default: cifar10)")
-    p.add_argument("--data-root", default=None, help="data root (default: $NEUROGROW_DATA or ../shared/data)")
+    p.add_argument("--dataset", default="cifar10", help="dataset name (default: cifar10; folder: your own images, see docs/training.md)")
+    p.add_argument(
+        "--data-root", default=None,
+        help="data root (default: $NEUROGROW_DATA or ../shared/data; --dataset folder: the folder, default the one the model was trained on)",
+    )
     p.add_argument("--split", default="test", choices=["train", "test"])
     p.add_argument("--occlusion", type=float, default=0.0, help="fraction of each image occluded (seeded per image)")
     p.add_argument("--seed", type=int, default=0, help="occlusion seed")
@@ -51,7 +55,13 @@ def run(args: argparse.Namespace) -> int:
     status(f"loading model {args.model or 'default'}")
     model = load_model(args.model)
     status(f"loading {args.dataset} {args.split} split")
-    data = load_dataset(args.dataset, args.split, root=args.data_root)
+    if args.dataset == "folder":  # your own images at the model's input size; its own split and folder by default
+        from neurogrow.data.folder import folder_for_model
+
+        root, options = folder_for_model(model, args.data_root)
+        data = load_dataset("folder", args.split, root=root, **options)
+    else:
+        data = load_dataset(args.dataset, args.split, root=args.data_root)
     if data.class_names != model.class_names:
         raise NeurogrowError(
             f"model {model.name} knows classes {model.class_names} but {data.name} has {data.class_names}"

@@ -87,6 +87,7 @@ class ImageDataset:
             ids=[self.ids[i] for i in idx],
             name=self.name,
             sha256=None if self.sha256 is None else [self.sha256[i] for i in idx],
+            skipped=self.skipped,
         )
 
 
@@ -151,4 +152,5 @@ def select_classes(ds: ImageDataset, classes) -> ImageDataset:
         ids=sub.ids,
         name=f"{_base_name(ds.name)}[{','.join(new_names)}]",
         sha256=sub.sha256,
+        skipped=sub.skipped,
     )

@@ -28,6 +28,7 @@ from neurogrow.errors import NeurogrowError
 from neurogrow.inference.flops import flops_per_step, flops_spent
 from neurogrow.model import halting as halting_rule
 from neurogrow.model.halting import check_threshold
+from neurogrow.model.halting_head import step_signals
 from neurogrow.model.lattice import LatticeRCNN
 
 __all__ = ["InferenceResult", "check_threshold", "run_early_exit", "run_full_length"]
@@ -180,12 +181,17 @@ def run_early_exit(
                 halting[:] = fixed_pi
             rows = torch.arange(B, device=device)  # image index of each row of the running batch
             xb, drive = x, None
+            previous: torch.Tensor | None = None  # the previous step's logits of the running rows
             state: Sequence[torch.Tensor | None] = [None] * model.num_layers
             for t in range(T):
                 if len(rows) == 0:
                     break
                 computed, out, pooled, drive = model.step(xb, state, t, drive)
                 state = computed
+                if model.halt_head is not None and fixed_pi is None:  # the mlp head: its own logit, as in forward()
+                    signals = step_signals(out[:, :-1], previous, model.detached_halt_row(pooled), t, model.config.max_steps)
+                    out = torch.cat([out[:, :-1], model.halt_head(signals)[:, None].to(out.dtype)], dim=1)
+                previous = out[:, :-1]
                 step_logits[rows, t] = out[:, :-1].float()
                 steps_run[rows] = t + 1
                 if features is not None:
@@ -212,7 +218,7 @@ def run_early_exit(
                         rows = rows[keep]
                         # advanced indexing, not index_select: the latter is many times slower
                         # on CPU with several threads when the cores are shared
-                        xb, drive = xb[keep], drive[keep]
+                        xb, drive, previous = xb[keep], drive[keep], previous[keep]
                         state = [s[keep] for s in computed]
     finally:
         model.train(was_training)

@@ -183,7 +183,13 @@ def _load_stimuli(model: LatticeRCNN, images_dir, dataset, data_root, split) -> 
     if images_dir is not None:
         data = load_image_folder(images_dir, size=cfg.image_size, channels=cfg.in_channels)
         return data, f"images:{Path(images_dir)}"
-    data = load_dataset(str(dataset), split, root=data_root)
+    if dataset == "folder":  # your own images, decoded at the model's input size (neurogrow.data.folder)
+        from neurogrow.data.folder import folder_for_model
+
+        data_root, options = folder_for_model(model, data_root)
+        data = load_dataset("folder", split, root=data_root, **options)
+    else:
+        data = load_dataset(str(dataset), split, root=data_root)
     shape = data.images.shape[1:]
     expected = (cfg.image_size, cfg.image_size, cfg.in_channels)
     if tuple(shape) != expected:

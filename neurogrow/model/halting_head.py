@@ -25,7 +25,7 @@ def _uniform(out_dim: int, in_dim: int, generator: torch.Generator | None) -> to
 HALT_SIGNALS = 6
 
 
-def halting_signals(logits: torch.Tensor, readout_row: torch.Tensor, max_steps: int) -> torch.Tensor:
+def halting_signals(logits: torch.Tensor, readout_row: torch.Tensor, max_steps: int, first_step: int = 0) -> torch.Tensor:
     """The inputs of :class:`HaltingHead` per step, shape (B, T, HALT_SIGNALS + max_steps), no gradient.
 
     ``logits`` (B, T, K) are detached here; ``readout_row`` (B, T) is computed on detached states
@@ -33,6 +33,7 @@ def halting_signals(logits: torch.Tensor, readout_row: torch.Tensor, max_steps: 
     step t: the readout row,
     ``max_k p_t``, ``H(p_t) / log K``, the margin ``p_(1) - p_(2)``, ``0.5 ||p_t - p_{t-1}||_1``
     (0 at t = 1), ``[argmax p_t != argmax p_{t-1}]`` (0 at t = 1), then one-hot(t).
+    ``first_step``: the step (from 0) of ``logits[:, 0]``, when they are a window of the steps.
     """
     B, T, K = logits.shape
     p = torch.softmax(logits.detach().float(), dim=-1)
@@ -42,7 +43,7 @@ def halting_signals(logits: torch.Tensor, readout_row: torch.Tensor, max_steps: 
     previous = torch.cat([p[:, :1], p[:, :-1]], dim=1)
     change = 0.5 * (p - previous).abs().sum(-1)
     switched = (p.argmax(-1) != previous.argmax(-1)).float()
-    index = F.one_hot(torch.arange(T, device=logits.device), max_steps).float().expand(B, T, max_steps)
+    index = F.one_hot(torch.arange(first_step, first_step + T, device=logits.device), max_steps).float().expand(B, T, max_steps)
     scalars = torch.stack([readout_row.float(), top2[..., 0], entropy, margin, change, switched], dim=-1)
     return torch.cat([scalars, index], dim=-1)
 
@@ -64,3 +65,14 @@ class HaltingHead(nn.Module):
 
     def forward(self, signals: torch.Tensor) -> torch.Tensor:
         return F.relu(signals @ self.w1.t() + self.b1) @ self.w2 + self.b2
+
+
+def step_signals(
+    logits: torch.Tensor, previous: torch.Tensor | None, readout_row: torch.Tensor, t: int, max_steps: int
+) -> torch.Tensor:
+    """:func:`halting_signals` of step ``t`` (from 0) alone, shape (B, HALT_SIGNALS + max_steps): from
+    that step's logits (B, K), the previous step's (None at t = 0) and its readout row (B,). Early
+    exit computes the halting logit step by step with it, as the full forward pass does at once."""
+    stacked = logits[:, None] if previous is None else torch.stack([previous, logits], dim=1)
+    rows = readout_row[:, None].expand(-1, stacked.shape[1])
+    return halting_signals(stacked, rows, max_steps, first_step=max(t - 1, 0) if previous is not None else t)[:, -1]

@@ -6,7 +6,6 @@ type is a :class:`~neurogrow.errors.ConfigError` that names the key.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import tomllib
 import typing
@@ -20,6 +19,12 @@ from neurogrow.errors import ConfigError
 from neurogrow.model.config import ModelConfig
 from neurogrow.model.costs import CostConfig
 from neurogrow.model.growth import GrowthConfig
+from neurogrow.train.config_diff import (  # noqa: F401  (their home was this module)
+    LEGACY_VALUES,
+    RESUMABLE_KEYS,
+    config_differences,
+    with_legacy_values,
+)
 
 
 @dataclass
@@ -29,10 +34,12 @@ class DataConfig:
     Attributes
     ----------
     dataset
-        ``cifar10`` (JPEG tarball), ``cifar10-python`` (official tarball), ``fashion-mnist``
-        or ``synthetic`` (a small generated task for tests).
+        ``cifar10`` (JPEG tarball), ``cifar10-python`` (official tarball), ``fashion-mnist``,
+        ``folder`` (your own images in ``root``: ``root/train/<class>/<image>`` and
+        ``root/test/<class>/<image>``, or ``root/<class>/<image>``; docs/training.md) or
+        ``synthetic`` (a small generated task for tests).
     root
-        Data root; empty means ``$NEUROGROW_DATA`` or ``../shared/data``.
+        Data root; empty means ``$NEUROGROW_DATA`` or ``../shared/data`` (``folder``: the folder, required).
     classes
         0 for all classes, k for the first k classes, or a list of class names.
     train_subset
@@ -45,6 +52,15 @@ class DataConfig:
         Augmentation: random horizontal flips.
     synthetic_size
         Images per split of the synthetic task.
+    image_size
+        ``folder`` only: every image is resized, whole, to this many pixels square (bilinear).
+    channels
+        ``folder`` only: 3 (RGB) or 1 (greyscale); images are converted as ``neurogrow extract`` does.
+    test_fraction
+        ``folder`` in one ``root/<class>/`` folder only: the fraction of each class held out for testing.
+    split_seed
+        ``folder`` in one ``root/<class>/`` folder only: seeds which images are held out (not ``seed``,
+        so runs of several seeds share one test split).
     """
 
     dataset: str = "cifar10"
@@ -55,6 +71,10 @@ class DataConfig:
     max_shift: int = 4
     flip: bool = True
     synthetic_size: int = 512
+    image_size: int = 32
+    channels: int = 3
+    test_fraction: float = 0.2
+    split_seed: int = 0
 
 
 @dataclass
@@ -137,10 +157,6 @@ class TrainConfig:
     def to_dict(self) -> dict:
         """A JSON-serialisable nested dict."""
         return dataclasses.asdict(self)
-
-
-#: Keys that may differ between a run and its resumption.
-RESUMABLE_KEYS = {"device", "eval_batch_size", "checkpoint_every_steps", "compile"}
 
 
 def _check_value(key: str, value: Any, hint: Any) -> Any:
@@ -284,6 +300,9 @@ RANGES: dict[str, tuple] = {
     "data.test_subset": _in(0),
     "data.max_shift": _in(0),
     "data.synthetic_size": _in(2),
+    "data.image_size": _in(1),
+    "data.test_fraction": _in(0, 1, lo_open=True, hi_open=True),
+    "data.split_seed": _in(0, 2**32 - 1),
     "model.in_channels": _in(1),
     "model.num_classes": _in(2),
     "model.image_size": _in(1),
@@ -348,6 +367,10 @@ def check_config(config: TrainConfig) -> TrainConfig:
     d = config.data
     if d.dataset not in (*DATASET_NAMES, "synthetic"):
         raise ConfigError(f"config key 'data.dataset': {d.dataset!r}; expected one of {', '.join((*DATASET_NAMES, 'synthetic'))}")
+    if d.channels not in (1, 3):
+        raise ConfigError(f"config key 'data.channels': {d.channels}; expected 1 (greyscale) or 3 (RGB)")
+    if d.dataset == "folder" and not d.root:
+        raise ConfigError("config key 'data.root' is empty; data.dataset = 'folder' needs the folder of your images (data.root=DIR)")
     if isinstance(d.classes, int) and (d.classes < 0 or d.classes == 1):
         raise ConfigError(f"config key 'data.classes': {d.classes}; expected 0 (all classes) or a number of classes >= 2")
     if isinstance(d.classes, list) and (len(d.classes) < 2 or len(set(d.classes)) != len(d.classes)):
@@ -359,37 +382,3 @@ def check_config(config: TrainConfig) -> TrainConfig:
             f"({g.time_grow_threshold}); expected prune <= grow"
         )
     return config
-
-
-#: Values of keys added after runs were saved without them: what the code of that time did.
-LEGACY_VALUES = {
-    ("costs", "time_objective"): "coupled",
-    ("costs", "time_temperature"): 0.0,
-    ("model", "halting_head"): "auto",
-}
-
-
-def with_legacy_values(saved: dict) -> dict:
-    """A saved config dict with every key it predates set to :data:`LEGACY_VALUES` (a copy)."""
-    out = {k: dict(v) if isinstance(v, dict) else v for k, v in saved.items()}
-    for (section, key), value in LEGACY_VALUES.items():
-        if isinstance(out.get(section), dict):
-            out[section].setdefault(key, value)
-    return out
-
-
-def config_differences(a: dict, b: dict, prefix: str = "") -> list[str]:
-    """Keys whose values differ between two nested config dicts (ignoring RESUMABLE_KEYS; a key
-    that one of them predates counts with its :data:`LEGACY_VALUES` value)."""
-    if not prefix:
-        a, b = with_legacy_values(a), with_legacy_values(b)
-    diffs = []
-    for key in sorted(set(a) | set(b)):
-        if not prefix and key in RESUMABLE_KEYS:
-            continue
-        va, vb = a.get(key), b.get(key)
-        if isinstance(va, dict) and isinstance(vb, dict):
-            diffs += config_differences(va, vb, f"{prefix}{key}.")
-        elif json.dumps(va) != json.dumps(vb):
-            diffs.append(f"{prefix}{key}")
-    return diffs

@@ -29,14 +29,11 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-import numpy as np
 import torch
 from tqdm.auto import tqdm
 
-from neurogrow.data import ImageDataset, augment_batch, load_dataset
-from neurogrow.data.paths import default_data_root
-from neurogrow.data.synthetic import make_synthetic
-from neurogrow.errors import CheckpointError, ConfigError, NeurogrowError
+from neurogrow.data import augment_batch
+from neurogrow.errors import CheckpointError, ConfigError
 from neurogrow.inference.forward import evaluate
 from neurogrow.model.costs import HEAD_FOR_OBJECTIVE, breadth_cost, depth_cost
 from neurogrow.model.growth import make_optimizer, update_window
@@ -45,6 +42,7 @@ from neurogrow.model.lattice import LatticeRCNN
 from neurogrow.outputs import check_writable, output_lock, remove_temp_files, write_json, write_text
 from neurogrow.overlap import refuse_overlap
 from neurogrow.progress import progress as _progress
+from neurogrow.progress import status
 from neurogrow.train.checkpoint import (
     load_checkpoint,
     load_model_file,
@@ -54,6 +52,7 @@ from neurogrow.train.checkpoint import (
     verify_checksum,
 )
 from neurogrow.train.config import TrainConfig, check_config, config_differences
+from neurogrow.train.data import counts_line, data_summary, load_data, train_data_root
 from neurogrow.train.distributed import Parallel, process_group
 from neurogrow.train.step import TrainStep, check_compile
 
@@ -61,6 +60,8 @@ CHECKPOINT = "checkpoint.pt"
 FINAL_MODEL = "model.pt"
 METRICS = "metrics.jsonl"
 CONFIG = "config.json"
+#: The run's images: dataset, classes and images per class in each split (:func:`data_summary`).
+DATA = "data.json"
 
 
 def resolve_device(name: str) -> torch.device:
@@ -72,41 +73,6 @@ def resolve_device(name: str) -> torch.device:
     if name not in ("cpu", "cuda"):
         raise ConfigError(f"device must be 'auto', 'cpu' or 'cuda', got {name!r}")
     return torch.device(name)
-
-
-def load_data(config: TrainConfig) -> tuple[ImageDataset, ImageDataset]:
-    """The training and test splits named by ``config.data``."""
-    d = config.data
-    classes = d.classes or None
-    if d.dataset == "synthetic":
-        train = make_synthetic(d.synthetic_size, "train", seed=config.seed)
-        test = make_synthetic(d.synthetic_size, "test", seed=config.seed)
-        if classes is not None:
-            from neurogrow.data import select_classes
-
-            train, test = select_classes(train, classes), select_classes(test, classes)
-    else:
-        root = d.root or None
-        train = load_dataset(d.dataset, "train", root=root, classes=classes)
-        test = load_dataset(d.dataset, "test", root=root, classes=classes)
-    rng = np.random.default_rng(config.seed)
-    if d.train_subset and d.train_subset < len(train):
-        train = train.subset(np.sort(rng.choice(len(train), d.train_subset, replace=False)))
-    if d.test_subset and d.test_subset < len(test):
-        test = test.subset(np.sort(rng.choice(len(test), d.test_subset, replace=False)))
-    return train, test
-
-
-def train_data_root(config: TrainConfig) -> Path | None:
-    """The data root a run reads (None for synthetic data, or when there is none)."""
-    if config.data.dataset == "synthetic":
-        return None
-    if config.data.root:
-        return Path(config.data.root)
-    try:
-        return default_data_root()
-    except NeurogrowError:
-        return None
 
 
 def lr_at(step: int, total: int, config: TrainConfig) -> float:
@@ -165,8 +131,12 @@ class Trainer:
         if self.parallel.is_main:
             self._check_out(resume)
         self.train_data, self.test_data = load_data(config)  # resolved before the run folder is created
+        self.data_summary = data_summary(config, self.train_data, self.test_data)
         if self.parallel.is_main:
+            if config.data.dataset == "folder":
+                status(f"{config.data.root}: {counts_line(self.data_summary)}")
             self._prepare_dir(resume)
+            write_json(self.out / DATA, self.data_summary)
         self.data_gen = torch.Generator().manual_seed(config.seed)
         self.init_gen = torch.Generator().manual_seed(config.seed + 1)
         self.history: list[dict] = []
@@ -473,6 +443,7 @@ class Trainer:
         return {
             "config": self.config.to_dict(),
             "dataset": self.train_data.name,
+            "data": self.data_summary,
             "epochs": len(self.history),
             "window": self.model.window,
             "params": self.model.param_count(),
