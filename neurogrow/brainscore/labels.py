@@ -11,6 +11,12 @@ from __future__ import annotations
 
 from neurogrow.errors import NeurogrowError
 
+__all__ = ["ALIASES", "UnsupportedLabels", "choice_classes", "class_of_label"]
+
+
+class UnsupportedLabels(NeurogrowError, NotImplementedError):
+    """A label set the model cannot answer (``'imagenet'``): a ``NotImplementedError``, as ``BrainModel`` raises for what a model does not do."""
+
 #: Brain-Score / ImageNet-style labels that mean a CIFAR-10 class (the class name itself included).
 ALIASES: dict[str, tuple[str, ...]] = {
     "airplane": ("airplane", "aeroplane", "plane", "airliner"),
@@ -40,17 +46,18 @@ def choice_classes(choice_labels, class_names: list[str]) -> list[int | None]:
 
     Raises
     ------
+    UnsupportedLabels
+        If ``choice_labels`` is ``'imagenet'`` (the model has no ImageNet synsets).
     NeurogrowError
-        If ``choice_labels`` is ``'imagenet'`` (the model has no ImageNet synsets), is empty, or
-        none of the labels maps to a class the model knows.
+        If the list is empty or none of the labels maps to a class the model knows.
     """
     if choice_labels is None:
         raise NeurogrowError("label task: no choice labels; expected a list of labels, e.g. ['airplane', 'car', 'dog']")
     if isinstance(choice_labels, str):
         if choice_labels == "imagenet":
-            raise NeurogrowError(
-                f"label task 'imagenet': this model knows the {len(class_names)} classes {', '.join(class_names)}, "
-                "not the 1,000 ImageNet synsets; pass a list of choice labels instead"
+            raise UnsupportedLabels(
+                f"label task 'imagenet': this model has a {len(class_names)}-class head ({', '.join(class_names)}), "
+                "not the 1,000 ImageNet synsets; it declines ImageNet label benchmarks"
             )
         raise NeurogrowError(f"label task: choice labels {choice_labels!r}; expected a list of labels or 'imagenet'")
     labels = [str(c) for c in choice_labels]
