@@ -161,7 +161,9 @@ def _group_score(group: str, scores: list):
     members = list(GROUPS[group])
     result = Score(float(np.mean([float(s) for s in scores])))
     result.attrs["members"] = dict(zip(members, scores))
-    result.attrs["per_image"] = pd.concat([s.attrs["per_image"] for s in scores], ignore_index=True)
+    per_image = [s.attrs["per_image"] for s in scores if "per_image" in s.attrs]  # none for a model scored NaN by the probe
+    if per_image:
+        result.attrs["per_image"] = pd.concat(per_image, ignore_index=True)
     notes = list(dict.fromkeys(s.attrs["note"] for s in scores if "note" in s.attrs))
     if notes:
         result.attrs["note"] = "; ".join(notes)

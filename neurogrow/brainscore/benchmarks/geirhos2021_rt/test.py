@@ -26,7 +26,7 @@ class PixelModel(BrainModel):
         self.noisy_bins = noisy_bins
         self._task = None
         self._bins = None
-        self.shown = []  # number of stimuli of each look_at
+        self.shown: list[int] = []  # number of stimuli of each look_at
 
     identifier = "pixel-test-model"
 
