@@ -1,14 +1,15 @@
-"""Score the shipped neurogrow models on the Geirhos 2019 reaction-time benchmark (Brain-Score plugin).
+"""Score the shipped neurogrow models on the Geirhos2021 solution-time RT benchmarks (Brain-Score plugin).
 
 For each model (adaptive halting; fixed time; time disabled, T = 1; plain BLT of fixed window and
-fixed time) and each reaction-time source (``decoding``, the benchmarks' default: the
-model-agnostic solution time read from the time-binned IT responses by the ``solution_time_rt``
-metric; ``native``: the model's own halting time), scores the group ``Geirhos2019-rt`` (the
-benchmarks ``Geirhos2019edge-rt`` and ``Geirhos2019silhouette-rt``, mean of their scores) and
-records the ceiled score and, per experiment, the raw Spearman correlation, the split-half ceiling
-and the ceiled score. Runs on CPU, offline, in about three minutes.
-Writes ``benchmarks/results/brainscore/geirhos2019_rt.json`` (refuses to overwrite without
-``--overwrite``).
+fixed time) scores the group ``Geirhos2021-solution_time_rt`` (the benchmarks
+``Geirhos2021edge-solution_time_rt`` and ``Geirhos2021silhouette-solution_time_rt``, mean of their
+scores; the model-agnostic solution time read from the time-binned IT responses by the
+``solution_time_rt`` metric) and records the ceiled score and, per dataset, the raw Spearman
+correlation, the split-half ceiling, the ceiled score and its bootstrap error. The data are the
+offline stand-ins of Brain-Score's ``Geirhos2021_edge`` / ``_silhouette`` (the same trials).
+Runs on CPU, offline, in a few minutes.
+Writes ``benchmarks/results/brainscore/geirhos2021_solution_time_rt.json`` (refuses to overwrite
+without ``--overwrite``).
 
     python benchmarks/brainscore_rt.py [--overwrite] [--out FILE]
 """
@@ -31,13 +32,12 @@ MODELS = [
     "neurogrow-blt-cifar10-one-step",
     "neurogrow-blt-cifar10-plain",
 ]
-BENCHMARK = "Geirhos2019-rt"
-RT_SOURCES = ["decoding", "native"]
+BENCHMARK = "Geirhos2021-solution_time_rt"
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "brainscore" / "geirhos2019_rt.json"))
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "brainscore" / "geirhos2021_solution_time_rt.json"))
     ap.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     args = ap.parse_args(argv)
     out = Path(args.out)
@@ -45,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{out} exists; pass --overwrite to replace it", file=sys.stderr)
         return 2
 
+    os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+    os.environ.setdefault("RESULTCACHING_DISABLE", "1")
     import torch
     from tqdm import tqdm
 
@@ -57,20 +59,19 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for model_id in tqdm(MODELS, desc="models"):
         candidate = nb.load_model(model_id)
-        for rt_source in RT_SOURCES:
-            start = time.perf_counter()
-            entry = result_dict(nb.score_candidate(candidate, BENCHMARK, rt_source))
-            entry["seconds"] = round(time.perf_counter() - start, 2)
-            entry["model_window"] = candidate.model.window
-            entry["model_checksum"] = candidate.model.checksum
-            results.append(entry)
-            tqdm.write(format_result(entry))
+        start = time.perf_counter()
+        entry = result_dict(nb.score_candidate(candidate, BENCHMARK))
+        entry["seconds"] = round(time.perf_counter() - start, 2)
+        entry["model_window"] = candidate.model.window
+        entry["model_checksum"] = candidate.model.checksum
+        results.append(entry)
+        tqdm.write(format_result(entry))
     result = {
-        "description": "Shipped neurogrow models on the Geirhos et al. 2019 reaction-time benchmark "
-        "(score = Spearman(model RT, human mean log RT per image) / split-half ceiling, bounded to [0, 1]; "
-        "per experiment (benchmarks Geirhos2019edge-rt, Geirhos2019silhouette-rt), then averaged over the group Geirhos2019-rt). "
-        "rt_source decoding (the default): solution time of cross-validated IT decoders (metric solution_time_rt); "
-        "native: the model's halting time E_pi[t] (see docs/brainscore.md).",
+        "description": "Shipped neurogrow models on the Geirhos2021 solution-time reaction-time benchmarks "
+        "(score = Spearman(model solution time, human mean log RT per image) / split-half ceiling, bounded to [0, 1]; "
+        "error = SD of that ratio over a subjects x images bootstrap; per dataset (benchmarks Geirhos2021edge-solution_time_rt, "
+        "Geirhos2021silhouette-solution_time_rt), then averaged over the group Geirhos2021-solution_time_rt). "
+        "Model RT: solution time of cross-validated IT decoders (metric solution_time_rt; see docs/brainscore.md).",
         "command": "python benchmarks/brainscore_rt.py",
         "step_to_ms": {"onset_ms": ONSET_MS, "step_ms": STEP_MS},
         "results": results,

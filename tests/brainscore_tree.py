@@ -2,8 +2,11 @@
 
 Used by ``tests/test_brainscore_plugins.py`` (with the project venv) and by its slow wheel test
 (with a fresh venv that has only the neurogrow wheel and brainscore-vision). Nothing here imports
-neurogrow: run as a script (``python brainscore_tree.py check ...``) by the interpreter under test,
-it sees only what that interpreter has installed.
+neurogrow at module level: run as a script (``python brainscore_tree.py check ...``) by the
+interpreter under test, it sees only what that interpreter has installed. Offline, Brain-Score's
+``Geirhos2021_edge`` / ``_silhouette`` data are neurogrow's stand-ins
+(:mod:`neurogrow.brainscore.standin`): ``check`` registers them, and the benchmark plugin's
+``test.py`` runs with ``-p neurogrow.brainscore.standin``.
 
 :func:`make_tree` builds ``ROOT/brainscore_vision/``: every entry of the installed brainscore_vision
 package linked in, plus real ``models/``, ``benchmarks/``, ``data/``, ``metrics/`` and
@@ -54,6 +57,8 @@ def make_tree(root: Path, installed: Path, bundle: Path) -> Path:
     if not resources.exists():
         shutil.copytree(GENERIC_IMAGES, resources)
     for kind in KINDS:
+        if not (bundle / "brainscore_vision" / kind).is_dir():
+            continue
         for plugin in sorted((bundle / "brainscore_vision" / kind).iterdir()):
             shutil.copytree(plugin, tree / kind / plugin.name)
     return tree
@@ -66,18 +71,24 @@ def run(python: str, args: list[str], cwd: Path, timeout: int = 900) -> subproce
     return subprocess.run([python, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
 
 
+#: pytest option registering the offline stand-ins of Brain-Score's Geirhos2021 data (benchmark tests only).
+STANDIN = ["-p", "neurogrow.brainscore.standin"]
+
+
 def plugin_test_commands(tree: Path, kind: str, plugin: str) -> list[list[str]]:
     """The pytest runs of Brain-Score's ``test_plugin.sh`` (minus its conda environment), from the tree's root.
 
     For a model plugin, first the generic model tests (``model_helpers/generic_plugin_tests.py
-    --plugin_directory``), then the plugin's own ``test.py``; both with ``-m "not slow"``.
+    --plugin_directory``), then the plugin's own ``test.py``; both with ``-m "not slow"``. A benchmark's
+    ``test.py`` runs with :data:`STANDIN` (offline data); the metric's and the model's without.
     """
     folder = tree / kind / plugin
     commands = []
     generic = tree / f"{kind.rstrip('s')}_helpers" / "generic_plugin_tests.py"
     if generic.exists():
         commands.append(["-m", "pytest", "-m", "not slow", "-q", "-p", "no:cacheprovider", str(generic), "--plugin_directory", str(folder)])
-    commands.append(["-m", "pytest", "-m", "not slow", "-q", "-p", "no:cacheprovider", str(folder / "test.py")])
+    extra = STANDIN if kind == "benchmarks" else []
+    commands.append(["-m", "pytest", "-m", "not slow", "-q", "-p", "no:cacheprovider", *extra, str(folder / "test.py")])
     return commands
 
 
@@ -148,12 +159,11 @@ def check(tree: Path, score_model: str, scratch: Path) -> dict:
     import brainscore_vision
 
     report: dict = {"brainscore_vision": brainscore_vision.__file__, "models": {}, "benchmarks": {}, "scores": {}}
-    try:
-        import neurogrow
+    import neurogrow
+    from neurogrow.brainscore.standin import register
 
-        report["neurogrow"] = neurogrow.__file__
-    except ImportError as exc:
-        report["neurogrow"] = f"not importable: {exc}"
+    report["neurogrow"] = neurogrow.__file__
+    register()
     models = [i for p in sorted((tree / "models").iterdir()) if p.is_dir() and not p.is_symlink() for i in _registered(p, "model_registry")]
     benchmarks = [i for p in sorted((tree / "benchmarks").iterdir()) if p.is_dir() and not p.is_symlink() for i in _registered(p, "benchmark_registry")]
     for identifier in models:
@@ -178,6 +188,7 @@ def check(tree: Path, score_model: str, scratch: Path) -> dict:
         score = brainscore_vision.score(score_model, identifier)
         raw, ceiling = score.attrs["raw"], score.attrs["ceiling"]
         value = float(score)
+        error = score.attrs["error"]
         report["scores"][identifier] = {
             "model": score_model,
             "score": None if math.isnan(value) else value,
@@ -186,6 +197,8 @@ def check(tree: Path, score_model: str, scratch: Path) -> dict:
             "raw_ndim": int(raw.ndim),
             "ceiling": ceiling.item(),
             "ceiling_ndim": int(ceiling.ndim),
+            "error": None if math.isnan(float(error)) else float(error),
+            "error_ndim": int(error.ndim),
         }
     report["change_parser"] = _change_parser(tree)
     report["metadata"] = {}
@@ -196,14 +209,35 @@ def check(tree: Path, score_model: str, scratch: Path) -> dict:
     return report
 
 
+def score_one(model: str, benchmark: str) -> dict:
+    """``brainscore_vision.score(model, benchmark)`` on the offline data, with this process's peak memory (max RSS)."""
+    import math
+    import resource
+
+    import brainscore_vision
+
+    from neurogrow.brainscore.standin import register
+
+    register()
+    score = brainscore_vision.score(model, benchmark)
+    value = float(score)
+    return {
+        "model": model, "benchmark": benchmark, "score": None if math.isnan(value) else value,
+        "raw": None if math.isnan(float(score.attrs["raw"])) else float(score.attrs["raw"]),
+        "ceiling": float(score.attrs["ceiling"]), "note": score.attrs.get("note"),
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB on Linux
+    }
+
+
 def main(argv: list[str]) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(description="checks inside a brainscore_vision tree with neurogrow's plugins")
-    ap.add_argument("action", choices=["make", "check"])
+    ap.add_argument("action", choices=["make", "check", "score"])
     ap.add_argument("--root", required=True, help="folder holding (or to hold) brainscore_vision/")
     ap.add_argument("--bundle", help="make: the folder written by `neurogrow brainscore bundle --out`")
     ap.add_argument("--score-model", default="neurogrow-blt-cifar10-adaptive")
+    ap.add_argument("--benchmark", help="score: the benchmark identifier")
     ap.add_argument("--scratch", help="check: a folder for the metadata generator's copies")
     ap.add_argument("--report", help="check: write the JSON report here")
     args = ap.parse_args(argv)
@@ -217,6 +251,9 @@ def main(argv: list[str]) -> int:
     if tree != root / "brainscore_vision":
         print(f"brainscore_vision imported from {tree}, not from the tree {root / 'brainscore_vision'}", file=sys.stderr)
         return 1
+    if args.action == "score":
+        Path(args.report).write_text(json.dumps(score_one(args.score_model, args.benchmark), indent=1))
+        return 0
     Path(args.scratch).mkdir(parents=True, exist_ok=True)
     report = check(tree, args.score_model, Path(args.scratch))
     Path(args.report).write_text(json.dumps(report, indent=1, default=str))

@@ -1,4 +1,4 @@
-"""Brain-Score integration on neurogrow's side: the registry, the native halting route, the ``neurogrow brainscore`` command.
+"""Brain-Score integration on neurogrow's side: the registry, the offline data stand-ins, the ``neurogrow brainscore`` command.
 
 The plugins' own tests (``test.py`` in each plugin folder) run inside a brainscore_vision tree:
 ``tests/test_brainscore_plugins.py``.
@@ -9,32 +9,31 @@ os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
 os.environ.setdefault("RESULTCACHING_DISABLE", "1")
 
 import json
-from pathlib import Path
+import subprocess
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.stats
 import torch
 
 import neurogrow.brainscore as nb
-from neurogrow.brainscore.benchmarks.geirhos2019_rt.benchmark import REACTION_TIME_TASK
-from neurogrow.brainscore.brain_model import REACTION_TIME_TASK as MODEL_REACTION_TIME_TASK
 from neurogrow.brainscore.brain_model import NeurogrowBrainModel
+from neurogrow.brainscore.standin import load_assembly, load_stimulus_set
 from neurogrow.cli import main
-from neurogrow.data import load_image_folder
 from neurogrow.errors import DataError, NeurogrowError
-from neurogrow.human import load_human
 from neurogrow.human.layout import human_data_dir
 from neurogrow.model import ModelConfig
 from neurogrow.model.files import save_model
-from neurogrow.model.inputs import to_input
 from neurogrow.model.lattice import LatticeRCNN
 
 from conftest import RESULTS as RESULTS_DIR
 
-RESULTS = RESULTS_DIR / "brainscore" / "geirhos2019_rt.json"
+RESULTS = RESULTS_DIR / "brainscore" / "geirhos2021_solution_time_rt.json"
 CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 GEIRHOS = human_data_dir() / "geirhos2019"
+EDGE, SILHOUETTE, GROUP = "Geirhos2021edge-solution_time_rt", "Geirhos2021silhouette-solution_time_rt", "Geirhos2021-solution_time_rt"
 
 
 def tiny_brain_model(steps: int = 3, seed: int = 0) -> NeurogrowBrainModel:
@@ -56,9 +55,15 @@ def test_registry_lists_the_plugins_and_the_group():
         "neurogrow-blt-cifar10-adaptive", "neurogrow-blt-cifar10-fixed-time", "neurogrow-blt-cifar10-one-step",
         "neurogrow-blt-cifar10-plain",
     ]
-    assert nb.benchmark_ids() == ["Geirhos2019edge-rt", "Geirhos2019silhouette-rt"]
-    assert nb.group_ids() == ["Geirhos2019-rt"]
-    assert REACTION_TIME_TASK == MODEL_REACTION_TIME_TASK  # the benchmark's native route asks what the model answers
+    assert nb.benchmark_ids() == [EDGE, SILHOUETTE]
+    assert nb.group_ids() == [GROUP]
+
+
+def test_importing_the_integration_changes_no_environment_variable():
+    code = "import os; before = dict(os.environ); import neurogrow.brainscore; print(dict(os.environ) == before)"
+    env = {k: v for k, v in os.environ.items() if k not in ("BS_INSTALL_DEPENDENCIES", "RESULTCACHING_DISABLE")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert done.stdout.strip().splitlines()[-1] == "True", done.stderr[-2000:]
 
 
 def test_shipped_human_data_resolution(tmp_path, monkeypatch):
@@ -71,36 +76,39 @@ def test_shipped_human_data_resolution(tmp_path, monkeypatch):
         human_data_dir()
 
 
-def test_native_route_is_the_spearman_of_halting_time_and_mean_log_rt():
-    bench = nb.load_benchmark("Geirhos2019edge-rt", rt_source="native")
-    assert bench.identifier == "Geirhos2019edge-rt_native"
-    candidate = tiny_brain_model()
-    score = bench(candidate)
-    assert score.attrs["rt_source"] == "native"
-    # by hand: the model's halting time on the edge images, the humans' mean log RT per image
-    folder = load_image_folder(GEIRHOS / "stimuli" / "edges", size=32)
-    with torch.no_grad():
-        steps = candidate.model(to_input(torch.from_numpy(folder.images), candidate.model.config)).expected_steps.numpy()
-    model_rt = dict(zip((Path(i).name for i in folder.ids), steps))
-    trials = load_human(GEIRHOS / "raw-data" / "edge-experiment").trials
-    trials = trials[trials["responded"]]
-    human = np.log(trials["rt"]).groupby(trials["stimulus"]).mean()
-    by_hand = scipy.stats.spearmanr([model_rt[s] for s in human.index], human.to_numpy())[0]
-    assert float(score.attrs["raw"]) == pytest.approx(by_hand, abs=1e-12)
-    assert float(score) == pytest.approx(min(max(by_hand / float(score.attrs["ceiling"]), 0.0), 1.0), abs=1e-12)
-    assert len(score.attrs["per_image"]) == 160
+@pytest.mark.parametrize("dataset, prefix", [("edge", "edg"), ("silhouette", "sif")])
+def test_standins_have_the_structure_of_brainscores_geirhos2021_packaging(dataset, prefix):
+    """Identifiers, coordinates and stimulus ids as brain-score/vision's data/geirhos2021/data_packaging gives them."""
+    stimuli = load_stimulus_set(dataset)
+    assert stimuli.identifier == f"Geirhos2021_{dataset}" and len(stimuli) == 160
+    assert set(stimuli.columns) == {"stimulus_id", "image_id", "image_category", "truth", "image_variation", "condition", "filename"}
+    assert (stimuli["stimulus_id"] == stimuli["image_id"]).all() and "airplane1" in set(stimuli["stimulus_id"])
+    assert stimuli["truth"].nunique() == 16 and all(stimuli.get_stimulus(s).is_file() for s in stimuli["stimulus_id"][:3])
+    trials = load_assembly(dataset)
+    assert trials.attrs["identifier"] == f"brendel.Geirhos2021_{dataset}" and trials.stimulus_set.identifier == stimuli.identifier
+    packaged = {"image_id", "image_id_long", "truth", "choice", "category", "condition", "response_time", "trial", "subject", "session"}
+    coords = set(trials.indexes["presentation"].names)
+    assert coords == packaged | {"stimulus_id", "image_category", "image_variation", "filename"}
+    assert trials.sizes["presentation"] == 1600 and len(set(trials["subject"].values)) == 10
+    assert set(trials["stimulus_id"].values) == set(stimuli["stimulus_id"])
+    first = pd.read_csv(sorted((GEIRHOS / "raw-data").glob(f"{dataset}*/*subject-01_session_1.csv"))[0]).iloc[0]
+    assert trials["image_id_long"].values[0] == first["imagename"] and first["imagename"].split("_")[1] == prefix
+    assert trials["stimulus_id"].values[0] == first["imagename"].split("_")[6].removesuffix(".png")
+    assert trials.values[0] == first["object_response"] and trials["response_time"].values[0] == pytest.approx(first["rt"])
+    rt = trials["response_time"].values
+    assert np.isnan(rt).sum() == (trials.values == "na").sum() > 0
 
 
-def test_default_route_decodes_time_binned_responses_of_a_neurogrow_model():
-    score = nb.load_benchmark("Geirhos2019edge-rt")(tiny_brain_model())
-    assert score.attrs["rt_source"] == "decoding"
+def test_the_benchmark_decodes_time_binned_responses_of_a_neurogrow_model():
+    score = nb.load_benchmark(EDGE)(tiny_brain_model())
     per_image = score.attrs["per_image"]
     assert per_image["model_rt"].between(70, 250).all()
     assert float(score.attrs["raw"]) == pytest.approx(
         scipy.stats.spearmanr(per_image["model_rt"], per_image["human_mean_log_rt"])[0], abs=1e-12
     )
-    one_step = nb.load_benchmark("Geirhos2019edge-rt")(tiny_brain_model(steps=1))
-    assert np.isnan(float(one_step)) and "do not vary" in one_step.attrs["note"]
+    assert 0 < float(score.attrs["error"]) < 1
+    one_step = nb.load_benchmark(EDGE)(tiny_brain_model(steps=1))
+    assert np.isnan(float(one_step)) and "do not change over the 18 time bins" in one_step.attrs["note"]
 
 
 def test_registry_errors_name_the_identifier():
@@ -108,17 +116,10 @@ def test_registry_errors_name_the_identifier():
         nb.load_model("no-such-model")
     with pytest.raises(NeurogrowError, match="unknown benchmark 'Geirhos2019-nope'"):
         nb.load_benchmark("Geirhos2019-nope")
-    with pytest.raises(NeurogrowError, match=r"'Geirhos2019edge-rt_temporal' was renamed.*'Geirhos2019edge-rt'"):
+    with pytest.raises(NeurogrowError, match=rf"'Geirhos2019edge-rt_temporal' was renamed to '{EDGE}'"):
         nb.load_benchmark("Geirhos2019edge-rt_temporal")
-    with pytest.raises(NeurogrowError, match="declares no reaction_time task"):
-
-        class NoTime:
-            identifier = "no-time"
-
-            def visual_degrees(self):
-                return 3
-
-        nb.load_benchmark("Geirhos2019edge-rt", rt_source="native")(NoTime())
+    with pytest.raises(NeurogrowError, match=rf"'Geirhos2019-rt' was renamed to '{GROUP}'"):
+        nb.load_benchmark("Geirhos2019-rt")
 
 
 @pytest.fixture(scope="module")
@@ -132,40 +133,36 @@ def tiny_model_file(tmp_path_factory):
 def test_cli_lists_the_identifiers(capsys):
     assert main(["brainscore", "list"]) == 0
     out = capsys.readouterr().out
-    assert "neurogrow-blt-cifar10-adaptive" in out and "Geirhos2019silhouette-rt" in out and "groups:     Geirhos2019-rt" in out
+    assert "neurogrow-blt-cifar10-adaptive" in out and SILHOUETTE in out and f"groups:     {GROUP}" in out
 
 
 def test_cli_scores_a_model_file_and_writes_json(tiny_model_file, tmp_path, capsys):
     out = tmp_path / "score.json"
-    args = ["brainscore", "score", "--model", str(tiny_model_file), "--benchmark", "Geirhos2019-rt", "--json", str(out)]
+    args = ["brainscore", "score", "--model", str(tiny_model_file), "--benchmark", GROUP, "--json", str(out)]
     assert main(args) == 0
     printed = capsys.readouterr().out
-    assert "Geirhos2019-rt on neurogrow-tiny" in printed and "ceiling" in printed
+    assert f"{GROUP} on neurogrow-tiny" in printed and "ceiling" in printed and "error" in printed
     result = json.loads(out.read_text())
-    assert result["model"] == "neurogrow-tiny" and result["benchmark"] == "Geirhos2019-rt"
-    assert result["rt_source"] == "decoding" and result["n_images"] == 320
-    assert result["per_experiment"]["edge"]["benchmark"] == "Geirhos2019edge-rt"
+    assert result["model"] == "neurogrow-tiny" and result["benchmark"] == GROUP and result["n_images"] == 320
+    assert result["per_experiment"]["edge"]["benchmark"] == EDGE
     edge = result["per_experiment"]["edge"]
-    assert edge["ceiling"] == pytest.approx(0.67, abs=0.01)
+    assert edge["ceiling"] == pytest.approx(0.665, abs=0.005) and 0 < edge["error"] < 1 and edge["ceiling_error"] > 0
     assert edge["score"] == pytest.approx(min(max(edge["raw"] / edge["ceiling"], 0), 1), abs=1e-12)
     scores = [r["score"] for r in result["per_experiment"].values()]
     assert result["score"] == pytest.approx(sum(scores) / 2, abs=1e-12)
     # the JSON is not overwritten without --overwrite
     assert main(args) == 2
     assert "exists; pass --overwrite" in capsys.readouterr().err
-    edge_only = ["brainscore", "score", "--model", str(tiny_model_file), "--benchmark", "Geirhos2019edge-rt"]
+    edge_only = ["brainscore", "score", "--model", str(tiny_model_file), "--benchmark", EDGE]
     assert main(edge_only + ["--json", str(out), "--overwrite"]) == 0
     result = json.loads(out.read_text())
-    assert result["benchmark"] == "Geirhos2019edge-rt" and result["raw"] == pytest.approx(edge["raw"], abs=1e-12)
-    assert main(edge_only + ["--rt", "native", "--json", str(out), "--overwrite"]) == 0
-    native = json.loads(out.read_text())
-    assert native["rt_source"] == "native" and native["ceiling"] == pytest.approx(edge["ceiling"], abs=1e-12)
+    assert result["benchmark"] == EDGE and result["raw"] == pytest.approx(edge["raw"], abs=1e-12)
 
 
 @pytest.mark.parametrize(
     "model, benchmark, message",
     [
-        ("no-such-model", "Geirhos2019-rt", "unknown model 'no-such-model'"),
+        ("no-such-model", GROUP, "unknown model 'no-such-model'"),
         ("neurogrow-blt-cifar10-adaptive", "no-such-benchmark", "unknown benchmark 'no-such-benchmark'"),
         ("neurogrow-blt-cifar10-adaptive", "Geirhos2019-rt_temporal", "'Geirhos2019-rt_temporal' was renamed"),
     ],
@@ -179,16 +176,14 @@ def test_cli_unknown_identifier_is_a_one_line_error(model, benchmark, message, c
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("rt_source", ["decoding", "native"])
-def test_recorded_scores_are_reproduced(rt_source):
-    """The adaptive model's entries of the results file are what the benchmarks compute now."""
+def test_recorded_scores_are_reproduced():
+    """The adaptive model's entry of the results file is what the benchmarks compute now."""
     from neurogrow.cli.brainscore import result_dict
 
     recorded = next(
-        r for r in json.loads(RESULTS.read_text())["results"]
-        if r["model"] == "neurogrow-blt-cifar10-adaptive" and r["benchmark"] == "Geirhos2019-rt" and r["rt_source"] == rt_source
+        r for r in json.loads(RESULTS.read_text())["results"] if r["model"] == "neurogrow-blt-cifar10-adaptive" and r["benchmark"] == GROUP
     )
-    now = result_dict(nb.score("neurogrow-blt-cifar10-adaptive", "Geirhos2019-rt", rt_source=rt_source))
+    now = result_dict(nb.score("neurogrow-blt-cifar10-adaptive", GROUP))
     assert now["score"] == pytest.approx(recorded["score"], abs=1e-9)
     for e in ("edge", "silhouette"):
         assert now["per_experiment"][e]["raw"] == pytest.approx(recorded["per_experiment"][e]["raw"], abs=1e-9)

@@ -1,23 +1,21 @@
 """Brain-Score integration: neurogrow models as Brain-Score models, and a reaction-time benchmark.
 
 Needs the ``brainscore`` extra (``pip install neurogrow[brainscore]``). Importing this package
-sets ``BS_INSTALL_DEPENDENCIES=no`` and ``RESULTCACHING_DISABLE=1`` unless they are set already:
-everything here runs offline and nothing is cached under ``~/.result_caching``.
+changes no environment variable; ``neurogrow brainscore``, the Makefile and the tests set
+``BS_INSTALL_DEPENDENCIES=no`` and ``RESULTCACHING_DISABLE=1`` where they run Brain-Score offline.
 
 - :func:`brain_model`: the ``BrainModel`` of any neurogrow model (shipped name or model file);
 - :func:`load_model`, :func:`load_benchmark`, :func:`score`: by identifier
   (:func:`model_ids`, :func:`benchmark_ids`);
 - plugins in Brain-Score's layout: ``models/neurogrow_blt_cifar10``,
-  ``benchmarks/geirhos2019_rt``, ``data/geirhos2019_rt`` and ``metrics/solution_time_rt``;
-  :func:`neurogrow.brainscore.bundle.write_bundle` writes them as they go into brain-score/vision.
+  ``benchmarks/geirhos2021_rt`` and ``metrics/solution_time_rt``;
+  :func:`neurogrow.brainscore.bundle.write_bundle` writes them as they go into brain-score/vision;
+- :mod:`neurogrow.brainscore.standin`: Brain-Score's ``Geirhos2021_edge`` / ``_silhouette`` data,
+  built offline from the shipped trials (for the tests and ``neurogrow brainscore score``).
 
 See ``docs/brainscore.md``.
 """
-import os
 import warnings
-
-os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
-os.environ.setdefault("RESULTCACHING_DISABLE", "1")
 
 with warnings.catch_warnings():  # brainscore_core's Score class warns about xarray __slots__ on import
     warnings.filterwarnings("ignore", message=".*should explicitly define __slots__", category=FutureWarning)

@@ -24,10 +24,10 @@ commitments (documented in ``docs/brainscore.md``):
   the model knows (:mod:`neurogrow.brainscore.labels`); ``probabilities`` without fitting
   stimuli returns these class probabilities, and with fitting stimuli (a ``StimulusSet`` with an
   ``image_label`` column, Brain-Score's contract) fits a logistic-regression readout of the IT
-  layer at the last step to those labels.
-- **Reaction time** (task ``"reaction_time"``, a neurogrow extension, not a ``BrainModel.Task``;
-  read only by the optional native route of the Geirhos 2019 RT benchmarks): the halting time
-  E_pi[t], in ms via :func:`neurogrow.brainscore.timing.steps_to_ms`.
+  layer at the last step to those labels. ``label`` with ``'imagenet'`` (the 1,000 ImageNet
+  synsets) is declined with :class:`~neurogrow.brainscore.labels.UnsupportedLabels`, a
+  ``NotImplementedError`` (what ``BrainModel`` raises for what a model does not implement): the
+  benchmark records a failure with that one-line reason.
 """
 from __future__ import annotations
 
@@ -40,14 +40,13 @@ from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision.model_interface import BrainModel
 
 from neurogrow.brainscore.labels import choice_classes, choice_names
-from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins, steps_to_ms
+from neurogrow.brainscore.timing import alignment_weights, check_time_bins, step_time_bins
 from neurogrow.data.images import read_image
 from neurogrow.errors import DataError, NeurogrowError
 from neurogrow.inference.forward import run_forward
 from neurogrow.io import activation_name
 
 __all__ = [
-    "REACTION_TIME_TASK",
     "REGIONS",
     "VISUAL_DEGREES",
     "NeurogrowBrainModel",
@@ -56,8 +55,6 @@ __all__ = [
     "region_layer_map",
 ]
 
-#: Task name of the native reaction time (not one of Brain-Score's ``BrainModel.Task`` values).
-REACTION_TIME_TASK = "reaction_time"
 #: Recording targets, bottom to top.
 REGIONS = ("V1", "V2", "V4", "IT")
 #: Degrees of visual angle spanned by the model's input: the size at which Geirhos et al.
@@ -134,8 +131,8 @@ class NeurogrowBrainModel(BrainModel):
         Images per forward pass.
     """
 
-    #: Tasks :meth:`start_task` accepts (the RT benchmark reads this to find the native RT).
-    supported_tasks = (BrainModel.Task.passive, BrainModel.Task.label, BrainModel.Task.probabilities, REACTION_TIME_TASK)
+    #: Tasks :meth:`start_task` accepts.
+    supported_tasks = (BrainModel.Task.passive, BrainModel.Task.label, BrainModel.Task.probabilities)
 
     def __init__(self, model, identifier: str, batch_size: int = 64) -> None:
         self.model = model.eval()
@@ -183,9 +180,9 @@ class NeurogrowBrainModel(BrainModel):
     def start_task(self, task: str, fitting_stimuli=None) -> None:
         """Set the task for the following :meth:`look_at` calls.
 
-        ``passive`` (recordings), ``label`` (``fitting_stimuli``: the list of choice labels),
-        ``probabilities`` (optional ``fitting_stimuli``: a StimulusSet with ``image_label``) or
-        :data:`REACTION_TIME_TASK`.
+        ``passive`` (recordings), ``label`` (``fitting_stimuli``: the list of choice labels;
+        ``'imagenet'`` raises :class:`~neurogrow.brainscore.labels.UnsupportedLabels`) or
+        ``probabilities`` (optional ``fitting_stimuli``: a StimulusSet with ``image_label``).
         """
         if task == BrainModel.Task.passive:
             pass
@@ -194,7 +191,7 @@ class NeurogrowBrainModel(BrainModel):
             self._choice_labels = choice_names(fitting_stimuli, self.model.class_names)
         elif task == BrainModel.Task.probabilities:
             self._readout = None if fitting_stimuli is None else self._fit_readout(fitting_stimuli)
-        elif task != REACTION_TIME_TASK:
+        else:
             raise NeurogrowError(f"task {task!r}: expected one of {', '.join(self.supported_tasks)}")
         self._task = task
 
@@ -220,9 +217,7 @@ class NeurogrowBrainModel(BrainModel):
         run = self.run(paths, features=self._readout is not None and self._task == BrainModel.Task.probabilities)
         if self._task == BrainModel.Task.label:
             return self._labels(run["probs"], coords)
-        if self._task == BrainModel.Task.probabilities:
-            return self._probabilities(run, coords)
-        return self._reaction_times(run, coords)
+        return self._probabilities(run, coords)
 
     # ---------------------------------------------------------------------- running
     @torch.no_grad()
@@ -231,7 +226,7 @@ class NeurogrowBrainModel(BrainModel):
 
         Returns ``probs`` (N, K) halting-mixture class probabilities, ``halting`` (N, T),
         ``expected_steps`` (N,), ``exit_step`` (N,) and, with ``features``, ``features``: one
-        (N, T, C_l) array of pooled states per layer.
+        (N, T, C_l) array of pooled states per layer (float32).
         """
         cfg = self.model.config
         images = load_images(paths, cfg.image_size, cfg.in_channels)
@@ -291,17 +286,6 @@ class NeurogrowBrainModel(BrainModel):
             probs, choices = self._readout.predict(self._readout_features(run)), list(self._readout.labels)
         return BehavioralAssembly(
             probs, coords={**coords, "choice": ("choice", choices)}, dims=["presentation", "choice"]
-        )
-
-    def _reaction_times(self, run: dict, coords: dict) -> BehavioralAssembly:
-        return BehavioralAssembly(
-            steps_to_ms(run["expected_steps"]),
-            coords={
-                **coords,
-                "expected_steps": ("presentation", run["expected_steps"]),
-                "exit_step": ("presentation", run["exit_step"]),
-            },
-            dims=["presentation"],
         )
 
     # ----------------------------------------------------------------------- readout

@@ -19,8 +19,7 @@ PLUGIN_ROOT = Path(__file__).resolve().parent
 #: (kind, folder) of every plugin, as under ``brainscore_vision/``.
 PLUGINS = (
     ("models", "neurogrow_blt_cifar10"),
-    ("benchmarks", "geirhos2019_rt"),
-    ("data", "geirhos2019_rt"),
+    ("benchmarks", "geirhos2021_rt"),
     ("metrics", "solution_time_rt"),
 )
 #: The files a plugin folder may hold (Brain-Score's names).

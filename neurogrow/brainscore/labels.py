@@ -21,6 +21,12 @@ from neurogrow.errors import NeurogrowError
 #: An ImageNet synset id, e.g. ``n01440764``: the folder names of an ImageNet-style training folder.
 SYNSET = re.compile(r"^n\d{8}$")
 
+__all__ = ["ALIASES", "SYNSET", "UnsupportedLabels", "choice_classes", "class_of_label"]
+
+
+class UnsupportedLabels(NeurogrowError, NotImplementedError):
+    """A label set the model cannot answer (``'imagenet'``): a ``NotImplementedError``, as ``BrainModel`` raises for what a model does not do."""
+
 #: Brain-Score / ImageNet-style labels that mean a CIFAR-10 class (the class name itself included).
 ALIASES: dict[str, tuple[str, ...]] = {
     "airplane": ("airplane", "aeroplane", "plane", "airliner"),
@@ -50,9 +56,10 @@ def choice_classes(choice_labels, class_names: list[str]) -> list[int | None]:
 
     Raises
     ------
+    UnsupportedLabels
+        If ``choice_labels`` is ``'imagenet'`` (the model has no ImageNet synsets).
     NeurogrowError
-        If ``choice_labels`` is ``'imagenet'`` (the model has no ImageNet synsets), is empty, or
-        none of the labels maps to a class the model knows.
+        If the list is empty or none of the labels maps to a class the model knows.
     """
     if choice_labels is None:
         raise NeurogrowError("label task: no choice labels; expected a list of labels, e.g. ['airplane', 'car', 'dog']")
@@ -60,10 +67,10 @@ def choice_classes(choice_labels, class_names: list[str]) -> list[int | None]:
         if choice_labels == "imagenet" and class_names and all(SYNSET.match(c) for c in class_names):
             return list(range(len(class_names)))
         if choice_labels == "imagenet":
-            raise NeurogrowError(
+            raise UnsupportedLabels(
                 f"label task 'imagenet': this model knows the {len(class_names)} classes {', '.join(class_names[:12])}, "
                 "not ImageNet synsets (train on a folder whose class folders are synset ids, e.g. n01440764); "
-                "pass a list of choice labels instead"
+                "it declines ImageNet label benchmarks"
             )
         raise NeurogrowError(f"label task: choice labels {choice_labels!r}; expected a list of labels or 'imagenet'")
     labels = [str(c) for c in choice_labels]

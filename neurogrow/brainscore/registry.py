@@ -37,16 +37,19 @@ PLUGIN_ROOT = Path(__file__).resolve().parent
 _KINDS = {
     "models": "model_registry",
     "benchmarks": "benchmark_registry",
-    "data": "data_registry",
     "metrics": "metric_registry",
 }
+_EDGE, _SILHOUETTE = "Geirhos2021edge-solution_time_rt", "Geirhos2021silhouette-solution_time_rt"
 #: Group name -> its benchmarks (each a registered identifier).
-GROUPS = {"Geirhos2019-rt": ("Geirhos2019edge-rt", "Geirhos2019silhouette-rt")}
+GROUPS = {"Geirhos2021-solution_time_rt": (_EDGE, _SILHOUETTE)}
 #: Benchmark identifiers of earlier neurogrow versions -> what replaced them (CHANGELOG.md).
 RENAMED = {
-    "Geirhos2019-rt_temporal": "Geirhos2019-rt",
-    "Geirhos2019edge-rt_temporal": "Geirhos2019edge-rt",
-    "Geirhos2019silhouette-rt_temporal": "Geirhos2019silhouette-rt",
+    "Geirhos2019-rt_temporal": "Geirhos2021-solution_time_rt",
+    "Geirhos2019edge-rt_temporal": _EDGE,
+    "Geirhos2019silhouette-rt_temporal": _SILHOUETTE,
+    "Geirhos2019-rt": "Geirhos2021-solution_time_rt",
+    "Geirhos2019edge-rt": _EDGE,
+    "Geirhos2019silhouette-rt": _SILHOUETTE,
 }
 
 
@@ -111,10 +114,12 @@ def _plugin(kind: str, identifier: str):
 
 
 def _import_dependencies() -> None:
-    """Import the data and metric plugins, so that benchmarks find them in Brain-Score's registries."""
-    for kind in ("data", "metrics"):
-        for plugin in sorted(set(_registrations(kind).values())):
-            importlib.import_module(f"neurogrow.brainscore.{kind}.{plugin}")
+    """Import the metric plugins and register the offline data stand-ins, so that benchmarks find them in Brain-Score's registries."""
+    from neurogrow.brainscore.standin import register
+
+    for plugin in sorted(set(_registrations("metrics").values())):
+        importlib.import_module(f"neurogrow.brainscore.metrics.{plugin}")
+    register()
 
 
 def load_model(identifier: str):
@@ -132,28 +137,23 @@ def load_model(identifier: str):
 def _unknown_benchmark(identifier: str) -> NeurogrowError:
     if identifier in RENAMED:
         return NeurogrowError(
-            f"benchmark {identifier!r} was renamed: its model-agnostic route is now the default of {RENAMED[identifier]!r} "
-            "(see CHANGELOG.md)"
+            f"benchmark {identifier!r} was renamed to {RENAMED[identifier]!r} (Brain-Score's Geirhos2021 data, "
+            "`<data>-<metric>` identifiers; see CHANGELOG.md)"
         )
     return NeurogrowError(f"unknown benchmark {identifier!r}; expected one of {', '.join(benchmark_ids() + group_ids())}")
 
 
-def load_benchmark(identifier: str, rt_source: str | None = None):
-    """A registered benchmark by identifier; ``rt_source`` overrides the Geirhos benchmarks' default (``decoding``)."""
+def load_benchmark(identifier: str):
+    """A registered benchmark by identifier (its data: the offline stand-ins of :mod:`neurogrow.brainscore.standin`)."""
     _import_dependencies()
     factory = _plugin("benchmarks", identifier)
     if factory is None:
         raise _unknown_benchmark(identifier)
-    bench = factory()
-    if rt_source is not None:
-        if not hasattr(bench, "rt_source"):
-            raise NeurogrowError(f"benchmark {identifier!r} has no reaction-time source to choose")
-        bench = type(bench)(bench.experiment, rt_source=rt_source)
-    return bench
+    return factory()
 
 
 def _group_score(group: str, scores: list):
-    """The mean of the member scores, with per-member raw, ceiling and score in ``attrs``."""
+    """The mean of the member scores, with per-member raw, ceiling, score and error in ``attrs``."""
     import numpy as np
     import pandas as pd
     from brainscore_core.metrics import Score
@@ -161,16 +161,17 @@ def _group_score(group: str, scores: list):
     members = list(GROUPS[group])
     result = Score(float(np.mean([float(s) for s in scores])))
     result.attrs["members"] = dict(zip(members, scores))
-    result.attrs["rt_source"] = scores[0].attrs.get("rt_source")
-    result.attrs["per_image"] = pd.concat([s.attrs["per_image"] for s in scores], ignore_index=True)
-    notes = [s.attrs["note"] for s in scores if "note" in s.attrs]
+    per_image = [s.attrs["per_image"] for s in scores if "per_image" in s.attrs]  # none for a model scored NaN by the probe
+    if per_image:
+        result.attrs["per_image"] = pd.concat(per_image, ignore_index=True)
+    notes = list(dict.fromkeys(s.attrs["note"] for s in scores if "note" in s.attrs))
     if notes:
         result.attrs["note"] = "; ".join(notes)
     return result
 
 
-def _benchmarks(benchmark: str, rt_source: str | None) -> list:
-    return [load_benchmark(b, rt_source) for b in GROUPS.get(benchmark, (benchmark,))]
+def _benchmarks(benchmark: str) -> list:
+    return [load_benchmark(b) for b in GROUPS.get(benchmark, (benchmark,))]
 
 
 def _score(candidate, benchmark: str, benches: list):
@@ -181,16 +182,15 @@ def _score(candidate, benchmark: str, benches: list):
     return result
 
 
-def score_candidate(candidate, benchmark: str, rt_source: str | None = None):
+def score_candidate(candidate, benchmark: str):
     """Score a loaded BrainModel on a benchmark or a group (see :func:`score`)."""
-    return _score(candidate, benchmark, _benchmarks(benchmark, rt_source))
+    return _score(candidate, benchmark, _benchmarks(benchmark))
 
 
-def score(model: str, benchmark: str, rt_source: str | None = None):
+def score(model: str, benchmark: str):
     """Score a model on a benchmark or a group (both by identifier) and return the ceiled Brain-Score ``Score``.
 
     A group's score is the mean of its benchmarks' scores (``attrs['members']`` holds each).
-    ``rt_source`` (``decoding``, the default, or ``native``) chooses the Geirhos benchmarks' model RT.
     """
-    benches = _benchmarks(benchmark, rt_source)  # checks the identifiers before the model is loaded
+    benches = _benchmarks(benchmark)  # checks the identifiers before the model is loaded
     return _score(load_model(model), benchmark, benches)

@@ -1,7 +1,11 @@
 """``neurogrow brainscore``: score neurogrow models on Brain-Score benchmarks, offline.
 
-``neurogrow brainscore score --model ID --benchmark ID [--rt native] [--json FILE]`` prints the
-ceiled score, the raw score and the ceiling (per benchmark for a group such as ``Geirhos2019-rt``);
+``neurogrow brainscore score --model ID --benchmark ID [--json FILE]`` prints the ceiled score,
+its error, the raw score and the ceiling (per benchmark for a group such as
+``Geirhos2021-solution_time_rt``); the data are Brain-Score's ``Geirhos2021_edge`` /
+``Geirhos2021_silhouette``, built offline from the shipped trials (:mod:`neurogrow.brainscore.standin`).
+The command sets ``BS_INSTALL_DEPENDENCIES=no`` and ``RESULTCACHING_DISABLE=1`` unless they are set:
+it installs nothing and caches nothing.
 ``neurogrow brainscore list`` names the registered models, benchmarks and groups;
 ``neurogrow brainscore bundle --out DIR`` writes the plugin folders as they go into
 brain-score/vision (:mod:`neurogrow.brainscore.bundle`).
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
@@ -20,20 +25,13 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
         "brainscore",
         help="score neurogrow models on Brain-Score benchmarks (offline)",
-        description="Brain-Score integration: neurogrow models as Brain-Score models and the Geirhos 2019 "
-        "reaction-time benchmark. Needs the brainscore extra (pip install neurogrow[brainscore]).",
+        description="Brain-Score integration: neurogrow models as Brain-Score models and the Geirhos2021 "
+        "reaction-time benchmarks. Needs the brainscore extra (pip install neurogrow[brainscore]).",
     )
     sub = p.add_subparsers(dest="brainscore_command", metavar="ACTION")
     s = sub.add_parser("score", help="score a model on a benchmark and print the score with its ceiling")
     s.add_argument("--model", required=True, metavar="ID", help="model identifier (see `neurogrow brainscore list`) or a neurogrow model file")
     s.add_argument("--benchmark", required=True, metavar="ID", help="benchmark identifier (see `neurogrow brainscore list`)")
-    s.add_argument(
-        "--rt",
-        choices=["decoding", "native"],
-        default=None,
-        help="the model's reaction times on the Geirhos benchmarks: decoding (default: solution times decoded from "
-        "time-binned IT, any model) or native (the model's own reaction_time task: neurogrow's halting time)",
-    )
     s.add_argument("--json", metavar="FILE", help="also write the result as JSON (refuses to overwrite without --overwrite)")
     s.add_argument("--overwrite", action="store_true", help="replace an existing --json file")
     s.set_defaults(func=run)
@@ -68,7 +66,8 @@ def _entry(score) -> dict:
         "raw": _number(raw),
         "ceiling": _number(ceiling),
         "score": _number(score),
-        "ceiling_ci95": ceiling.attrs.get("ci95"),
+        "error": _number(score.attrs["error"]) if "error" in score.attrs else None,
+        "ceiling_error": _number(ceiling.attrs["error"]) if "error" in ceiling.attrs else None,
     }
 
 
@@ -77,12 +76,11 @@ def result_dict(score) -> dict:
     out = {
         "model": score.attrs["model_identifier"],
         "benchmark": score.attrs["benchmark_identifier"],
-        "rt_source": score.attrs.get("rt_source"),
         "score": _number(score),
     }
     if "members" in score.attrs:
         out["per_experiment"] = {
-            m.attrs.get("experiment", name): {"benchmark": name, **_entry(m)} for name, m in score.attrs["members"].items()
+            m.attrs.get("dataset", name): {"benchmark": name, **_entry(m)} for name, m in score.attrs["members"].items()
         }
     else:
         out.update(_entry(score))
@@ -99,11 +97,11 @@ def format_result(result: dict) -> str:
     def num(v) -> str:
         return "nan" if v is None else f"{v:.3f}"
 
-    lines = [f"{result['benchmark']} on {result['model']} (model reaction times: {result.get('rt_source') or 'n/a'})"]
-    rows = result.get("per_experiment") or {"": {k: result.get(k) for k in ("raw", "ceiling", "score")}}
-    lines.append(f"{'experiment':12s}{'raw':>8s}{'ceiling':>9s}{'score':>8s}")
+    lines = [f"{result['benchmark']} on {result['model']}"]
+    rows = result.get("per_experiment") or {"": {k: result.get(k) for k in ("raw", "ceiling", "score", "error")}}
+    lines.append(f"{'dataset':12s}{'raw':>8s}{'ceiling':>9s}{'score':>8s}{'error':>8s}")
     for name, r in rows.items():
-        lines.append(f"{name or '-':12s}{num(r['raw']):>8s}{num(r['ceiling']):>9s}{num(r['score']):>8s}")
+        lines.append(f"{name or '-':12s}{num(r['raw']):>8s}{num(r['ceiling']):>9s}{num(r['score']):>8s}{num(r.get('error')):>8s}")
     lines.append(f"score {num(result['score'])}" + (" (mean over the group's benchmarks)" if result.get("per_experiment") else ""))
     if result.get("note"):
         lines.append(f"note: {result['note']}")
@@ -124,6 +122,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from neurogrow.progress import status
 
+    # offline: no plugin requirements installed, nothing cached under ~/.result_caching (the caller's settings win)
+    os.environ.setdefault("BS_INSTALL_DEPENDENCIES", "no")
+    os.environ.setdefault("RESULTCACHING_DISABLE", "1")
     status("importing Brain-Score (a few seconds)")
     nb = _import()
     if action == "list":
@@ -138,7 +139,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None and out.exists() and not args.overwrite:
         raise NeurogrowError(f"{out} exists; pass --overwrite to replace it")
     status(f"scoring {args.model} on {args.benchmark}: model forward passes, then the benchmark's statistics")
-    result = result_dict(nb.score(args.model, args.benchmark, rt_source=args.rt))
+    result = result_dict(nb.score(args.model, args.benchmark))
     print(format_result(result))
     if out is not None:
         write_json(out, result)

@@ -4,8 +4,8 @@ After Brain-Score's object-solution-time metric (``ost``; Kubilius, Schrimpf et 
 al. 2019). Works for any ``BrainModel`` that records a region in time bins; it needs nothing
 model-specific.
 
-**Solution time.** The recordings (``presentation x neuroid x time_bin``, with ``stimulus_id`` and
-the category in ``image_label``) are decoded bin by bin: in each bin a standardised multinomial
+**Solution time.** The recordings (``presentation x neuroid x time_bin``, with ``stimulus_id``; the
+category from the human data's ``truth`` or the recordings' ``image_label``) are decoded bin by bin: in each bin a standardised multinomial
 logistic regression (C = :data:`DECODER_C`, newton-cg) is trained on the categories and gives,
 cross-validated (:data:`N_FOLDS` stratified folds, seed 0, the same folds in every bin; each image
 predicted by a decoder that never saw it), the probability of each image's true category. An
@@ -25,10 +25,12 @@ instead of 1e-3 (with ~144 training images of 16 categories, 1e-3 gives nearly u
 probabilities that reach no absolute threshold); censoring instead of excluding unsolved images
 (the hardest images are the ones a reaction-time model must rank slowest).
 
-This module needs only numpy, scipy, scikit-learn and brainscore_core (no neurogrow).
+This module needs only numpy, scipy, scikit-learn and brainscore_core (no neurogrow). The responses are
+kept as float32 and only in the bins decoded; each bin is converted to float64 on its own while it is decoded.
 """
 from __future__ import annotations
 
+import hashlib
 import warnings
 from collections.abc import Callable
 
@@ -83,10 +85,10 @@ def decoder_evidence(
     n, _, n_bins = features.shape
     folds = list(StratifiedKFold(n_folds, shuffle=True, random_state=seed).split(np.zeros(n), codes))
     evidence = np.empty((n, n_bins))
-    done: dict[bytes, int] = {}
+    done: dict[str, int] = {}
     for b in progress(range(n_bins)) if progress is not None else range(n_bins):
         x = np.ascontiguousarray(features[:, :, b], dtype=np.float64)
-        key = x.tobytes()
+        key = hashlib.sha1(x.tobytes()).hexdigest()  # a digest, not the bytes: one bin in memory at a time
         if key in done:
             evidence[:, b] = evidence[:, done[key]]
             continue
@@ -133,6 +135,14 @@ def _coord(assembly, name: str, what: str) -> np.ndarray:
         raise ValueError(f"{what}: no {name} coordinate; expected the stimulus set's columns as coordinates") from None
 
 
+def _names(assembly) -> set:
+    """Names of an assembly's coordinates, the levels of its MultiIndexes included."""
+    names = set(assembly.coords)
+    for index in assembly.indexes.values():
+        names.update(n for n in getattr(index, "names", ()) if n)
+    return names
+
+
 def _per_stimulus(assembly, what: str) -> dict:
     """stimulus_id -> value of a one-dimensional (presentation) assembly."""
     ids = _coord(assembly, "stimulus_id", what)
@@ -148,17 +158,19 @@ class SolutionTimeRT(Metric):
     """Spearman correlation of decoded solution times (or any per-image model RT) with human RTs.
 
     ``metric(recordings, human_rt)``: ``recordings`` a time-binned ``NeuroidAssembly``
-    (``presentation x neuroid x time_bin``, coordinates ``stimulus_id``, ``image_label``,
-    ``time_bin_start``, ``time_bin_end``), ``human_rt`` one value per image (``presentation`` with
-    ``stimulus_id``; give it a second coordinate: a DataAssembly folds a lone coordinate into the
-    ``presentation`` index and loses its name). :meth:`correlate` takes per-image model RTs directly.
+    (``presentation x neuroid x time_bin``, coordinates ``stimulus_id``, ``time_bin_start``,
+    ``time_bin_end``), ``human_rt`` one value per image (``presentation`` with ``stimulus_id`` and,
+    for the decoders, the category in ``truth``; without ``truth`` the recordings' ``image_label`` is
+    used). :meth:`correlate` takes per-image model RTs directly.
 
-    The returned scalar ``Score`` has attributes ``model_rt`` and ``human_rt`` (aligned arrays),
-    ``stimulus_id`` and, for recordings, ``temporally_varying``.
+    ``time_bins``: the bins to decode (default: all bins of the recordings); only those are kept,
+    as float32. The returned scalar ``Score`` has attributes ``model_rt`` and ``human_rt`` (aligned
+    arrays), ``stimulus_id`` and, for recordings, ``temporally_varying``.
     """
 
     def __init__(
-        self, threshold: float = THRESHOLD, n_folds: int = N_FOLDS, c: float = DECODER_C, seed: int = 0, progress: Callable | None = None
+        self, threshold: float = THRESHOLD, n_folds: int = N_FOLDS, c: float = DECODER_C, seed: int = 0,
+        progress: Callable | None = None, time_bins=None,
     ):
         self.threshold = float(threshold)
         self.n_folds = int(n_folds)
@@ -166,33 +178,61 @@ class SolutionTimeRT(Metric):
         self.seed = int(seed)
         #: Wraps the iterable of time bins while decoding (e.g. ``tqdm``); None shows nothing.
         self.progress = progress
+        #: The (start, end) bins decoded; None: every bin of the recordings.
+        self.time_bins = None if time_bins is None else [(float(s), float(e)) for s, e in time_bins]
 
     def __call__(self, recordings, human_rt) -> Score:
-        times, varying = self.solution_times(recordings)
+        times = self.solution_times(recordings, labels=human_rt)
         score = self.correlate(times, human_rt)
-        score.attrs["temporally_varying"] = varying
+        score.attrs["temporally_varying"] = times.attrs["temporally_varying"]
         return score
 
-    def solution_times(self, recordings):
-        """(per-stimulus solution times as a DataAssembly in ms, whether the recordings vary in time)."""
-        from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly
-
+    def _features(self, recordings) -> tuple[np.ndarray, list]:
+        """(N, F, B) float32 responses in the bins to decode, and those bins."""
         if "time_bin" not in recordings.dims:  # one bin, squeezed by the model
             recordings = recordings.expand_dims("time_bin", axis=-1)
-        recordings = recordings.transpose("presentation", "neuroid", "time_bin")
-        ids = _coord(recordings, "stimulus_id", "recordings")
-        labels = _coord(recordings, "image_label", "recordings")
         starts = np.atleast_1d(_coord(recordings, "time_bin_start", "recordings").astype(float))
         ends = np.atleast_1d(_coord(recordings, "time_bin_end", "recordings").astype(float))
         bins = list(zip(starts, ends))
-        features = np.asarray(recordings.values, dtype=np.float64)
+        keep = np.arange(len(bins))
+        if self.time_bins is not None:
+            index = {b: i for i, b in enumerate(bins)}
+            missing = [b for b in self.time_bins if b not in index]
+            if missing:
+                raise ValueError(f"recordings: no time bin {missing[0]}; expected the bins {self.time_bins[0]} ... {self.time_bins[-1]}")
+            keep = np.array([index[b] for b in self.time_bins])
+        axes = [recordings.dims.index(d) for d in ("presentation", "neuroid", "time_bin")]
+        values = np.asarray(recordings.values)
+        features = np.transpose(values, axes)[:, :, keep].astype(np.float32, copy=False)
+        return features, [bins[i] for i in keep]
+
+    def solution_times(self, recordings, labels=None):
+        """Per-stimulus solution times in ms (a DataAssembly; attribute ``temporally_varying``).
+
+        ``labels``: a per-image assembly with ``stimulus_id`` and ``truth`` (the category to decode),
+        or None to decode the recordings' ``image_label``.
+        """
+        from brainscore_core.supported_data_standards.brainio.assemblies import DataAssembly
+
+        ids = _coord(recordings, "stimulus_id", "recordings")
+        if labels is not None and "truth" in _names(labels):
+            truth = dict(zip(_coord(labels, "stimulus_id", "labels"), _coord(labels, "truth", "labels")))
+            missing = [s for s in ids if s not in truth]
+            if missing:
+                raise ValueError(f"labels: no truth for stimulus_id {missing[0]!r} ({len(missing)} missing)")
+            categories = np.array([truth[s] for s in ids], dtype=object)
+        else:
+            categories = _coord(recordings, "image_label", "recordings")
+        features, bins = self._features(recordings)
         if temporally_varying(features):
-            evidence = decoder_evidence(features, labels, self.n_folds, self.seed, self.c, progress=self.progress)
+            evidence = decoder_evidence(features, categories, self.n_folds, self.seed, self.c, progress=self.progress)
             times, varying = solution_times(evidence, bins, self.threshold), True
         else:
-            times, varying = np.full(features.shape[0], float(ends[-1])), False
-        coords = {"stimulus_id": ("presentation", ids), "image_label": ("presentation", labels)}
-        return DataAssembly(times, coords=coords, dims=["presentation"]), varying
+            times, varying = np.full(features.shape[0], float(bins[-1][1])), False
+        coords = {"stimulus_id": ("presentation", ids), "image_label": ("presentation", categories)}
+        result = DataAssembly(times, coords=coords, dims=["presentation"])
+        result.attrs["temporally_varying"] = varying
+        return result
 
     def correlate(self, model_rt, human_rt) -> Score:
         """Spearman of per-image model and human RT over the images in both (NaN if either is constant)."""

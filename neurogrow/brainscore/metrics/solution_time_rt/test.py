@@ -76,8 +76,8 @@ def test_images_whose_category_appears_later_get_later_solution_times():
     for i in range(n):
         features[i, codes[i], onset[i]:] += 3
     metric = load_metric("solution_time_rt", n_folds=5)
-    times, varying = metric.solution_times(recordings(features, labels, bins))
-    assert varying
+    times = metric.solution_times(recordings(features, labels, bins))
+    assert times.attrs["temporally_varying"]
     assert scipy.stats.spearmanr(times.values, onset)[0] > 0.8
     human = per_image(300 + 50 * onset + rng.normal(scale=5, size=n))
     score = metric(recordings(features, labels, bins), human)
@@ -101,3 +101,26 @@ def test_correlate_aligns_by_stimulus_id_and_skips_missing_human_values():
     assert float(score) == pytest.approx(1.0) and list(score.attrs["stimulus_id"]) == ["a", "b", "d", "e"]
     with pytest.raises(ValueError, match="no value for stimulus_id 'z'"):
         metric.correlate(model, per_image([1, 2], ["a", "z"]))
+
+
+def test_only_the_requested_bins_are_decoded_as_float32_with_labels_from_the_human_data():
+    rng = np.random.default_rng(2)
+    n = 40
+    labels = np.tile(["a", "b"], n // 2)
+    bins = [(70, 80), (80, 90), (90, 100), (100, 110)]
+    features = rng.normal(size=(n, 3, 4))
+    features[:, 0, 2:] += np.where(labels == "a", 4.0, -4.0)[:, None]
+    rec = recordings(features, ["?"] * n, bins)  # no usable image_label: the categories come from `truth`
+    human = DataAssembly(
+        np.arange(n, dtype=float),
+        coords={"stimulus_id": ("presentation", [f"s{i}" for i in range(n)]), "truth": ("presentation", labels)},
+        dims=["presentation"],
+    )
+    metric = load_metric("solution_time_rt", n_folds=5, time_bins=bins[1:3])
+    features32, kept = metric._features(rec)
+    assert features32.dtype == np.float32 and features32.shape == (n, 3, 2) and kept == [(80, 90), (90, 100)]
+    times = metric.solution_times(rec, labels=human)
+    assert list(times["image_label"].values) == list(labels)
+    assert np.all(times.values <= 100) and np.median(times.values) >= 80  # solved in the second kept bin (start 90)
+    with pytest.raises(ValueError, match="no time bin"):
+        load_metric("solution_time_rt", time_bins=[(0, 10)])._features(rec)

@@ -164,11 +164,37 @@ def test_probabilities_with_fitting_stimuli_fit_a_readout_to_their_labels(adapti
     np.testing.assert_allclose(probs.values.sum(axis=1), 1.0, rtol=1e-6)
 
 
-def test_reaction_time_is_the_halting_time_in_ms(adaptive, reference):
-    adaptive.start_task("reaction_time")
-    rt = adaptive.look_at(shipped_stimulus_set())
-    np.testing.assert_allclose(rt["expected_steps"].values, reference.expected_steps.numpy(), rtol=1e-6)
-    np.testing.assert_allclose(rt.values, 70 + 25 * reference.expected_steps.numpy(), rtol=1e-6)
+def test_weights_are_the_pinned_files_and_go_through_load_weight_file_once_uploaded(monkeypatch, tmp_path):
+    from . import model as plugin
+
+    for identifier in IDENTIFIERS:
+        path = plugin.weight_file(identifier)
+        assert path.name == plugin.WEIGHTS[identifier][0] and plugin._sha1(path) == plugin.WEIGHTS[identifier][1]
+    calls = []
+    copy = tmp_path / "blt-cifar10-adaptive.pt"
+    copy.write_bytes(plugin.weight_file(IDENTIFIERS[0]).read_bytes())
+
+    def fake_load_weight_file(**kwargs):  # Brain-Score's loader, offline: what it would return from its cache
+        calls.append(kwargs)
+        return copy
+
+    import brainscore_core.supported_data_standards.brainio.s3 as s3
+
+    monkeypatch.setattr(s3, "load_weight_file", fake_load_weight_file)
+    monkeypatch.setitem(plugin.VERSION_IDS, IDENTIFIERS[0], "v1")
+    assert plugin.weight_file(IDENTIFIERS[0]) == copy
+    assert calls == [{"bucket": "brainscore-storage", "folder_name": "brainscore-vision/models",
+                      "relative_path": "neurogrow_blt_cifar10/blt-cifar10-adaptive.pt", "version_id": "v1",
+                      "sha1": plugin.WEIGHTS[IDENTIFIERS[0]][1]}]
+    copy.write_bytes(b"not the weights")
+    with pytest.raises(NeurogrowError, match="is not the pinned"):
+        plugin.weight_file(IDENTIFIERS[0])
+
+
+def test_imagenet_labels_are_declined_as_not_implemented(adaptive):
+    with pytest.raises(NotImplementedError, match="not the 1,000 ImageNet synsets") as info:
+        adaptive.start_task("label", "imagenet")
+    assert len(str(info.value).splitlines()) == 1
 
 
 def test_model_bad_input_gives_one_line_errors(adaptive, tmp_path):
@@ -177,8 +203,6 @@ def test_model_bad_input_gives_one_line_errors(adaptive, tmp_path):
     adaptive.start_task("probabilities")
     with pytest.raises(DataError, match=r"gone.png: stimulus file not found"):
         adaptive.look_at(missing)
-    with pytest.raises(NeurogrowError, match="'imagenet'"):
-        adaptive.start_task("label", "imagenet")
     with pytest.raises(NeurogrowError, match="none of the choice labels"):
         adaptive.start_task("label", ["bear", "oven"])
     with pytest.raises(NeurogrowError, match="recording target 'MT'"):

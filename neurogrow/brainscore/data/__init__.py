@@ -1,1 +1,0 @@
-"""Brain-Score data plugins, one folder each (as ``brainscore_vision/data/``)."""
