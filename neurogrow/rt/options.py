@@ -90,6 +90,14 @@ class Options:
         return RTRules(self.rt_unit, self.rt_max, self.rt_min)
 
     def validate(self) -> None:
+        for name in ("measure", "model_time", "rt_unit", "stimuli"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise NeurogrowError(f"--{name.replace('_', '-')} {value!r}: expected text, got {type(value).__name__}")
+        for name in ("rt_max", "rt_min"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise NeurogrowError(f"--{name.replace('_', '-')} {value!r}: expected a number of seconds, got {type(value).__name__}")
         if self.measure is not None and self.measure not in MEASURES:
             raise NeurogrowError(f"--measure {self.measure}: expected one of {', '.join(MEASURES)}")
         from neurogrow import arguments
