@@ -13,7 +13,6 @@ import math
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
-from neurogrow.outputs import write_json
 
 
 def add_parser(subparsers) -> None:
@@ -141,6 +140,8 @@ def run(args: argparse.Namespace) -> int:
     result = result_dict(nb.score(args.model, args.benchmark, rt_source=args.rt))
     print(format_result(result))
     if out is not None:
+        from neurogrow.outputs import write_json
+
         write_json(out, result)
         print(f"wrote {out}")
     return 0

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 
     from neurogrow.data import load_dataset, occlude
     from neurogrow.errors import NeurogrowError
-    from neurogrow.inference import evaluate
+    from neurogrow.inference import evaluate, flops_per_step
     from neurogrow.model.halting import check_threshold
     from neurogrow.outputs import write_json
     from neurogrow.overlap import model_input, refuse_overlap
@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         "threshold": args.threshold,
         "window": model.window,
         "params": model.param_count(),
+        "flops_per_step": flops_per_step(model).tolist(),  # read by `neurogrow models` (no torch there)
         **result,
     }
     print(json.dumps(result, indent=2))
