@@ -292,7 +292,7 @@ def extract(
         Write the times file here (HDF5, ``docs/hdf5_schema.md``); None: write nothing.
     data_root, split, occlusion, seed, threshold, full_length, exit_only, activations, class_map, batch_size
         As the command-line options of the same names (``neurogrow extract --help``):
-        data root for ``dataset`` (default ``$NEUROGROW_DATA`` or ``../shared/data``); split
+        data root for ``dataset`` (default ``$NEUROGROW_DATA``, else the platform cache folder); split
         (``"test"``); fraction of each image occluded, in [0, 1); occlusion seed; exit
         threshold (0.5); run every image to T (baseline); stop each image at its exit;
         also keep every layer's pooled activations at every step; label-to-class map for

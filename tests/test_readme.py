@@ -1,6 +1,7 @@
 """The README's Python API block runs as written (in a scratch folder with the shipped data linked)."""
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -18,3 +19,19 @@ def test_readme_python_api_block_runs(tmp_path, monkeypatch):
     assert list(ns["df"]["prediction"]) and len(ns["df"]) == 2
     assert len(ns["times"].table) == 160 and (tmp_path / "times.h5").is_file()
     assert ns["rt"].summary["n_stimuli"] == 160 and (tmp_path / "rt_results" / "scatter.png").is_file()
+
+
+def test_no_user_facing_doc_refers_to_a_path_outside_the_repository(capsys):
+    """README, docs/ and every --help name only paths inside the repository (or the user's own)."""
+    from neurogrow.cli import SUBCOMMANDS, main
+
+    texts = {"README.md": (ROOT / "README.md").read_text()}
+    texts.update({str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "docs").rglob("*.md")})
+    for name in ["--help"] + [s.replace("_", "-") for s in SUBCOMMANDS]:
+        argv = [name] if name == "--help" else [name, "--help"]
+        with contextlib.suppress(SystemExit):
+            main(argv)
+        texts[f"neurogrow {' '.join(argv)}"] = capsys.readouterr().out
+    # the development machines' data folder beside the checkout (../shared/...), which users do not have
+    outside = {where: sorted(set(re.findall(r"(?:\.\./)+shared/[\w./-]*|shared/data\b", text))) for where, text in texts.items()}
+    assert {w: o for w, o in outside.items() if o} == {}

@@ -5,6 +5,8 @@ import argparse
 import json
 from pathlib import Path
 
+from neurogrow.cli.help_text import DATA_ROOT_DEFAULT
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -15,7 +17,7 @@ def add_parser(subparsers) -> None:
     )
     p.add_argument("model", nargs="?", default=None, help="shipped model name, model file or run directory (default: the default model)")
     p.add_argument("--dataset", default="cifar10", help="dataset name (default: cifar10)")
-    p.add_argument("--data-root", default=None, help="data root (default: $NEUROGROW_DATA or ../shared/data)")
+    p.add_argument("--data-root", default=None, help=f"data root, holding cifar10-jpeg/ or cifar10-python/ (default: {DATA_ROOT_DEFAULT})")
     p.add_argument("--split", default="test", choices=["train", "test"])
     p.add_argument("--occlusion", type=float, default=0.0, help="fraction of each image occluded (seeded per image)")
     p.add_argument("--seed", type=int, default=0, help="occlusion seed")

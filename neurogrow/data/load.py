@@ -5,7 +5,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from neurogrow.data.cifar10 import load_cifar10_jpeg
+from neurogrow.data.cifar10_default import load_cifar10
 from neurogrow.data.cifar10_python import load_cifar10_python
 from neurogrow.data.dataset import ImageDataset, select_classes
 from neurogrow.data.fashion_mnist import load_fashion_mnist
@@ -28,14 +28,15 @@ def load_dataset(
     Parameters
     ----------
     name : {"cifar10", "cifar10-python", "fashion-mnist"}
-        ``"cifar10"`` reads ``cifar10-jpeg/cifar10-jpeg.tar.gz`` (decoded once, cached);
-        ``"cifar10-python"`` reads or downloads the official pickled tarball;
+        ``"cifar10"`` reads ``cifar10-jpeg/cifar10-jpeg.tar.gz`` if present, else the official
+        tarball (downloaded on first use) with the same pixels (:mod:`neurogrow.data.cifar10_default`);
+        ``"cifar10-python"`` reads or downloads the official pickled tarball (its raw pixels);
         ``"fashion-mnist"`` reads idx files.
     split : {"train", "test"}
         Which split.
     root : str or Path, optional
         Data root (or the dataset's own folder or file); default :func:`default_data_root`
-        (for ``"cifar10-python"`` and ``"fashion-mnist"`` a missing data root is not an error).
+        (``$NEUROGROW_DATA``, else the platform cache folder).
     classes : int or list of str, optional
         Passed to :func:`select_classes`.
     cache_dir : str or Path, optional
@@ -47,7 +48,7 @@ def load_dataset(
         The split, restricted to ``classes`` if given.
     """
     if name == "cifar10":
-        ds = load_cifar10_jpeg(split, root if root is not None else default_data_root(), cache_dir)
+        ds = load_cifar10(split, root, cache_dir)
     elif name == "cifar10-python":
         if root is None:
             with contextlib.suppress(DataError):

@@ -32,7 +32,7 @@ class DataConfig:
         ``cifar10`` (JPEG tarball), ``cifar10-python`` (official tarball), ``fashion-mnist``
         or ``synthetic`` (a small generated task for tests).
     root
-        Data root; empty means ``$NEUROGROW_DATA`` or ``../shared/data``.
+        Data root; empty means ``$NEUROGROW_DATA``, else the platform cache folder (CIFAR-10 is downloaded there).
     classes
         0 for all classes, k for the first k classes, or a list of class names.
     train_subset
