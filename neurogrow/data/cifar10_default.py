@@ -93,6 +93,8 @@ def load_cifar10(split: str = "train", root: str | os.PathLike | None = None, ca
     if split not in ("train", "test"):
         raise DataError(f"cifar10: split {split!r}; expected one of ('train', 'test')")
     base = Path(root).expanduser() if root is not None else default_data_root()
+    if root is not None and not base.exists():  # a mistyped --data-root: no download into a new folder there
+        raise DataError(f"data root {base}: no such file or folder; expected a folder holding cifar10-jpeg/ or cifar10-python/ (or neither: CIFAR-10 is then downloaded into it)")
     try:
         jpeg = find_cifar10_tarball(base)
     except DataError:
