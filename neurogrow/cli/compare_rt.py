@@ -160,7 +160,7 @@ def run_demo(args) -> int:
     for name in SHIPPED_EXPERIMENTS:
         stim_dir, trial_dir = shipped_experiment(name, root)
         status(f"{name}: running the model on {stim_dir}")
-        times = times_from_extract(extract_times(model, stim_dir))
+        times = times_from_extract(extract_times(model, stim_dir, note_classes=False))  # labels unused here
         human = load_human(trial_dir, rt=options.rt_rules())
         label = stim_dir.relative_to(root).as_posix()
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {label}", "human": str(trial_dir)})
