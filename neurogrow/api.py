@@ -394,6 +394,7 @@ def compare_rt(
     rt_unit: str | None = None,
     rt_max: float | None = None,
     rt_min: float | None = None,
+    columns: str | dict | None = None,
     overwrite: bool = False,
 ) -> RTResult:
     """``neurogrow compare-rt`` from Python: model halting times against human reaction times per image.
@@ -405,7 +406,7 @@ def compare_rt(
         DataFrame with ``stimulus`` and ``model_time`` (or the column named by ``model_time``).
     human
         Folder of Geirhos et al. (2019) trial CSVs, a long CSV ``subject,stimulus,rt[,correct,category]``,
-        a CIFAR-10H per-trial CSV, or CIFAR-10H counts ``.npy``.
+        a CIFAR-10H per-trial CSV, or CIFAR-10H counts ``.npy`` (a long CSV with other column names: ``columns``).
     out
         Output folder (``summary.json``, ``per_image.csv``, ``report.md``, ``scatter.png``,
         ``per_category.png``); None: write nothing.
@@ -428,6 +429,10 @@ def compare_rt(
         ``--rt-unit`` (``s`` or ``ms``; default: the format's documented unit), ``--rt-max`` and
         ``--rt-min`` (exclude trials slower / faster than this many seconds, counted in
         ``summary["rt_checks"]``); the RT plausibility rules of :mod:`neurogrow.human.validate`.
+    columns
+        A long-format trial CSV with its own column names (``--columns``): for each of ``subject``,
+        ``stimulus``, ``rt`` (and optional ``correct``, ``category``, ``response``) the file's column,
+        e.g. ``columns={"subject": "participant", "stimulus": "image", "rt": "reaction_time"}``.
     overwrite
         Replace a non-empty ``out``.
 
@@ -455,13 +460,13 @@ def compare_rt(
         stimuli=stimuli, baseline=baseline, rt_unit=rt_unit, rt_max=rt_max, rt_min=rt_min,
     )
     if isinstance(model_times, (str, os.PathLike)):
-        return _run(model_times, human, out, options, overwrite=overwrite, labels=labels)
+        return _run(model_times, human, out, options, overwrite=overwrite, labels=labels, columns=columns)
     if hasattr(model_times, "step_probs") and hasattr(model_times, "table"):  # an ExtractResult
         times = times_from_extract(model_times)
     else:
         times = _times_table(model_times)
     times = model_times_frame(times, model_time, "model_times")  # checked here: one-line errors before any work
-    return _run(times, human, out, options, overwrite=overwrite, labels=labels)
+    return _run(times, human, out, options, overwrite=overwrite, labels=labels, columns=columns)
 
 
 def rt_options(*, stimuli: str | os.PathLike | None = None, baseline: str | Iterable[str] = (), **fields):

@@ -26,8 +26,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "human",
         nargs="?",
         metavar="HUMAN",
-        help="folder of Geirhos et al. 2019 trial CSVs, long CSV (subject,stimulus,rt[,correct,category]), "
+        help="folder of Geirhos et al. 2019 trial CSVs, long CSV (subject,stimulus,rt[,correct,category]; other names: --columns), "
         "CIFAR-10H per-trial CSV, or CIFAR-10H counts .npy",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="NAME=COLUMN,...",
+        help="HUMAN is a long-format CSV with its own column names: which column holds each of subject, stimulus, rt "
+        "(and optional correct, category, response), e.g. --columns subject=participant,stimulus=image,rt=reaction_time",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (summary.json, per_image.csv, report.md, figures)")
     p.add_argument("--measure", choices=MEASURES, default=None, help="per-image human measure (default: mean_log_rt; entropy for counts)")
@@ -113,6 +119,7 @@ def _run(args) -> int:
         args.human,
         args.out,
         labels=args.labels,
+        columns=args.columns,
         overwrite=args.overwrite,
         **_option_kwargs(args),
     )

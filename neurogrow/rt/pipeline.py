@@ -23,12 +23,14 @@ def compare_rt(
     options: Options | None = None,
     overwrite: bool = False,
     labels: str | os.PathLike | None = None,
+    columns: str | dict | None = None,
 ) -> Result:
     """Load both inputs (and the ``--baseline`` files of ``options``), run :func:`~neurogrow.rt.analyse`
     and (if ``out_dir``) write the outputs.
 
     ``model_times`` is a file (:func:`~neurogrow.rt.load_model_times`) or an already checked
     frame with ``stimulus``, ``model_time`` (and ``category``), as :func:`neurogrow.compare_rt` passes.
+    ``columns``: the column map of a long-format human CSV (:func:`neurogrow.human.load_human`).
     """
     options = options or Options()
     options.validate()
@@ -41,7 +43,7 @@ def compare_rt(
         times, source = load_model_times(model_times, options.model_time), str(model_times)
     for spec in options.baselines:
         times = add_baseline_file(times, spec, options.model_time)
-    data = load_human(human, labels=labels, rt=options.rt_rules())
+    data = load_human(human, labels=labels, rt=options.rt_rules(), columns=columns)
     result = analyse(times, data, options, inputs={"model_times": source, "human": str(human)})
     if out_dir is not None:
         write_outputs(result, out_dir, overwrite)
