@@ -64,16 +64,34 @@ def _check_model(model) -> None:
         raise NeurogrowError(f"model {model!r}: expected a shipped model name, a model file, a run directory or a loaded model")
 
 
+#: Models loaded by name or path, kept for the next call (:func:`_model`): key (file, mtime, size).
+_LOADED: dict[tuple[str, int, int], LatticeRCNN] = {}
+#: How many loaded models are kept.
+LOADED_MAX = 2
+
+
 def _model(model) -> LatticeRCNN:
-    """A loaded model: ``model`` itself, or :func:`neurogrow.load_model` of a name/path (None: the default)."""
+    """A loaded model: ``model`` itself, or :func:`neurogrow.load_model` of a name/path (None: the default).
+
+    A model loaded by name or path is kept (the last :data:`LOADED_MAX`), so that a second
+    ``classify`` or ``extract`` call with the same model does not read the file again; a file that
+    has changed since (its modification time or size) is read again. ``_LOADED.clear()`` drops them.
+    """
     from neurogrow.model.lattice import LatticeRCNN
     from neurogrow.progress import status
-    from neurogrow.zoo import load_model
+    from neurogrow.zoo import default_model, load_model, resolve_model_path
 
     if isinstance(model, LatticeRCNN):
         return model
-    status(f"loading model {model or 'default'}")
-    return load_model(model)
+    _, path = resolve_model_path(model or default_model())
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        status(f"loading model {model or 'default'}")
+        while len(_LOADED) >= LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = load_model(model)
+    return _LOADED[key]
 
 
 # --------------------------------------------------------------------------- classify
@@ -161,11 +179,15 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
         (bilinear), as ``neurogrow extract --images`` does.
     model
         A shipped model name (``neurogrow models``), a model file or run directory, or a
-        loaded model (:func:`neurogrow.load_model`); None: the default model.
+        loaded model (:func:`neurogrow.load_model`); None: the default model. A model given by
+        name or path is loaded once and kept for the next calls (the last two; read again if
+        its file changes), so repeated calls cost only the images.
     threshold
         Cumulative halting probability that defines the exit step, in (0, 1].
     batch_size
         Images per forward pass.
+
+    More than 32 images show progress on stderr (reading, then the forward pass), unless quiet.
 
     Returns
     -------
@@ -216,8 +238,11 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
     items = _expand(images)
     if not items:
         raise NeurogrowError("classify: no images given; expected a path, PIL image, array or a list of them")
+    from neurogrow.progress import progress
+
     names, arrays = [], []
-    for i, item in enumerate(items):
+    shown = len(items) > 32
+    for i, item in enumerate(progress(items, desc="classify: reading images", unit="img", disable=not shown)):
         name, arr = _one_image(item, i, cfg.in_channels, cfg.image_size)
         names.append(name)
         arrays.append(arr)
@@ -226,7 +251,7 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
     T = net.steps
     run = run_forward(
         net, batch, threshold=threshold, mode="full-length", batch_size=int(batch_size),
-        progress=len(batch) > int(batch_size), desc="classify",
+        progress=shown, desc="classify",
     )
     probs = run.step_probs  # (N, T, K)
     halting = run.halting

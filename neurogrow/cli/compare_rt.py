@@ -138,10 +138,12 @@ def run_demo(args) -> int:
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
+    from neurogrow.progress import status
+
+    status("loading torch and the analysis modules")
     from neurogrow.api import rt_options
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
-    from neurogrow.progress import status
     from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
     from neurogrow.rt.model_times import times_from_extract
     from neurogrow.rt.summary import holm_family

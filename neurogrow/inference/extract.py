@@ -57,6 +57,7 @@ from neurogrow.inference import check_threshold
 from neurogrow.inference.forward import MODES, run_forward
 from neurogrow.io import write_times
 from neurogrow.model.lattice import LatticeRCNN
+from neurogrow.progress import status
 
 __all__ = [
     "CLASS_MAPS",
@@ -184,8 +185,10 @@ def _load_stimuli(model: LatticeRCNN, images_dir, dataset, data_root, split) -> 
         from neurogrow.inference.folder_layout import check_class_level
 
         check_class_level(images_dir)
+        status(f"reading the images of {images_dir}")
         data = load_image_folder(images_dir, size=cfg.image_size, channels=cfg.in_channels)
         return data, f"images:{Path(images_dir)}"
+    status(f"loading {dataset} {split} split")
     data = load_dataset(str(dataset), split, root=data_root)
     shape = data.images.shape[1:]
     expected = (cfg.image_size, cfg.image_size, cfg.in_channels)

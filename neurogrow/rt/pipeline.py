@@ -9,6 +9,7 @@ import pandas as pd
 from neurogrow.human import load_human
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.overlap import refuse_overlap
+from neurogrow.progress import status
 from neurogrow.rt.analysis import Result, analyse
 from neurogrow.rt.model_times import add_baseline_file, load_model_times
 from neurogrow.rt.options import Options
@@ -43,6 +44,8 @@ def compare_rt(
         times, source = load_model_times(model_times, options.model_time), str(model_times)
     for spec in options.baselines:
         times = add_baseline_file(times, spec, options.model_time)
+    if options.progress is not False:
+        status(f"compare-rt: reading the human data {human}")
     data = load_human(human, labels=labels, rt=options.rt_rules(), columns=columns)
     result = analyse(times, data, options, inputs={"model_times": source, "human": str(human)})
     if out_dir is not None:
@@ -66,6 +69,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
     from neurogrow.rt.figures import write_figures
     from neurogrow.rt.report import write_report
 
+    status(f"compare-rt: writing summary.json, per_image.csv, report.md{' and the figures' if figures else ''} to {out_dir}")
     with atomic_output_dir(out_dir, overwrite) as tmp:
         files = ["summary.json", "per_image.csv", "report.md"]
         if figures:
