@@ -69,7 +69,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
     from neurogrow.rt.figures import write_figures
     from neurogrow.rt.report import write_report
 
-    status(f"compare-rt: writing summary.json, per_image.csv, report.md{' and the figures' if figures else ''} to {out_dir}")
+    status(f"compare-rt: writing summary.json, per_image.csv, report.md{' and the figures' if figures else ''} ({Path(out_dir).name}/)")
     with atomic_output_dir(out_dir, overwrite) as tmp:
         files = ["summary.json", "per_image.csv", "report.md"]
         if figures:
