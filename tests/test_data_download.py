@@ -104,3 +104,9 @@ def test_every_command_that_reads_a_dataset_takes_data_root(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert "--data-root" in capsys.readouterr().out, command
+
+
+def test_train_reads_its_data_from_data_root(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["train", "--data-root", str(missing), "--out", str(tmp_path / "run"), "--set", "optim.epochs=1"]) == 2
+    assert str(missing) in capsys.readouterr().err
