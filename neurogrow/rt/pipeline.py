@@ -44,8 +44,6 @@ def compare_rt(
         times, source = load_model_times(model_times, options.model_time), str(model_times)
     for spec in options.baselines:
         times = add_baseline_file(times, spec, options.model_time)
-    if options.progress is not False:
-        status(f"compare-rt: reading the human data {human}")
     data = load_human(human, labels=labels, rt=options.rt_rules(), columns=columns)
     result = analyse(times, data, options, inputs={"model_times": source, "human": str(human)})
     if out_dir is not None:
