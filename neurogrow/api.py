@@ -64,16 +64,34 @@ def _check_model(model) -> None:
         raise NeurogrowError(f"model {model!r}: expected a shipped model name, a model file, a run directory or a loaded model")
 
 
+#: Models loaded by name or path, kept for the next call (:func:`_model`): key (file, mtime, size).
+_LOADED: dict[tuple[str, int, int], LatticeRCNN] = {}
+#: How many loaded models are kept.
+LOADED_MAX = 2
+
+
 def _model(model) -> LatticeRCNN:
-    """A loaded model: ``model`` itself, or :func:`neurogrow.load_model` of a name/path (None: the default)."""
+    """A loaded model: ``model`` itself, or :func:`neurogrow.load_model` of a name/path (None: the default).
+
+    A model loaded by name or path is kept (the last :data:`LOADED_MAX`), so that a second
+    ``classify`` or ``extract`` call with the same model does not read the file again; a file that
+    has changed since (its modification time or size) is read again. ``_LOADED.clear()`` drops them.
+    """
     from neurogrow.model.lattice import LatticeRCNN
     from neurogrow.progress import status
-    from neurogrow.zoo import load_model
+    from neurogrow.zoo import default_model, load_model, resolve_model_path
 
     if isinstance(model, LatticeRCNN):
         return model
-    status(f"loading model {model or 'default'}")
-    return load_model(model)
+    _, path = resolve_model_path(model or default_model())
+    stat = Path(path).stat()
+    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        status(f"loading model {model or 'default'}")
+        while len(_LOADED) >= LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = load_model(model)
+    return _LOADED[key]
 
 
 # --------------------------------------------------------------------------- classify
@@ -161,11 +179,15 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
         (bilinear), as ``neurogrow extract --images`` does.
     model
         A shipped model name (``neurogrow models``), a model file or run directory, or a
-        loaded model (:func:`neurogrow.load_model`); None: the default model.
+        loaded model (:func:`neurogrow.load_model`); None: the default model. A model given by
+        name or path is loaded once and kept for the next calls (the last two; read again if
+        its file changes), so repeated calls cost only the images.
     threshold
         Cumulative halting probability that defines the exit step, in (0, 1].
     batch_size
         Images per forward pass.
+
+    More than 32 images show progress on stderr (reading, then the forward pass), unless quiet.
 
     Returns
     -------
@@ -216,8 +238,11 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
     items = _expand(images)
     if not items:
         raise NeurogrowError("classify: no images given; expected a path, PIL image, array or a list of them")
+    from neurogrow.progress import progress
+
     names, arrays = [], []
-    for i, item in enumerate(items):
+    shown = len(items) > 32
+    for i, item in enumerate(progress(items, desc="classify: reading images", unit="img", disable=not shown)):
         name, arr = _one_image(item, i, cfg.in_channels, cfg.image_size)
         names.append(name)
         arrays.append(arr)
@@ -226,7 +251,7 @@ def classify(images, model=None, threshold: float = 0.5, batch_size: int = 256) 
     T = net.steps
     run = run_forward(
         net, batch, threshold=threshold, mode="full-length", batch_size=int(batch_size),
-        progress=len(batch) > int(batch_size), desc="classify",
+        progress=shown, desc="classify",
     )
     probs = run.step_probs  # (N, T, K)
     halting = run.halting
@@ -292,7 +317,7 @@ def extract(
         Write the times file here (HDF5, ``docs/hdf5_schema.md``); None: write nothing.
     data_root, split, occlusion, seed, threshold, full_length, exit_only, activations, class_map, batch_size
         As the command-line options of the same names (``neurogrow extract --help``):
-        data root for ``dataset`` (default ``$NEUROGROW_DATA`` or ``../shared/data``); split
+        data root for ``dataset`` (default ``$NEUROGROW_DATA``, else the platform cache folder); split
         (``"test"``); fraction of each image occluded, in [0, 1); occlusion seed; exit
         threshold (0.5); run every image to T (baseline); stop each image at its exit;
         also keep every layer's pooled activations at every step; label-to-class map for
@@ -394,6 +419,7 @@ def compare_rt(
     rt_unit: str | None = None,
     rt_max: float | None = None,
     rt_min: float | None = None,
+    columns: str | dict | None = None,
     overwrite: bool = False,
 ) -> RTResult:
     """``neurogrow compare-rt`` from Python: model halting times against human reaction times per image.
@@ -405,7 +431,7 @@ def compare_rt(
         DataFrame with ``stimulus`` and ``model_time`` (or the column named by ``model_time``).
     human
         Folder of Geirhos et al. (2019) trial CSVs, a long CSV ``subject,stimulus,rt[,correct,category]``,
-        a CIFAR-10H per-trial CSV, or CIFAR-10H counts ``.npy``.
+        a CIFAR-10H per-trial CSV, or CIFAR-10H counts ``.npy`` (a long CSV with other column names: ``columns``).
     out
         Output folder (``summary.json``, ``per_image.csv``, ``report.md``, ``scatter.png``,
         ``per_category.png``); None: write nothing.
@@ -428,6 +454,10 @@ def compare_rt(
         ``--rt-unit`` (``s`` or ``ms``; default: the format's documented unit), ``--rt-max`` and
         ``--rt-min`` (exclude trials slower / faster than this many seconds, counted in
         ``summary["rt_checks"]``); the RT plausibility rules of :mod:`neurogrow.human.validate`.
+    columns
+        A long-format trial CSV with its own column names (``--columns``): for each of ``subject``,
+        ``stimulus``, ``rt`` (and optional ``correct``, ``category``, ``response``) the file's column,
+        e.g. ``columns={"subject": "participant", "stimulus": "image", "rt": "reaction_time"}``.
     overwrite
         Replace a non-empty ``out``.
 
@@ -455,13 +485,13 @@ def compare_rt(
         stimuli=stimuli, baseline=baseline, rt_unit=rt_unit, rt_max=rt_max, rt_min=rt_min,
     )
     if isinstance(model_times, (str, os.PathLike)):
-        return _run(model_times, human, out, options, overwrite=overwrite, labels=labels)
+        return _run(model_times, human, out, options, overwrite=overwrite, labels=labels, columns=columns)
     if hasattr(model_times, "step_probs") and hasattr(model_times, "table"):  # an ExtractResult
         times = times_from_extract(model_times)
     else:
         times = _times_table(model_times)
     times = model_times_frame(times, model_time, "model_times")  # checked here: one-line errors before any work
-    return _run(times, human, out, options, overwrite=overwrite, labels=labels)
+    return _run(times, human, out, options, overwrite=overwrite, labels=labels, columns=columns)
 
 
 def rt_options(*, stimuli: str | os.PathLike | None = None, baseline: str | Iterable[str] = (), **fields):

@@ -116,6 +116,8 @@ class Bar:
         self.n += n
         if self.silent:
             return
+        if self.total and self.n >= self.total:
+            return  # the finished line is close()'s, printed once
         now = time.monotonic()
         if now - self._last >= _interval():
             self._last = now

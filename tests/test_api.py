@@ -142,3 +142,20 @@ def test_compare_rsa_from_python(model, tmp_path):
     written = json.loads((tmp_path / "rsa" / "summary.json").read_text())
     assert set(res.summary) <= set(written)
     assert written["inputs"]["model"] == str(h5)
+
+
+def test_classify_keeps_the_loaded_model(monkeypatch):
+    """A second classify with the same model name does not read the model file again."""
+    import numpy as np
+
+    import neurogrow
+    from neurogrow import api, zoo
+
+    api._LOADED.clear()
+    calls = []
+    real = zoo.load_model
+    monkeypatch.setattr(zoo, "load_model", lambda *a, **k: calls.append(a) or real(*a, **k))
+    image = np.zeros((32, 32, 3), dtype=np.uint8)
+    first = neurogrow.classify(image)
+    second = neurogrow.classify(image, model="blt-cifar10-adaptive")
+    assert len(calls) == 1 and first.equals(second)

@@ -339,7 +339,7 @@ BAD = {
     "model non-numeric": "model_time is 'slow'; expected a number",
     "model NaN": "model_time is .*expected a finite number",
     "model duplicate": "appears twice",
-    "human missing column": "missing column(s) rt",
+    "human missing column": "long-format CSV needs subject, stimulus, rt (missing rt)",
     "human non-numeric rt": "column rt is 'fast'; expected a number",
     "human negative rt": "rt is -0.4; expected a positive number",
     "human NaN rt": "rt is missing",

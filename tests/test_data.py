@@ -1,6 +1,7 @@
 """ImageDataset, select_classes, the data root, Fashion-MNIST idx files, image folders and tensor conversion."""
 import gzip
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -93,13 +94,14 @@ def test_default_data_root_prefers_the_environment(tmp_path, monkeypatch):
         default_data_root()
 
 
-def test_default_data_root_falls_back_to_shared_then_fails(tmp_path, monkeypatch):
+def test_default_data_root_is_the_platform_cache_folder(tmp_path, monkeypatch):
+    """Without NEUROGROW_DATA: the platform cache folder (XDG on Linux), never a folder outside the user's."""
     monkeypatch.delenv("NEUROGROW_DATA", raising=False)
-    monkeypatch.setattr(paths, "SHARED_DATA_DIR", tmp_path)
-    assert default_data_root() == tmp_path
-    monkeypatch.setattr(paths, "SHARED_DATA_DIR", tmp_path / "nope")
-    with pytest.raises(DataError, match="pass --data-root or set NEUROGROW_DATA"):
-        default_data_root()
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    root = default_data_root()
+    assert root == paths.platform_data_root()
+    if sys.platform.startswith("linux"):
+        assert root == tmp_path / "xdg" / "neurogrow"
 
 
 def test_unknown_dataset_and_split_are_rejected(tmp_path):

@@ -118,9 +118,13 @@ def test_classes_argument_selects_and_relabels(tiny_root, tmp_path):
     assert ds.ids == ["0", "1", "2"] and ds.labels.tolist() == [0, 1, 0]
 
 
-def test_missing_tarball_names_the_paths_tried(tmp_path):
-    with pytest.raises(DataError, match=re.escape(str(tmp_path / "cifar10-jpeg" / "cifar10-jpeg.tar.gz"))):
+def test_missing_tarball_names_the_paths_tried(tmp_path, local_server, monkeypatch):
+    """Neither tarball under the root and the download fails (the mirror lacks it): both paths and the way offline."""
+    monkeypatch.setenv("NEUROGROW_CIFAR10_URL", f"{local_server[1]}/cifar-10-python.tar.gz")
+    with pytest.raises(DataError, match=re.escape(str(tmp_path / "cifar10-jpeg" / "cifar10-jpeg.tar.gz"))) as info:
         load_dataset("cifar10", root=tmp_path, cache_dir=tmp_path / "c")
+    assert str(tmp_path / "cifar10-python" / "cifar-10-python.tar.gz") in str(info.value)
+    assert "Offline: copy cifar-10-python.tar.gz" in str(info.value)
 
 
 @pytest.mark.parametrize(

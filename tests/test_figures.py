@@ -134,3 +134,66 @@ def test_rsa_heatmap_title_names_only_lines_that_are_drawn(tmp_path, ceiling):
         for ln in red:  # inside the bar, not on its edge
             y = ln.get_ydata()[0]
             assert lo < y < hi and (hi - y) > 0.01 * (hi - lo)
+
+
+def test_sixteen_categories_get_distinct_colour_and_marker_pairs():
+    from neurogrow.rt.figures import category_styles
+
+    styles = category_styles(16)
+    assert len(set(styles)) == 16
+    assert all(a[0] != b[0] and a[1] != b[1] for a, b in itertools.pairwise(styles))  # neighbours differ in both
+
+
+def test_figures_name_the_experiment_and_per_category_bars_have_cis(tmp_path):
+    from types import SimpleNamespace
+
+    from neurogrow.rt.analysis import per_category_table
+    from neurogrow.rt.figures import experiment_name, write_figures
+
+    rng = np.random.default_rng(0)
+    cats = [f"c{i}" for i in range(16)]
+    df = pd.DataFrame({"category": np.repeat(cats, 8), "model_time": rng.normal(3, 0.3, 128), "human_measure": rng.normal(0, 1, 128)})
+    df["model_time_resid"] = df["model_time"] - df.groupby("category")["model_time"].transform("mean")
+    df["human_measure_resid"] = df["human_measure"] - df.groupby("category")["human_measure"].transform("mean")
+    pc = per_category_table(df, n_boot=200, seed=0)
+    assert (pc["spearman_ci95_low"] <= pc["spearman"]).all() and (pc["spearman"] <= pc["spearman_ci95_high"]).all()
+    s = {"human_measure": "mean_log_rt", "n_stimuli": 128, "inputs": {"human": "data/raw-data/edge-experiment/"},
+         "spearman": {"r": 0.1, "ci95": [-0.1, 0.3]}, "noise_ceiling": {"spearman_brown": 0.6},
+         "within_category": {"spearman_partial": {"r": 0.05}}}
+    assert experiment_name(s) == "edge-experiment"
+    assert experiment_name({"inputs": {"human": "my/trials.csv"}}) == "trials"
+    shown = []
+    real = plt.Axes.set_title
+    try:
+        plt.Axes.set_title = lambda self, text, *a, **k: shown.append(text) or real(self, text, *a, **k)
+        write_figures(SimpleNamespace(summary=s, per_image=df, per_category=pc), tmp_path)
+    finally:
+        plt.Axes.set_title = real
+    assert len(shown) == 3 and all("edge-experiment" in t for t in shown)
+
+
+def test_occlusion_figure_legend_is_outside_the_axes(tmp_path, monkeypatch):
+    import importlib
+    import sys
+
+    from conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks" / "findings"))  # as tests/test_findings.py imports the scripts
+    module = importlib.import_module("occlusion")
+    levels = [0.2, 0.4]
+    est, boot = {}, {}
+    for key in ("raw", "residual", "noise_residual", "blur_residual", "contrast_residual"):
+        for lv in levels:
+            est[f"{key}/{lv}"] = 0.2
+            boot[f"{key}/{lv}"] = np.full(10, 0.2)
+    for lv in levels:
+        est[f"accuracy/{lv}"] = 0.5
+    saved = []
+    monkeypatch.setattr(module, "save_figure", lambda fig, stem: saved.append(fig))
+    module.plot({"estimates": est, "boot": boot, "levels": levels}, tmp_path / "occ")
+    fig = saved[0]
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legend_box = ax.get_legend().get_window_extent()
+    assert legend_box.y1 < ax.get_window_extent().y0  # below the axes: over no bar, no error bar
+    assert "Occlusion" in ax.get_title()

@@ -151,7 +151,7 @@ def test_long_csv_response_column_marks_non_responses(tmp_path):
 @pytest.mark.parametrize(
     "text, match",
     [
-        ("subject,stimulus\ns1,a.png\n", "missing column.*rt"),
+        ("subject,stimulus\ns1,a.png\n", r"long-format CSV needs subject, stimulus, rt \(missing rt\)"),
         ("subject,stimulus,rt\ns1,a.png,0.8\ns1,b.png,\n", "line 3: rt is missing"),
         ("subject,stimulus,rt\ns1,a.png,0.8\ns1,b.png,NaN\n", "line 3: rt is missing"),
         ("subject,stimulus,rt\ns1,a.png,0.8\ns1,b.png,-1\n", "line 3: rt is -1"),

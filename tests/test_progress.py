@@ -116,3 +116,20 @@ def test_quiet_flag_lasts_one_call(monkeypatch, capsys):
     monkeypatch.delenv("NEUROGROW_QUIET", raising=False)
     assert main(["--quiet", "models"]) == 0
     assert not P.is_quiet()
+
+
+
+def test_a_finished_line_prints_once(monkeypatch):
+    """The last update of a bar that reached its total does not print: close() prints it, once."""
+    err = _Stream(tty=False)
+    monkeypatch.setattr(sys, "stderr", err)
+    monkeypatch.setenv("NEUROGROW_PROGRESS_INTERVAL", "0")
+    for _ in P.progress(range(3), desc="work", unit="it"):
+        pass
+    with P.progress(total=2, desc="counted", unit="it") as bar:
+        bar.update(1)
+        bar.update(1)
+    lines = err.getvalue().splitlines()
+    for desc, n in (("work", 3), ("counted", 2)):
+        finished = [line for line in lines if line.startswith(f"{desc}: {n}/{n}")]
+        assert len(finished) == 1 and finished[0].endswith("done"), lines

@@ -1,13 +1,14 @@
 """The README's Python API block runs as written (in a scratch folder with the shipped data linked)."""
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_readme_python_api_block_runs(tmp_path, monkeypatch):
+def test_readme_python_api_block_runs(tmp_path, monkeypatch, capsys):
     text = (ROOT / "README.md").read_text()
     section = text.split("## Python API", 1)[1].split("\n## ", 1)[0]
     (code,) = re.findall(r"^```python\n(.*?)^```", section, re.S | re.M)
@@ -16,5 +17,27 @@ def test_readme_python_api_block_runs(tmp_path, monkeypatch):
     ns: dict = {}
     exec(compile(code, "README.md", "exec"), ns)
     assert list(ns["df"]["prediction"]) and len(ns["df"]) == 2
+    printed = capsys.readouterr().out.splitlines()
+    at = next(i for i, line in enumerate(printed) if line.lstrip().startswith("stimulus"))
+    assert printed[at].split() == ["stimulus", "prediction", "probability", "expected_steps", "exit_step"]  # no column hidden
+    rows = printed[at + 1:at + 3]
+    assert [r.split()[0] for r in rows] == ["human_data/geirhos2019/stimuli/edges/cat/cat1.png", "human_data/geirhos2019/stimuli/edges/truck/truck1.png"]
+    assert all(len(r.split()) == 5 and "..." not in r for r in rows)
     assert len(ns["times"].table) == 160 and (tmp_path / "times.h5").is_file()
     assert ns["rt"].summary["n_stimuli"] == 160 and (tmp_path / "rt_results" / "scatter.png").is_file()
+
+
+def test_no_user_facing_doc_refers_to_a_path_outside_the_repository(capsys):
+    """README, docs/ and every --help name only paths inside the repository (or the user's own)."""
+    from neurogrow.cli import SUBCOMMANDS, main
+
+    texts = {"README.md": (ROOT / "README.md").read_text()}
+    texts.update({str(p.relative_to(ROOT)): p.read_text() for p in (ROOT / "docs").rglob("*.md")})
+    for name in ["--help"] + [s.replace("_", "-") for s in SUBCOMMANDS]:
+        argv = [name] if name == "--help" else [name, "--help"]
+        with contextlib.suppress(SystemExit):
+            main(argv)
+        texts[f"neurogrow {' '.join(argv)}"] = capsys.readouterr().out
+    # the development machines' data folder beside the checkout (../shared/...), which users do not have
+    outside = {where: sorted(set(re.findall(r"(?:\.\./)+shared/[\w./-]*|shared/data\b", text))) for where, text in texts.items()}
+    assert {w: o for w, o in outside.items() if o} == {}

@@ -81,3 +81,19 @@ def test_whole_tutorial_runs_and_its_numbers_hold(workdir):
 
     cli = json.loads((workdir / "tutorial_output/rt_cli/summary.json").read_text())
     assert cli["spearman"] == json.loads((workdir / "tutorial_output/rt/summary.json").read_text())["spearman"]
+    # every figure the tutorial shows is the one its code writes (python benchmarks/tutorial_figures.py)
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from tutorial_figures import FILES, SHOWN, same_pixels
+
+    stale = [name for name, made in SHOWN.items() if not same_pixels(workdir / made, FILES / name)]
+    assert not stale, f"{stale}: run python benchmarks/tutorial_figures.py"
+
+
+def test_every_figure_the_tutorial_shows_is_regenerated_by_the_script():
+    """docs/tutorial_files/ holds exactly the figures benchmarks/tutorial_figures.py writes (and the slow test compares)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from tutorial_figures import FILES, SHOWN
+
+    shown = set(re.findall(r"\]\(tutorial_files/([\w.-]+)\)", TUTORIAL.read_text()))
+    assert shown == set(SHOWN) == {p.name for p in FILES.glob("*.png")}
+    assert "benchmarks/tutorial_figures.py" in TUTORIAL.read_text()

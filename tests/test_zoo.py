@@ -85,3 +85,12 @@ def test_readme_table_and_models_command_come_from_the_same_results(capsys):
             assert r[key] in readme_row
         block = out.split(name, 1)[1]
         assert f"test accuracy {r['accuracy']} (mixture {r['accuracy_mixture']})" in block
+
+
+@pytest.mark.parametrize("name", neurogrow.list_models())
+def test_recorded_flops_per_step_are_the_models(name):
+    """`neurogrow models` reads FLOPs from the eval JSON (no torch); they are the loaded model's count."""
+    from neurogrow.inference import flops_per_step
+    from neurogrow.zoo.table import evaluation
+
+    assert evaluation(name)["flops_per_step"] == flops_per_step(neurogrow.load_model(name)).tolist()

@@ -430,7 +430,7 @@ def plot(st: dict, stem: Path) -> None:
     import matplotlib.pyplot as plt
 
     est, boot, levels = st["estimates"], st["boot"], st["levels"]
-    fig, ax = plt.subplots(figsize=(7, 3.4))
+    fig, ax = plt.subplots(figsize=(7, 4.2))
     series = [("raw", "occluder: E[t] increase"), ("residual", "occluder: beyond confidence"),
               ("noise_residual", "noise, beyond confidence (matched acc.)"), ("blur_residual", "blur, beyond confidence (matched acc.)"),
               ("contrast_residual", "contrast, beyond confidence (matched acc.)")]
@@ -447,8 +447,9 @@ def plot(st: dict, stem: Path) -> None:
     ax.set_xticks(range(len(levels)), [f"level {lv} (acc. {est[f'accuracy/{lv}']:.2f})" for lv in levels])
     ax.axhline(0, color="k", lw=0.8)
     ax.set_ylabel("paired change in E[t] (steps)")
-    ax.legend(fontsize=7)
-    ax.set_title("Adaptive model, CIFAR-10 test images (95% bootstrap CIs)", fontsize=9)
+    # below the axes, never over a bar or its error bar
+    ax.legend(fontsize=7, ncol=3, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    ax.set_title("Occlusion finding: adaptive model, CIFAR-10 test images (95% bootstrap CIs)", fontsize=9)
     fig.tight_layout()
     save_figure(fig, stem)
 

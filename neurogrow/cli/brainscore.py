@@ -18,7 +18,6 @@ import os
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
-from neurogrow.outputs import write_json
 
 
 def add_parser(subparsers) -> None:
@@ -142,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
     result = result_dict(nb.score(args.model, args.benchmark))
     print(format_result(result))
     if out is not None:
+        from neurogrow.outputs import write_json
+
         write_json(out, result)
         print(f"wrote {out}")
     return 0

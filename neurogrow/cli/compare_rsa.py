@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 
+from neurogrow.cli.help_text import DATA_ROOT_DEFAULT
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     from neurogrow.rsa.compare import COMPARATORS
@@ -30,7 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "(default: stimuli/<set> beside a Geirhos raw-data/<experiment> folder)",
     )
     p.add_argument("--labels", metavar="FILE", help="CIFAR-10H: true test labels (.npy or CSV with a label column); default next to the counts, else the CIFAR-10 test set")
-    p.add_argument("--data-root", metavar="DIR", help="data root holding cifar10-jpeg/ (default: $NEUROGROW_DATA or ../shared/data)")
+    p.add_argument("--data-root", metavar="DIR", help=f"CIFAR-10H with a model: data root for the CIFAR-10 test images (default: {DATA_ROOT_DEFAULT})")
     p.add_argument("--per-class", type=int, default=100, help="CIFAR-10H with a model: test images per class (first in test order; 0: all; default 100)")
     p.add_argument("--comparators", default="spearman,cosine_cov,corr_cov", help=f"comma-separated rsatoolbox comparators (default spearman,cosine_cov,corr_cov; any of {', '.join(COMPARATORS)})")
     p.add_argument("--distance", choices=DISTANCES, default="correlation", help="distance between class-mean patterns (default correlation)")

@@ -26,8 +26,14 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "human",
         nargs="?",
         metavar="HUMAN",
-        help="folder of Geirhos et al. 2019 trial CSVs, long CSV (subject,stimulus,rt[,correct,category]), "
+        help="folder of Geirhos et al. 2019 trial CSVs, long CSV (subject,stimulus,rt[,correct,category]; other names: --columns), "
         "CIFAR-10H per-trial CSV, or CIFAR-10H counts .npy",
+    )
+    p.add_argument(
+        "--columns",
+        metavar="NAME=COLUMN,...",
+        help="HUMAN is a long-format CSV with its own column names: which column holds each of subject, stimulus, rt "
+        "(and optional correct, category, response), e.g. --columns subject=participant,stimulus=image,rt=reaction_time",
     )
     p.add_argument("--out", metavar="DIR", help="output folder (summary.json, per_image.csv, report.md, figures)")
     p.add_argument("--measure", choices=MEASURES, default=None, help="per-image human measure (default: mean_log_rt; entropy for counts)")
@@ -113,6 +119,7 @@ def _run(args) -> int:
         args.human,
         args.out,
         labels=args.labels,
+        columns=args.columns,
         overwrite=args.overwrite,
         **_option_kwargs(args),
     )
@@ -131,10 +138,12 @@ def run_demo(args) -> int:
     ``images_dir``) and ``expected_steps`` (and ``exit_step``).  With ``--out DIR`` the outputs of
     each experiment are written to ``DIR/edges`` and ``DIR/silhouettes``.
     """
+    from neurogrow.progress import status
+
+    status("loading torch and the analysis modules")
     from neurogrow.api import rt_options
     from neurogrow.human import load_human
     from neurogrow.human.layout import SHIPPED_EXPERIMENTS, geirhos2019_dir, shipped_experiment
-    from neurogrow.progress import status
     from neurogrow.rt import analyse, check_out_dir, format_table, write_outputs
     from neurogrow.rt.model_times import times_from_extract
     from neurogrow.rt.summary import holm_family
@@ -160,7 +169,7 @@ def run_demo(args) -> int:
     for name in SHIPPED_EXPERIMENTS:
         stim_dir, trial_dir = shipped_experiment(name, root)
         status(f"{name}: running the model on {stim_dir}")
-        times = times_from_extract(extract_times(model, stim_dir))
+        times = times_from_extract(extract_times(model, stim_dir, note_classes=False))  # labels unused here
         human = load_human(trial_dir, rt=options.rt_rules())
         label = stim_dir.relative_to(root).as_posix()
         result = analyse(times, human, options, inputs={"model_times": f"shipped model on {label}", "human": str(trial_dir)})

@@ -5,6 +5,8 @@ import argparse
 import json
 from pathlib import Path
 
+from neurogrow.cli.help_text import DATA_ROOT_DEFAULT
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -18,7 +20,7 @@ def add_parser(subparsers) -> None:
     p.add_argument("--dataset", default="cifar10", help="dataset name (default: cifar10; folder: your own images, see docs/training.md)")
     p.add_argument(
         "--data-root", default=None,
-        help="data root (default: $NEUROGROW_DATA or ../shared/data; --dataset folder: the folder, default the one the model was trained on)",
+        help=f"data root, holding cifar10-jpeg/ or cifar10-python/ (default: {DATA_ROOT_DEFAULT}; --dataset folder: the folder, default the one the model was trained on)",
     )
     p.add_argument("--split", default="test", choices=["train", "test"])
     p.add_argument("--occlusion", type=float, default=0.0, help="fraction of each image occluded (seeded per image)")
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     from neurogrow.data import load_dataset, occlude
     from neurogrow.errors import NeurogrowError
-    from neurogrow.inference import evaluate
+    from neurogrow.inference import evaluate, flops_per_step
     from neurogrow.model.halting import check_threshold
     from neurogrow.outputs import write_json
     from neurogrow.overlap import model_input, refuse_overlap
@@ -78,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         "threshold": args.threshold,
         "window": model.window,
         "params": model.param_count(),
+        "flops_per_step": flops_per_step(model).tolist(),  # read by `neurogrow models` (no torch there)
         **result,
     }
     print(json.dumps(result, indent=2))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from neurogrow.cli.help_text import DATA_ROOT_DEFAULT
+
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
@@ -26,7 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     src.add_argument("--images", metavar="DIR", help="folder of images, DIR/<class>/<image> (class = folder name) or flat")
     src.add_argument("--dataset", metavar="NAME", help="dataset name, e.g. cifar10 (stimuli are the dataset's indices)")
     p.add_argument("--out", metavar="FILE.h5", required=True, help="output times file")
-    p.add_argument("--data-root", metavar="DIR", default=None, help="data root for --dataset (default: $NEUROGROW_DATA or ../shared/data)")
+    p.add_argument("--data-root", metavar="DIR", default=None, help=f"data root for --dataset (default: {DATA_ROOT_DEFAULT})")
     p.add_argument("--split", default="test", help="dataset split (default: test)")
     p.add_argument("--occlusion", type=float, default=0.0, metavar="F", help="fraction of each image covered by grey rectangles, in [0, 1) (default 0)")
     p.add_argument("--seed", type=int, default=0, help="occlusion seed (default 0)")

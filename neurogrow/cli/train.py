@@ -5,6 +5,8 @@ import argparse
 import json
 import os
 
+from neurogrow.cli.help_text import DATA_ROOT_DEFAULT
+
 
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser(
@@ -26,6 +28,12 @@ def add_parser(subparsers) -> None:
         default=[],
         dest="overrides",
         help="override a config key, e.g. --set optim.epochs=5 --set model.channels=[16,32] (repeatable)",
+    )
+    p.add_argument(
+        "--data-root",
+        metavar="DIR",
+        default=None,
+        help=f"data root (same as --set data.root=DIR; default: the config's data.root, else {DATA_ROOT_DEFAULT})",
     )
     p.add_argument("--out", metavar="RUN_DIR", help="run directory (required unless --print-config)")
     p.add_argument(
@@ -52,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     from neurogrow.train.distributed import launched_distributed
 
     config = load_config(args.config, args.overrides)
+    if args.data_root is not None:
+        config.data.root = str(args.data_root)
     if args.print_config:
         from neurogrow.train.config_help import format_config
 

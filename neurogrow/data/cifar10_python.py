@@ -7,50 +7,72 @@ import tarfile
 from pathlib import Path
 
 import numpy as np
-import pooch
 
-from neurogrow.data.cache import default_cache_dir
 from neurogrow.data.cifar10 import CIFAR10_CLASSES
 from neurogrow.data.dataset import ImageDataset
+from neurogrow.data.paths import default_data_root
 from neurogrow.errors import DataError
 
 CIFAR10_PYTHON_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR10_PYTHON_HASH = "md5:c58f30108f718f92721af3b95e74349a"
+#: Environment variable naming a mirror of the tarball (its hash is still checked).
+URL_VARIABLE = "NEUROGROW_CIFAR10_URL"
 TARBALL_NAME = "cifar-10-python.tar.gz"
+#: Folder of the data root that holds (and receives) the tarball.
+FOLDER = "cifar10-python"
 _TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 _MEMBERS = {"train": _TRAIN_BATCHES, "test": ("test_batch",)}
 _LAYOUT = "expected cifar-10-batches-py/{data_batch_1..5, test_batch, batches.meta} (pickled dicts)"
 
 
-def find_or_fetch_cifar10_python(root: str | os.PathLike | None, cache_dir: str | os.PathLike | None) -> Path:
-    """Return the local ``cifar-10-python.tar.gz`` under ``root``, or download it into the cache.
+def find_cifar10_python(root: str | os.PathLike | None) -> Path | None:
+    """The local ``cifar-10-python.tar.gz``: ``root`` itself, or under it (directly or in ``cifar10-python/``)."""
+    if root is None:
+        return None
+    root = Path(root).expanduser()
+    for cand in ([root] if root.is_file() else [root / TARBALL_NAME, root / FOLDER / TARBALL_NAME]):
+        if cand.is_file():
+            return cand
+    return None
+
+
+def find_or_fetch_cifar10_python(root: str | os.PathLike | None, cache_dir: str | os.PathLike | None = None) -> Path:
+    """Return the local ``cifar-10-python.tar.gz`` under ``root``, or download it there.
 
     Parameters
     ----------
     root : str or Path or None
-        The tarball itself, or a folder holding it (directly or in ``cifar10-python/``).
+        The tarball itself, or the data root holding it (directly or in ``cifar10-python/``);
+        default :func:`~neurogrow.data.paths.default_data_root` (``$NEUROGROW_DATA``, else the
+        platform cache folder).
     cache_dir : str or Path or None
-        Download folder; default :func:`default_cache_dir`.
+        Download folder; default ``<data root>/cifar10-python``.
 
     Returns
     -------
     Path
-        The tarball. A download is checked against :data:`CIFAR10_PYTHON_HASH`.
+        The tarball. A download (from :data:`CIFAR10_PYTHON_URL`, or the mirror named by
+        ``$NEUROGROW_CIFAR10_URL``) is checked against :data:`CIFAR10_PYTHON_HASH`, with a progress bar.
     """
-    if root is not None:
-        root = Path(root).expanduser()
-        for cand in ([root] if root.is_file() else [root / TARBALL_NAME, root / "cifar10-python" / TARBALL_NAME]):
-            if cand.is_file():
-                return cand
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+    found = find_cifar10_python(root if root is not None else default_data_root())
+    if found is not None:
+        return found
+    import pooch
+
+    from neurogrow.progress import is_quiet
+
+    if cache_dir is not None:
+        folder = Path(cache_dir).expanduser()
+    else:
+        folder = (Path(root).expanduser() if root is not None else default_data_root()) / FOLDER
+    url = os.environ.get(URL_VARIABLE) or CIFAR10_PYTHON_URL
     try:
-        fetched = pooch.retrieve(
-            url=CIFAR10_PYTHON_URL, known_hash=CIFAR10_PYTHON_HASH, fname=TARBALL_NAME, path=folder, progressbar=True
-        )
+        fetched = pooch.retrieve(url=url, known_hash=CIFAR10_PYTHON_HASH, fname=TARBALL_NAME, path=folder, progressbar=not is_quiet())
     except (ValueError, OSError) as exc:
         raise DataError(
-            f"cannot fetch {CIFAR10_PYTHON_URL} into {folder} ({' '.join(str(exc).split())}); expected a file with hash "
-            f"{CIFAR10_PYTHON_HASH}, or place {TARBALL_NAME} under the data root"
+            f"cannot fetch {url} into {folder} ({' '.join(str(exc).split())}); expected a file with hash "
+            f"{CIFAR10_PYTHON_HASH}. Offline: copy {TARBALL_NAME} (from {CIFAR10_PYTHON_URL}) into {folder}, "
+            f"or pass --data-root DIR (set NEUROGROW_DATA=DIR) for a folder holding it"
         ) from None
     return Path(fetched)
 
@@ -84,7 +106,7 @@ def load_cifar10_python(split: str = "train", root: str | os.PathLike | None = N
     root : str or Path or None
         The tarball or a folder holding it; if absent there, it is downloaded with pooch.
     cache_dir : str or Path or None
-        Download folder; default :func:`default_cache_dir`.
+        Download folder; default ``<data root>/cifar10-python``.
 
     Returns
     -------
@@ -94,7 +116,14 @@ def load_cifar10_python(split: str = "train", root: str | os.PathLike | None = N
     """
     if split not in _MEMBERS:
         raise DataError(f"cifar10-python: split {split!r}; expected one of {tuple(_MEMBERS)}")
-    tar_path = find_or_fetch_cifar10_python(root, cache_dir)
+    images, labels = read_split(find_or_fetch_cifar10_python(root, cache_dir), split)
+    n = len(labels)
+    ids = [f"train/{i}" for i in range(n)] if split == "train" else [str(i) for i in range(n)]
+    return ImageDataset(images=images, labels=labels, class_names=list(CIFAR10_CLASSES), ids=ids, name="cifar10-python")
+
+
+def read_split(tar_path: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """(N, 32, 32, 3) uint8 images and int64 labels of ``split`` in the tarball, in the original order."""
     members = _read_members(tar_path, _MEMBERS[split] + ("batches.meta",))
     not_dicts = [k for k, v in members.items() if not isinstance(v, dict)]
     if not_dicts:
@@ -117,12 +146,4 @@ def load_cifar10_python(split: str = "train", root: str | os.PathLike | None = N
     labels = np.concatenate(label_parts)
     if labels.size and (labels.min() < 0 or labels.max() >= len(CIFAR10_CLASSES)):
         raise DataError(f"{tar_path}: labels outside 0..{len(CIFAR10_CLASSES) - 1}")
-    n = len(labels)
-    ids = [f"train/{i}" for i in range(n)] if split == "train" else [str(i) for i in range(n)]
-    return ImageDataset(
-        images=np.ascontiguousarray(np.concatenate(images)),
-        labels=labels,
-        class_names=list(CIFAR10_CLASSES),
-        ids=ids,
-        name="cifar10-python",
-    )
+    return np.ascontiguousarray(np.concatenate(images)), labels

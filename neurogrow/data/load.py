@@ -5,7 +5,7 @@ import contextlib
 import os
 from pathlib import Path
 
-from neurogrow.data.cifar10 import load_cifar10_jpeg
+from neurogrow.data.cifar10_default import load_cifar10
 from neurogrow.data.cifar10_python import load_cifar10_python
 from neurogrow.data.dataset import ImageDataset, select_classes
 from neurogrow.data.fashion_mnist import load_fashion_mnist
@@ -30,8 +30,9 @@ def load_dataset(
     Parameters
     ----------
     name : {"cifar10", "cifar10-python", "fashion-mnist", "folder"}
-        ``"cifar10"`` reads ``cifar10-jpeg/cifar10-jpeg.tar.gz`` (decoded once, cached);
-        ``"cifar10-python"`` reads or downloads the official pickled tarball;
+        ``"cifar10"`` reads ``cifar10-jpeg/cifar10-jpeg.tar.gz`` if present, else the official
+        tarball (downloaded on first use) with the same pixels (:mod:`neurogrow.data.cifar10_default`);
+        ``"cifar10-python"`` reads or downloads the official pickled tarball (its raw pixels);
         ``"fashion-mnist"`` reads idx files; ``"folder"`` reads your own images from ``root``
         (:mod:`neurogrow.data.folder`: ``root/train/<class>/<image>`` and ``root/test/...``, or
         ``root/<class>/<image>`` split per class; decoded once, cached).
@@ -39,7 +40,7 @@ def load_dataset(
         Which split.
     root : str or Path, optional
         Data root (or the dataset's own folder or file); default :func:`default_data_root`
-        (for ``"cifar10-python"`` and ``"fashion-mnist"`` a missing data root is not an error).
+        (``$NEUROGROW_DATA``, else the platform cache folder).
     classes : int or list of str, optional
         Passed to :func:`select_classes`.
     cache_dir : str or Path, optional
@@ -60,7 +61,7 @@ def load_dataset(
             raise DataError("dataset 'folder': no folder given; expected root=DIR (DIR/train/<class>/<image> and DIR/test/..., or DIR/<class>/<image>)")
         ds = load_folder_dataset(root, split, cache_dir=cache_dir, **folder_options)
     elif name == "cifar10":
-        ds = load_cifar10_jpeg(split, root if root is not None else default_data_root(), cache_dir)
+        ds = load_cifar10(split, root, cache_dir)
     elif name == "cifar10-python":
         if root is None:
             with contextlib.suppress(DataError):

@@ -32,17 +32,58 @@ from neurogrow.human.base import TRIAL_COLUMNS, HumanData
 from neurogrow.human.validate import RTRules, check_trial_rts
 
 REQUIRED = ["subject", "stimulus", "rt"]
+#: The columns of a long-format CSV, required and optional: the names a column map (``--columns``) may give.
+COLUMNS = ("subject", "stimulus", "rt", "correct", "category", "response")
+
+
+def column_map(spec: str | dict | None) -> dict[str, str] | None:
+    """``--columns rt=reaction_time,stimulus=image`` (or ``columns={"rt": "reaction_time", ...}``) as a dict:
+    for each long-format column (:data:`COLUMNS`), the name of the column of the user's file that holds it."""
+    if spec is None or spec == "" or spec == {}:
+        return None
+    if isinstance(spec, str):
+        pairs = [item.split("=", 1) for item in spec.split(",") if item.strip()]
+        if any(len(p) != 2 for p in pairs):
+            raise DataError(f"--columns {spec}: expected NAME=COLUMN pairs separated by commas, e.g. rt=reaction_time,stimulus=image")
+        mapping = {k.strip(): v.strip() for k, v in pairs}
+    elif isinstance(spec, dict):
+        mapping = {str(k): str(v) for k, v in spec.items()}
+    else:
+        raise DataError(f"--columns: got {type(spec).__name__}; expected a dict or NAME=COLUMN,... text")
+    unknown = [k for k in mapping if k not in COLUMNS]
+    if unknown or any(not v for v in mapping.values()):
+        raise DataError(
+            f"--columns {', '.join(f'{k}={v}' for k, v in mapping.items())}: "
+            + (f"{', '.join(unknown)} is not a long-format column" if unknown else "a column name is empty")
+            + f"; expected NAME=COLUMN with NAME one of {', '.join(COLUMNS)} (required: {', '.join(REQUIRED)})"
+        )
+    return mapping
+
+
+def _renamed(df: pd.DataFrame, columns: dict[str, str], path: Path) -> pd.DataFrame:
+    """``df`` with the user's columns renamed to the long-format names of ``columns``."""
+    absent = [v for v in columns.values() if v not in df.columns]
+    if absent:
+        raise DataError(
+            f"{path}: --columns names {', '.join(absent)}, which the file does not have (found: {', '.join(df.columns) or 'none'})"
+        )
+    shadowed = [c for c in columns if c in df.columns and c not in columns.values()]  # the file's own column of that name is replaced
+    return df.drop(columns=shadowed).rename(columns={v: k for k, v in columns.items()})
 
 
 def is_long_header(columns: list[str]) -> bool:
     return set(REQUIRED) <= set(columns)
 
 
-def load_long_csv(path: str | os.PathLike, rt: RTRules | None = None) -> HumanData:
-    """Load a long-format per-trial CSV (RTs in seconds unless ``rt.unit`` says otherwise)."""
+def load_long_csv(path: str | os.PathLike, rt: RTRules | None = None, columns: str | dict | None = None) -> HumanData:
+    """Load a long-format per-trial CSV (RTs in seconds unless ``rt.unit`` says otherwise); ``columns``
+    names the file's columns that hold the long-format ones (:func:`column_map`)."""
     path = Path(path)
     df = read_csv_text(path)
-    require_columns(df, REQUIRED, path, "long-format trial")
+    mapping = column_map(columns)
+    if mapping:
+        df = _renamed(df, mapping, path)
+    require_columns(df, REQUIRED, path, "long-format trial" + (" (after --columns)" if mapping else ""))
     rules, rt_values = rt, parse_numbers(df["rt"], path, "rt")
     if "response" in df.columns:
         responded = ~df["response"].str.lower().isin({"", "na", "nan", "none"}).to_numpy()

@@ -57,6 +57,7 @@ from neurogrow.inference import check_threshold
 from neurogrow.inference.forward import MODES, run_forward
 from neurogrow.io import write_times
 from neurogrow.model.lattice import LatticeRCNN
+from neurogrow.progress import status
 
 __all__ = [
     "CLASS_MAPS",
@@ -181,8 +182,13 @@ def _load_stimuli(model: LatticeRCNN, images_dir, dataset, data_root, split) -> 
     if (images_dir is None) == (dataset is None):
         raise NeurogrowError("expected exactly one of an image folder (--images DIR) or a dataset (--dataset NAME)")
     if images_dir is not None:
+        from neurogrow.inference.folder_layout import check_class_level
+
+        check_class_level(images_dir)
+        status(f"reading the images of {images_dir}")
         data = load_image_folder(images_dir, size=cfg.image_size, channels=cfg.in_channels)
         return data, f"images:{Path(images_dir)}"
+    status(f"loading {dataset} {split} split")
     if dataset == "folder":  # your own images, decoded at the model's input size (neurogrow.data.folder)
         from neurogrow.data.folder import folder_for_model
 
@@ -235,6 +241,7 @@ def extract_times(
     batch_size: int = 256,
     class_map: str | os.PathLike | dict | None = None,
     progress: bool = True,
+    note_classes: bool = True,
 ) -> ExtractResult:
     """Run a model on a folder of images or a dataset split and record its time per stimulus.
 
@@ -273,6 +280,10 @@ def extract_times(
     progress
         Show progress (:mod:`neurogrow.progress`: a bar on a terminal, plain lines elsewhere,
         nothing under ``--quiet``).
+    note_classes
+        Say on stderr how many class folders are not among the model's classes (and so get
+        ``correct`` = n/a). A folder whose images all sit two levels down (experiments over classes)
+        is refused, naming the level that holds the class folders.
 
     Returns
     -------
@@ -294,6 +305,10 @@ def extract_times(
     data, source = _load_stimuli(model, images_dir, dataset, data_root, split)
     images = occlude(data.images, data.ids, float(occlusion), seed) if occlusion > 0 else data.images
     labels, targets = _targets(data, class_names, mapping)
+    from neurogrow.inference.folder_layout import class_mismatch, warn
+
+    if note_classes:  # on stderr: class folders that are not the model's classes, with the count
+        warn(class_mismatch(data, class_names, mapping, class_map if not isinstance(class_map, dict) else "(a dict)"))
     mode = "full-length" if full_length else "exit-only" if exit_only else "early-exit"
 
     run = run_forward(

@@ -13,7 +13,6 @@ the files training wrote.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import torch
 
 from neurogrow.errors import CheckpointError
+from neurogrow.hashing import file_checksum
 from neurogrow.model.config import ModelConfig
 from neurogrow.model.lattice import LatticeRCNN
 from neurogrow.outputs import atomic_path, write_json
@@ -166,11 +166,3 @@ def load_model_file(path: str | Path) -> tuple[LatticeRCNN, dict]:
     model = model_from_state(obj["model_config"], state, source=str(path))
     return model.eval(), summary
 
-
-def file_checksum(path: str | Path) -> str:
-    """SHA-256 of a file, as ``sha256:<hex>``."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return f"sha256:{h.hexdigest()}"

@@ -83,7 +83,7 @@ def write_heatmaps(summary: dict, folder: str | Path) -> list[str]:
         elif drawn:
             where = f" (its {drawn[0]} bound: red line on the colour bar)"
         ax.set_title(
-            f"{summary['model']['name']} vs {summary['human']['format']} ({summary['n_classes']} classes)\n"
+            f"{summary['model']['name']} vs {summary['human']['format']}, {_experiment(summary)} ({summary['n_classes']} classes)\n"
             f"{label}; noise ceiling {ceiling}{where}",
             fontsize=9,
         )
@@ -93,3 +93,10 @@ def write_heatmaps(summary: dict, folder: str | Path) -> list[str]:
             files.append(f"heatmap_{method}.{ext}")
         plt.close(fig)
     return files
+
+
+def _experiment(summary: dict) -> str:
+    """The human data's name for the title: the experiment folder or file (``edge-experiment``)."""
+    from neurogrow.rt.figures import experiment_name
+
+    return experiment_name(summary)

@@ -19,21 +19,51 @@ The analysis in stages, one module each, read in this order (methods in ``docs/c
 
 and :mod:`~neurogrow.rt.pipeline`: :func:`compare_rt` (load, analyse, write) and
 :func:`write_outputs` (atomic output folder).
+
+Importing this package is light: each name loads its module on first use (:mod:`neurogrow.lazy`).
 """
-from neurogrow.outputs import check_out_dir
-from neurogrow.rt.analysis import Result, analyse
-from neurogrow.rt.human_measures import image_measures, resolve_measure
-from neurogrow.rt.model_times import (
-    add_baseline_file,
-    load_model_times,
-    match_stimuli,
-    model_times_frame,
-    step_baselines,
-    times_from_extract,
-)
-from neurogrow.rt.options import COUNT_MEASURES, MEASURES, MODEL_TIME_COLUMNS, TRIAL_MEASURES, Options
-from neurogrow.rt.pipeline import compare_rt, write_outputs
-from neurogrow.rt.report import format_table
+from typing import TYPE_CHECKING
+
+from neurogrow.lazy import exports
+
+_NAMES = {
+    "check_out_dir": "neurogrow.outputs",
+    "Result": "analysis",
+    "analyse": "analysis",
+    "image_measures": "human_measures",
+    "resolve_measure": "human_measures",
+    "add_baseline_file": "model_times",
+    "load_model_times": "model_times",
+    "match_stimuli": "model_times",
+    "model_times_frame": "model_times",
+    "step_baselines": "model_times",
+    "times_from_extract": "model_times",
+    "COUNT_MEASURES": "options",
+    "MEASURES": "options",
+    "MODEL_TIME_COLUMNS": "options",
+    "TRIAL_MEASURES": "options",
+    "Options": "options",
+    "compare_rt": "pipeline",
+    "write_outputs": "pipeline",
+    "format_table": "report",
+}
+__getattr__, __dir__ = exports(__name__, _NAMES)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from neurogrow.outputs import check_out_dir
+    from neurogrow.rt.analysis import Result, analyse
+    from neurogrow.rt.human_measures import image_measures, resolve_measure
+    from neurogrow.rt.model_times import (
+        add_baseline_file,
+        load_model_times,
+        match_stimuli,
+        model_times_frame,
+        step_baselines,
+        times_from_extract,
+    )
+    from neurogrow.rt.options import COUNT_MEASURES, MEASURES, MODEL_TIME_COLUMNS, TRIAL_MEASURES, Options
+    from neurogrow.rt.pipeline import compare_rt, write_outputs
+    from neurogrow.rt.report import format_table
 
 __all__ = [
     "COUNT_MEASURES",

@@ -146,7 +146,7 @@ def analyse(model_times: pd.DataFrame, human: HumanData, options: Options | None
     summary["timings_s"] = stages.timings
     cols = ["stimulus", "model_stimulus", "category", "model_time", "human_measure", "model_time_resid", "human_measure_resid"]
     per_image = per_image[cols + [c for c in per_image.columns if c not in cols]]
-    per_category = per_category_table(per_image) if has_cat else None
+    per_category = per_category_table(per_image, options.n_boot, options.seed) if has_cat else None
     return Result(summary=summary, per_image=per_image, per_category=per_category, timings=stages.timings)
 
 
@@ -324,18 +324,26 @@ def summarise_baselines(stats: dict, baselines: dict, skipped: dict) -> dict:
     return out
 
 
-def per_category_table(per_image: pd.DataFrame) -> pd.DataFrame:
-    """Per category: n, Spearman of model time with the human measure, and both means."""
+def per_category_table(per_image: pd.DataFrame, n_boot: int = 1000, seed: int = 0) -> pd.DataFrame:
+    """Per category: n, Spearman of model time with the human measure with its 95% percentile CI
+    (``n_boot`` resamples of the category's images; NaN where undefined), and both means."""
     from neurogrow.stats import spearman
+    from neurogrow.stats.bootstrap import percentile_ci
+    from neurogrow.stats.correlation import bootstrap_correlation
 
     rows = []
+    rng = np.random.default_rng(seed)
     for cat, g in per_image.groupby("category", sort=True):
-        ok = len(g) >= 3 and np.ptp(g["model_time"]) > 0 and np.ptp(g["human_measure"]) > 0
+        x, y = g["model_time"].to_numpy(float), g["human_measure"].to_numpy(float)
+        ok = len(g) >= 3 and np.ptp(x) > 0 and np.ptp(y) > 0
+        ci = percentile_ci(bootstrap_correlation(x, y, n_boot, rng, ("spearman",))["spearman"]) if ok and n_boot else [None, None]
         rows.append(
             {
                 "category": cat,
                 "n": len(g),
-                "spearman": spearman(g["model_time"].to_numpy(), g["human_measure"].to_numpy()) if ok else np.nan,
+                "spearman": spearman(x, y) if ok else np.nan,
+                "spearman_ci95_low": np.nan if ci[0] is None else ci[0],
+                "spearman_ci95_high": np.nan if ci[1] is None else ci[1],
                 "mean_model_time": g["model_time"].mean(),
                 "mean_human_measure": g["human_measure"].mean(),
             }

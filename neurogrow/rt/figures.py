@@ -55,6 +55,29 @@ def jitter_width(x: np.ndarray) -> float:
     return 0.02 * span
 
 
+#: Markers cycled with the colours, so that 16 (or 20) categories differ by colour and by shape.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def category_styles(n: int) -> list[tuple[tuple, str]]:
+    """(colour, marker) of each of ``n`` categories: tab10's strong colours, then again with other
+    markers, so that neighbours in the legend never share both (16 categories: 10 colours x 2 shapes)."""
+    import matplotlib
+
+    colours = matplotlib.colormaps["tab10"](np.arange(10))  # its 10 colours, as RGBA rows
+    colours = [tuple(float(v) for v in c) for c in colours]
+    return [(colours[i % len(colours)], MARKERS[(i // len(colours) + i) % len(MARKERS)]) for i in range(n)]
+
+
+def experiment_name(s: dict) -> str:
+    """The human data's name for figure titles: the experiment folder or file (``edge-experiment``)."""
+    human = str((s.get("inputs") or {}).get("human") or "").rstrip("/")
+    if not human:
+        return "human data"
+    path = Path(human)
+    return path.stem if path.suffix.lower() in (".csv", ".npy") else path.name
+
+
 def primary_interval(s: dict) -> tuple[str, str]:
     """The summary key of the primary CI and its label for the figure: the two-level (subjects x
     images) interval where per-trial data exist, else the bootstrap over images, as in report.md
@@ -81,10 +104,9 @@ def _scatter(plt, df, s: dict, xlabel: str, ylabel: str):
     right = fig.add_subplot(grid[1, 1], sharey=ax)
     size = 8 if len(df) > 1000 else 16
     if cats:
-        cmap = plt.get_cmap("tab20" if len(cats) > 10 else "tab10")
-        for i, c in enumerate(cats):
+        for c, (colour, marker) in zip(cats, category_styles(len(cats))):
             m = (df["category"] == c).to_numpy()
-            ax.scatter(xj[m], y[m], s=size, color=cmap(i % cmap.N), label=c, alpha=0.55, linewidths=0)
+            ax.scatter(xj[m], y[m], s=size * 1.4, color=colour, marker=marker, label=c, alpha=0.75, linewidths=0)
     else:
         ax.scatter(xj, y, s=size, alpha=0.45, linewidths=0, color="C0")
     bins_x = np.histogram_bin_edges(x[np.isfinite(x)], bins=min(40, max(5, np.unique(x).size)))
@@ -108,7 +130,7 @@ def _scatter(plt, df, s: dict, xlabel: str, ylabel: str):
     nc = s["noise_ceiling"].get("spearman_brown")
     if nc is not None:
         stats += f"; noise ceiling {nc:.2f}"
-    top.set_title(f"n = {s['n_stimuli']} images; {stats}", fontsize=9)
+    top.set_title(f"{experiment_name(s)}: n = {s['n_stimuli']} images\n{stats}", fontsize=9)
     ax.set_xlabel(xlabel + (f"\n(jittered by up to \u00b1{width:.2g} so piled-up points show)" if width else ""))
     ax.set_ylabel(ylabel)
     if cats:  # below everything the axes draw (tick labels, axis label): never over data or text
@@ -136,17 +158,21 @@ def write_figures(result, folder: str | Path) -> list[str]:
     files += _save(fig, folder, "scatter")
     plt.close(fig)
 
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.0))
+    fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.6))
     pc = result.per_category
     if pc is not None and len(pc):
         pc = pc.sort_values("category")
         y = np.arange(len(pc))
         vals = pc["spearman"].to_numpy(float)
-        axes[0].barh(y, np.nan_to_num(vals), color="0.5")
+        axes[0].barh(y, np.nan_to_num(vals), color="0.65")
+        if "spearman_ci95_low" in pc:  # 95% CI over each category's images
+            lo, hi = pc["spearman_ci95_low"].to_numpy(float), pc["spearman_ci95_high"].to_numpy(float)
+            ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(vals)
+            axes[0].errorbar(vals[ok], y[ok], xerr=[vals[ok] - lo[ok], hi[ok] - vals[ok]], fmt="none", ecolor="k", elinewidth=0.8, capsize=2)
         axes[0].set_yticks(y, [f"{c} (n={n})" for c, n in zip(pc["category"], pc["n"])], fontsize=7)
         axes[0].axvline(0, color="k", lw=0.8)
         w = s["within_category"].get("spearman_partial") or {}
-        title = "Spearman per category"
+        title = f"{experiment_name(s)}: Spearman per category (95% CI over its images)"
         if w.get("r") is not None:  # stated in the title, not in a legend over the bars
             axes[0].axvline(w["r"], color="C3", lw=1.2, ls="--")
             title += f"\n(red dashed line: partial Spearman over all, {w['r']:.2f})"
@@ -159,7 +185,7 @@ def write_figures(result, folder: str | Path) -> list[str]:
         axes[1].scatter(rx, df["human_measure_resid"], s=10, alpha=0.45, linewidths=0)
         axes[1].set_xlabel("model time minus category mean")
         axes[1].set_ylabel(ylabel + " minus category mean")
-        axes[1].set_title("within category", fontsize=9)
+        axes[1].set_title(f"{experiment_name(s)}: within category", fontsize=9)
     else:
         for ax in axes:
             ax.text(0.5, 0.5, "no categories in the data", ha="center", va="center", transform=ax.transAxes)

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from neurogrow.errors import NeurogrowError
-from neurogrow.human.validate import RTRules
+
+if TYPE_CHECKING:  # pragma: no cover
+    from neurogrow.human.validate import RTRules
 
 __all__ = [
     "COUNT_MEASURES",
@@ -87,6 +90,8 @@ class Options:
 
     def rt_rules(self) -> RTRules:
         """The RT unit and exclusions as :class:`~neurogrow.human.validate.RTRules` (checked there)."""
+        from neurogrow.human.validate import RTRules  # pandas: not at import (the command line's --help)
+
         return RTRules(self.rt_unit, self.rt_max, self.rt_min)
 
     def validate(self) -> None:

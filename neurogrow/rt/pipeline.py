@@ -9,6 +9,7 @@ import pandas as pd
 from neurogrow.human import load_human
 from neurogrow.outputs import atomic_output_dir, check_out_dir, summary_json
 from neurogrow.overlap import refuse_overlap
+from neurogrow.progress import status
 from neurogrow.rt.analysis import Result, analyse
 from neurogrow.rt.model_times import add_baseline_file, load_model_times
 from neurogrow.rt.options import Options
@@ -23,12 +24,14 @@ def compare_rt(
     options: Options | None = None,
     overwrite: bool = False,
     labels: str | os.PathLike | None = None,
+    columns: str | dict | None = None,
 ) -> Result:
     """Load both inputs (and the ``--baseline`` files of ``options``), run :func:`~neurogrow.rt.analyse`
     and (if ``out_dir``) write the outputs.
 
     ``model_times`` is a file (:func:`~neurogrow.rt.load_model_times`) or an already checked
     frame with ``stimulus``, ``model_time`` (and ``category``), as :func:`neurogrow.compare_rt` passes.
+    ``columns``: the column map of a long-format human CSV (:func:`neurogrow.human.load_human`).
     """
     options = options or Options()
     options.validate()
@@ -41,7 +44,7 @@ def compare_rt(
         times, source = load_model_times(model_times, options.model_time), str(model_times)
     for spec in options.baselines:
         times = add_baseline_file(times, spec, options.model_time)
-    data = load_human(human, labels=labels, rt=options.rt_rules())
+    data = load_human(human, labels=labels, rt=options.rt_rules(), columns=columns)
     result = analyse(times, data, options, inputs={"model_times": source, "human": str(human)})
     if out_dir is not None:
         write_outputs(result, out_dir, overwrite)
@@ -64,6 +67,7 @@ def write_outputs(result: Result, out_dir: str | os.PathLike, overwrite: bool = 
     from neurogrow.rt.figures import write_figures
     from neurogrow.rt.report import write_report
 
+    status(f"compare-rt: writing summary.json, per_image.csv, report.md{' and the figures' if figures else ''} ({Path(out_dir).name}/)")
     with atomic_output_dir(out_dir, overwrite) as tmp:
         files = ["summary.json", "per_image.csv", "report.md"]
         if figures:

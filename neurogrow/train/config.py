@@ -39,7 +39,8 @@ class DataConfig:
         ``root/test/<class>/<image>``, or ``root/<class>/<image>``; docs/training.md) or
         ``synthetic`` (a small generated task for tests).
     root
-        Data root; empty means ``$NEUROGROW_DATA`` or ``../shared/data`` (``folder``: the folder, required).
+        Data root; empty means ``$NEUROGROW_DATA``, else the platform cache folder (CIFAR-10 is downloaded there;
+        ``folder``: the folder, required).
     classes
         0 for all classes, k for the first k classes, or a list of class names.
     train_subset

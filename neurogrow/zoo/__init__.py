@@ -3,16 +3,19 @@
 The registry is ``models.json`` beside this file: for each model its file, the
 config that trained it and the exact command. ``list_models()`` names them, the
 default first.
+Reading the registry needs no torch (``neurogrow models``); :func:`load_model` imports it.
 """
 from __future__ import annotations
 
 import json
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from neurogrow.errors import NeurogrowError
-from neurogrow.model.files import file_checksum, load_model_file
-from neurogrow.model.lattice import LatticeRCNN
+
+if TYPE_CHECKING:  # pragma: no cover
+    from neurogrow.model.lattice import LatticeRCNN
 
 ZOO_DIR = Path(__file__).resolve().parent
 
@@ -75,6 +78,9 @@ def load_model(name_or_path: str | Path | None = None, device: str = "cpu") -> L
         file) and ``summary`` (how it was trained and its test metrics at the end of
         training).
     """
+    from neurogrow.hashing import file_checksum
+    from neurogrow.model.files import load_model_file
+
     name, path = resolve_model_path(name_or_path or default_model())
     model, summary = load_model_file(path)
     model.name = name
