@@ -15,6 +15,11 @@ import numpy as np
 from neurogrow.outputs import write_json  # noqa: F401  (re-exported for the scripts)
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The development machines keep the real data beside the repository; the benchmarks read it from
+#: there unless $NEUROGROW_DATA says otherwise (the package itself has no such default: it downloads).
+_DEV_DATA = ROOT.parent / "shared" / "data"
+if "NEUROGROW_DATA" not in os.environ and _DEV_DATA.is_dir():
+    os.environ["NEUROGROW_DATA"] = str(_DEV_DATA)
 RESULTS = ROOT / "benchmarks" / "results"
 SHIPPED_CONFIG = ROOT / "neurogrow" / "zoo" / "blt-cifar10-adaptive.toml"
 #: halting "varies across images" when the SD of E[t] over the test images is at least this (steps);
