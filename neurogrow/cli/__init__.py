@@ -114,3 +114,20 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def console() -> None:
+    """The ``neurogrow`` console script and ``python -m neurogrow``: :func:`main`, then exit.
+
+    After an interrupt (exit 130) the process ends with ``os._exit``: a KeyboardInterrupt that
+    passed through an extension's embedded Python code would otherwise make the interpreter kill
+    itself with SIGINT at exit, after the one line was printed.
+    """
+    import os
+
+    code = main()
+    if code == 130:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)
+    sys.exit(code)
