@@ -31,7 +31,9 @@ extreme prices' seed-means; and at each price the seeds' mean E[t] have an SD <=
 ``run`` copies each run's ``metrics.jsonl`` to ``benchmarks/results/price_response/runs/`` (or
 ``.../ablation/``) as soon as it finishes, with its exact command beside it (``NAME.cmd.json``),
 so that runs spread over sessions are committed one by one; ``report`` re-derives everything
-from those files.
+from those files. A run that a session could not finish is committed as its run folder under
+``benchmarks/results/price_response/checkpoints/NAME/``; ``run`` copies it back and resumes it,
+and deletes it once the run is archived.
 """
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ import itertools
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -50,6 +53,8 @@ import numpy as np
 from common import RESULTS, ROOT, SHIPPED_CONFIG, hardware, metrics_rows, save_figure, write_json
 
 OUT = RESULTS / "price_response"
+#: unfinished runs carried between sessions (checkpoint.pt, config.json, metrics.jsonl; < 2 MB each)
+CHECKPOINTS = OUT / "checkpoints"
 NEW_OBJECTIVE = "optimal-stop"
 PRICES = [0.02, 0.04, 0.08, 0.16, 0.32, 0.64]
 ABLATION_PRICES = [0.01, 0.03, 0.1]
@@ -137,6 +142,8 @@ def _run_one(cmd: list[str], name: str, epochs: int, archive: Path, env: dict) -
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.write_text(text)
             os.replace(tmp, path)
+        if (CHECKPOINTS / name).is_dir():  # the run is archived: its carried checkpoint goes
+            shutil.rmtree(CHECKPOINTS / name)
         print(f"finished {name}: accuracy {rows[-1]['test_accuracy']:.4f}, mean E[t] {rows[-1]['test_mean_steps']:.3f}, "
               f"SD {rows[-1]['test_steps_sd']:.3f}, T {rows[-1]['window_steps']}", flush=True)
     else:
@@ -156,7 +163,13 @@ def run(args: argparse.Namespace) -> None:
                 name = run_name(variant, price, seed)
                 if finished(metrics_rows(archive / f"{name}.jsonl"), regime["epochs"]):
                     continue
-                jobs.append((command(args.regime, variant, price, seed, Path(args.out).resolve() / name), name))
+                run_dir = Path(args.out).resolve() / name
+                carried = CHECKPOINTS / name
+                if carried.is_dir() and not (run_dir / "checkpoint.pt").exists():
+                    # an unfinished run committed by an earlier session: continue it (--resume)
+                    shutil.copytree(carried, run_dir, dirs_exist_ok=True)
+                    print(f"resuming {name} from {carried.relative_to(ROOT)}", flush=True)
+                jobs.append((command(args.regime, variant, price, seed, run_dir), name))
     print(f"{len(jobs)} runs to do ({args.jobs} at a time)", flush=True)
     env = {**os.environ}
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.jobs)))
