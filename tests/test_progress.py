@@ -87,8 +87,10 @@ def test_extract_and_evaluate_report_progress(tmp_path, capsys):
     """extract through the CLI; evaluate (what `neurogrow evaluate` runs) on a small labelled set."""
     from pathlib import Path
 
+    import neurogrow.api
     from neurogrow.cli import main
 
+    neurogrow.api._LOADED.clear()  # a model loaded by an earlier test is kept, and not announced again
     edges = Path(__file__).resolve().parents[1] / "human_data/geirhos2019/stimuli/edges"
     assert main(["extract", "--images", str(edges / "cat"), "--out", str(tmp_path / "t.h5")]) == 0
     err = capsys.readouterr().err

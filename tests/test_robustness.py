@@ -323,7 +323,7 @@ def test_train_bad_data_root_writes_nothing_and_a_corrected_retry_succeeds(capsy
     (out / ".checkpoint.pt.abc123.tmp").write_bytes(b"partial")
     code, _, err = cli(capsys, "train", "--out", out, "--quiet", *[f"--set={o}" for o in TINY])
     assert code == 0, err
-    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "checksums.json", "config.json", "metrics.jsonl", "model.pt"]
+    assert sorted(p.name for p in out.iterdir()) == ["checkpoint.pt", "checksums.json", "config.json", "data.json", "metrics.jsonl", "model.pt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 

@@ -136,7 +136,9 @@ class Trainer:
             if config.data.dataset == "folder":
                 status(f"{config.data.root}: {counts_line(self.data_summary)}")
             self._prepare_dir(resume)
-            write_json(self.out / DATA, self.data_summary)
+            data_file = self.out / DATA
+            if not data_file.exists() or json.loads(data_file.read_text() or "null") != self.data_summary:
+                write_json(data_file, self.data_summary)  # unchanged on a resume: not rewritten
         self.data_gen = torch.Generator().manual_seed(config.seed)
         self.init_gen = torch.Generator().manual_seed(config.seed + 1)
         self.history: list[dict] = []
