@@ -52,6 +52,8 @@ from pathlib import Path
 import numpy as np
 from common import RESULTS, ROOT, SHIPPED_CONFIG, hardware, metrics_rows, save_figure, write_json
 
+from neurogrow.outputs import write_text
+
 OUT = RESULTS / "price_response"
 #: unfinished runs carried between sessions (checkpoint.pt, config.json, metrics.jsonl; < 2 MB each)
 CHECKPOINTS = OUT / "checkpoints"
@@ -137,11 +139,8 @@ def _run_one(cmd: list[str], name: str, epochs: int, archive: Path, env: dict) -
         shown = ["python" if i == 0 else a for i, a in enumerate(cmd)]
         meta = {"command": shlex.join(shown), "OMP_NUM_THREADS": env.get("OMP_NUM_THREADS"), "hardware": hardware(),
                 "wall_seconds_total": time.time() - t0}
-        for path, text in ((archive / f"{name}.jsonl", (out / "metrics.jsonl").read_text()),
-                           (archive / f"{name}.cmd.json", json.dumps(meta, indent=1) + "\n")):
-            tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text)
-            os.replace(tmp, path)
+        write_text(archive / f"{name}.jsonl", (out / "metrics.jsonl").read_text())
+        write_text(archive / f"{name}.cmd.json", json.dumps(meta, indent=1) + "\n")
         if (CHECKPOINTS / name).is_dir():  # the run is archived: its carried checkpoint goes
             shutil.rmtree(CHECKPOINTS / name)
         print(f"finished {name}: accuracy {rows[-1]['test_accuracy']:.4f}, mean E[t] {rows[-1]['test_mean_steps']:.3f}, "
@@ -202,7 +201,7 @@ def collect(archive: Path, epochs: int) -> list[dict]:
             "wall_seconds": sum(r["seconds"] for r in rows),
             "cpu_seconds": sum(r["cpu_seconds"] for r in rows) if all("cpu_seconds" in r for r in rows) else None,
             "load_average": [r.get("load_average") for r in rows],
-            "command": meta.get("command"), "omp_threads": meta.get("OMP_NUM_THREADS"),
+            "command": meta.get("command"), "omp_threads": meta.get("OMP_NUM_THREADS"), "hardware": meta.get("hardware"),
         })
     return records
 
