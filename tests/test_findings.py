@@ -18,6 +18,7 @@ sys.path.insert(0, str(FINDINGS))
 import growth_vs_complexity  # noqa: E402
 import halting_vs_rt  # noqa: E402
 import occlusion  # noqa: E402
+import price_response  # noqa: E402
 import tradeoffs  # noqa: E402
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
@@ -401,3 +402,60 @@ def test_occlusion_pipeline_with_a_held_out_occluder(tmp_path):
     assert out["occluder"].endswith(":stripes")
     assert out["verdict"] in ("reproduced", "not reproduced", "inconclusive") and out["rule"]["text"]
     assert f"{occlusion.occluder_name(f'{occ}:stripes')}__0.3" in " ".join(p.name for p in runs.iterdir())
+
+
+# --------------------------------------------------------------------------- the halting objective's price response
+
+
+def _price_runs(means, sd=0.6, acc=0.75, T=4, seed_noise=0.05, seeds=(0, 1, 2)):
+    rng = np.random.default_rng(2)
+    return [{"objective": "optimal-stop", "time_price": p, "seed": s, "test_accuracy": acc, "steps_sd": sd, "T": T,
+             "mean_steps": m + rng.normal(0, seed_noise)}
+            for p, m in zip(price_response.PRICES, means) for s in seeds]
+
+
+def test_price_response_rule_tells_a_dial_from_a_switch():
+    dial = _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2])
+    assert price_response.judge(dial)["verdict"] == "dial"
+    # the same range crossed in one jump between adjacent prices: a switch
+    switch = price_response.judge(_price_runs([3.9, 3.9, 3.9, 1.0, 1.0, 1.0], sd=0.01))
+    assert switch["verdict"] == "switch"
+    assert any("largest step between adjacent prices" in f for f in switch["failed"])
+    assert any("SD of E[t] 0.0" in f for f in switch["failed"])
+    # a smooth mean whose images all halt alike (every run's SD over images 0.1) is not a dial
+    alike = price_response.judge(_price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2], sd=0.1))
+    assert alike["verdict"] == "switch" and any("< 0.3" in f for f in alike["failed"])
+    # accuracy below the floor at an interior price
+    low = _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2])
+    low[7]["test_accuracy"] = 0.69
+    assert any("accuracy 0.6900 < 0.7" in f for f in price_response.judge(low)["failed"])
+    # ... but not at the extreme prices, which the rule exempts
+    edge = _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2])
+    for r in edge:
+        if r["time_price"] in (price_response.PRICES[0], price_response.PRICES[-1]):
+            r["test_accuracy"], r["steps_sd"] = 0.5, 0.0
+    assert price_response.judge(edge)["verdict"] == "dial"
+    # seeds that disagree at one price
+    spread = _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2])
+    spread[9]["mean_steps"] += 0.8
+    assert any("SD of the seeds' mean E[t]" in f for f in price_response.judge(spread)["failed"])
+    # pinned at the window's edge, and rising with the price
+    pinned = price_response.judge(_price_runs([3.99, 3.98, 3.97, 3.96, 3.95, 3.94], seed_noise=0.0))
+    assert any("outside [1.05, T - 0.05]" in f for f in pinned["failed"])
+    rising = price_response.judge(_price_runs([1.2, 1.7, 2.2, 2.7, 3.2, 3.6]))
+    assert any("Spearman" in f for f in rising["failed"])
+
+
+def test_price_response_rule_waits_for_every_seed():
+    runs = _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2])[:-1]
+    assert price_response.judge(runs)["verdict"] == "incomplete"
+    assert price_response.judge(_price_runs([3.6, 3.2])[:6])["verdict"] == "incomplete"
+
+
+def test_price_response_committed_runs_are_judged_by_their_regime():
+    # every archived run folder is a regime the script knows, and each run's command carries that regime's settings
+    for folder in sorted((price_response.OUT / "runs").iterdir()):
+        regime = price_response.REGIMES[folder.name]
+        for meta in folder.glob("*.cmd.json"):
+            cmd = json.loads(meta.read_text())["command"]
+            assert all(s.split("=")[0] in cmd and s.split("=", 1)[1].strip("'[]") in cmd for s in regime["sets"]), meta

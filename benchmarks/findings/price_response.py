@@ -13,9 +13,12 @@ Designs (``--design``):
 * ``ablation``: 3 prices x 1 seed x 5 variants (objective x halting head) in a cheap setting
   without growth, the measurement that chose the mechanism (``docs/model.md``'s table).
 
-Regimes (``--regime``): ``cpu`` (what the committed runs used), ``probe`` (the ablation's), and
-``smoke`` (seconds, synthetic data: checks the pipeline, not the science). The full-scale GPU
-path is ``--regime gpu`` (the shipped recipe's 25 epochs and window, ``device=auto``).
+Regimes (``--regime``): ``cpu`` (the verdict's: a fixed 16/32/64 x 3-layer network whose time
+window grows from 3 to at most 4 steps, 3 epochs of CIFAR-10, about 20 minutes of one core a run),
+``cpu-b128`` (the same with batches of 128, its pilot), ``finding1`` (finding 1's CPU regime, in
+which the first runs were made: 3x the budget), ``probe`` (the ablation's), and ``smoke``
+(seconds, synthetic data: checks the pipeline, not the science). The full-scale GPU path is
+``--regime gpu`` (the shipped recipe's 25 epochs and window, ``device=auto``).
 
 Pass rule (``RULE`` below), for each objective: at every price but the highest and the lowest,
 every seed has test accuracy >= 0.70, SD of E[t] over the test images >= 0.3 and
@@ -28,11 +31,11 @@ extreme prices' seed-means; and at each price the seeds' mean E[t] have an SD <=
     python benchmarks/findings/price_response.py run --design ablation --regime probe --out runs/ablation --jobs 2
     python benchmarks/findings/price_response.py report --design ablation --regime probe
 
-``run`` copies each run's ``metrics.jsonl`` to ``benchmarks/results/price_response/runs/`` (or
-``.../ablation/``) as soon as it finishes, with its exact command beside it (``NAME.cmd.json``),
+``run`` copies each run's ``metrics.jsonl`` to ``benchmarks/results/price_response/runs/REGIME/``
+(or ``.../ablation/``) as soon as it finishes, with its exact command beside it (``NAME.cmd.json``),
 so that runs spread over sessions are committed one by one; ``report`` re-derives everything
 from those files. A run that a session could not finish is committed as its run folder under
-``benchmarks/results/price_response/checkpoints/NAME/``; ``run`` copies it back and resumes it,
+``benchmarks/results/price_response/checkpoints/REGIME/NAME/``; ``run`` copies it back and resumes it,
 and deletes it once the run is archived.
 """
 from __future__ import annotations
@@ -89,14 +92,25 @@ DESIGNS = {
                  "prices": ABLATION_PRICES},
 }
 _CPU_WINDOW = ["amp=false", "model.channels=[16,32,64]", "model.max_channels=64", "data.max_shift=2"]
+#: the lean CPU regime: all 50,000 CIFAR-10 training images, 3 epochs, a fixed 16/32/64 x 3-layer
+#: network (breadth and depth do not grow: only time, the thing under test, does), T from 3 steps
+#: up to at most 4, the test split evaluated once at the end. About 2 ms of one core per image and
+#: step, so a run fits the issue's budget of about 20 minutes of one core; finding 1's regime with
+#: growth costs about 3.8 ms per image and step at its grown size (the ``finding1`` regime's run).
+_LEAN = [*_CPU_WINDOW, "model.max_layers=3", "growth.grow_threshold=1000000000.0", "optim.epochs=3", "model.steps=3", "model.max_steps=4",
+         "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=3"]
 REGIMES = {
+    # the regime of the verdict (chosen on the two lean pilots, see README.md beside the runs)
+    "cpu": {"epochs": 3, "sets": _LEAN},
+    # the same with batches of 128 (lr 0.1): twice the updates for the same compute
+    "cpu-b128": {"epochs": 3, "sets": [*_LEAN, "optim.batch_size=128", "optim.lr=0.1"]},
     # finding 1's CPU regime (benchmarks/findings/tradeoffs.py, chosen on committed pilots): all
     # 50,000 CIFAR-10 training images, 4 epochs, a 16/32/64 x 3-step start window with at most 64
     # channels per layer and 4 layers, the window checked every half epoch until 75 % of
     # training; here T is capped at 6 steps (each step costs a forward pass of the whole
-    # network) and the test split is evaluated once, at the end
-    "cpu": {"epochs": 4, "sets": [*_CPU_WINDOW, "optim.epochs=4", "model.steps=3", "model.max_steps=6",
-                                  "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=4"]},
+    # network) and the test split is evaluated once, at the end. Its first run cost 3x the budget.
+    "finding1": {"epochs": 4, "sets": [*_CPU_WINDOW, "optim.epochs=4", "model.steps=3", "model.max_steps=6",
+                                       "growth.every_steps=98", "growth.until_fraction=0.75", "eval_every=4"]},
     # the ablation's cheap setting: 10,000 training images, 2 epochs, T = 4, no growth, 2,000 test images
     "probe": {"epochs": 2, "sets": [*_CPU_WINDOW, "model.max_layers=3", "optim.epochs=2", "model.steps=4", "growth.enabled=false",
                                     "data.train_subset=10000", "data.test_subset=2000", "eval_every=2"]},
@@ -121,15 +135,22 @@ def command(regime: str, variant: str, price: float, seed: int, out: Path) -> li
     return cmd + [a for s in sets for a in ("--set", s)] + ["--out", str(out)]
 
 
-def archive_dir(design: str) -> Path:
-    return OUT / ("runs" if design == "dial" else "ablation")
+def archive_dir(design: str, regime: str) -> Path:
+    """Where a design's finished runs in one regime are archived (one folder per regime)."""
+    if design == "ablation":
+        return OUT / "ablation"
+    return OUT / "runs" / regime
+
+
+def checkpoint_dir(regime: str, name: str) -> Path:
+    return CHECKPOINTS / regime / name
 
 
 def finished(rows: list[dict], epochs: int) -> bool:
     return bool(rows) and rows[-1]["epoch"] == epochs and "test_accuracy" in rows[-1]
 
 
-def _run_one(cmd: list[str], name: str, epochs: int, archive: Path, env: dict) -> int:
+def _run_one(cmd: list[str], name: str, epochs: int, archive: Path, env: dict, carried: Path) -> int:
     out = Path(cmd[cmd.index("--out") + 1])
     t0 = time.time()
     code = subprocess.run(cmd, env=env, cwd=ROOT).returncode
@@ -141,8 +162,8 @@ def _run_one(cmd: list[str], name: str, epochs: int, archive: Path, env: dict) -
                 "wall_seconds_total": time.time() - t0}
         write_text(archive / f"{name}.jsonl", (out / "metrics.jsonl").read_text())
         write_text(archive / f"{name}.cmd.json", json.dumps(meta, indent=1) + "\n")
-        if (CHECKPOINTS / name).is_dir():  # the run is archived: its carried checkpoint goes
-            shutil.rmtree(CHECKPOINTS / name)
+        if carried.is_dir():  # the run is archived: its carried checkpoint goes
+            shutil.rmtree(carried)
         print(f"finished {name}: accuracy {rows[-1]['test_accuracy']:.4f}, mean E[t] {rows[-1]['test_mean_steps']:.3f}, "
               f"SD {rows[-1]['test_steps_sd']:.3f}, T {rows[-1]['window_steps']}", flush=True)
     else:
@@ -154,7 +175,7 @@ def run(args: argparse.Namespace) -> None:
     design, regime = DESIGNS[args.design], REGIMES[args.regime]
     variants = args.variants or design["variants"]
     prices = args.prices or design["prices"]
-    archive = Path(args.archive) if args.archive else archive_dir(args.design)
+    archive = Path(args.archive) if args.archive else archive_dir(args.design, args.regime)
     jobs = []
     for seed in args.seeds:
         for price in prices:
@@ -163,17 +184,17 @@ def run(args: argparse.Namespace) -> None:
                 if finished(metrics_rows(archive / f"{name}.jsonl"), regime["epochs"]):
                     continue
                 run_dir = Path(args.out).resolve() / name
-                carried = CHECKPOINTS / name
+                carried = checkpoint_dir(args.regime, name)
                 if carried.is_dir() and not (run_dir / "checkpoint.pt").exists():
                     # an unfinished run committed by an earlier session: continue it (--resume)
                     shutil.copytree(carried, run_dir, dirs_exist_ok=True)
                     print(f"resuming {name} from {carried.relative_to(ROOT)}", flush=True)
-                jobs.append((command(args.regime, variant, price, seed, run_dir), name))
+                jobs.append((command(args.regime, variant, price, seed, run_dir), name, carried))
     print(f"{len(jobs)} runs to do ({args.jobs} at a time)", flush=True)
     env = {**os.environ}
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // args.jobs)))
     with ThreadPoolExecutor(args.jobs) as pool:
-        codes = list(pool.map(lambda j: _run_one(j[0], j[1], regime["epochs"], archive, env), jobs))
+        codes = list(pool.map(lambda j: _run_one(j[0], j[1], regime["epochs"], archive, env, j[2]), jobs))
     if any(codes):
         raise SystemExit(1)
 
@@ -279,7 +300,7 @@ def figure(records: list[dict], variants: list[str], stem: Path, title: str) -> 
 
 def report(args: argparse.Namespace) -> None:
     design, regime = DESIGNS[args.design], REGIMES[args.regime]
-    archive = Path(args.archive) if args.archive else archive_dir(args.design)
+    archive = Path(args.archive) if args.archive else archive_dir(args.design, args.regime)
     records = collect(archive, regime["epochs"])
     if not records:
         raise SystemExit(f"error: no finished runs under {archive}")
@@ -298,9 +319,10 @@ def report(args: argparse.Namespace) -> None:
         "hardware": args.hardware or (records[0].get("hardware") if records else None) or hardware(),
         "runs": records,
     }
-    stem = OUT / ("results" if args.design == "dial" else "ablation")
+    suffix = "" if args.regime == "cpu" else f"-{args.regime}"
+    stem = OUT / (f"results{suffix}" if args.design == "dial" else "ablation")
     write_json(stem.with_suffix(".json"), summary)
-    figure(records, variants, OUT / ("price_response" if args.design == "dial" else "ablation"),
+    figure(records, variants, OUT / (f"price_response{suffix}" if args.design == "dial" else "ablation"),
            f"Mean halting time against time price ({args.regime} regime)")
     for v, j in verdicts.items():
         print(f"{v}: {j['verdict']}" + (f" ({'; '.join(j['failed'][:4])})" if j["failed"] else ""))
