@@ -454,7 +454,7 @@ def test_price_response_rule_waits_for_every_seed():
 
 def test_price_response_committed_runs_are_judged_by_their_regime():
     # every archived run folder is a regime the script knows, and each run's command carries that regime's settings
-    for folder in sorted((price_response.OUT / "runs").iterdir()):
+    for folder in sorted(p for p in (price_response.OUT / "runs").iterdir() if p.is_dir()):
         regime = price_response.REGIMES[folder.name]
         for meta in folder.glob("*.cmd.json"):
             cmd = json.loads(meta.read_text())["command"]

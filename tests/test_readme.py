@@ -1,4 +1,4 @@
-"""The README's Python API block runs as written (in a scratch folder with the shipped data linked)."""
+"""The README: its Python API block runs as written, and its compare-rt tables are what `make demo` gives."""
 from __future__ import annotations
 
 import contextlib
@@ -41,3 +41,16 @@ def test_no_user_facing_doc_refers_to_a_path_outside_the_repository(capsys):
     # the development machines' data folder beside the checkout (../shared/...), which users do not have
     outside = {where: sorted(set(re.findall(r"(?:\.\./)+shared/[\w./-]*|shared/data\b", text))) for where, text in texts.items()}
     assert {w: o for w, o in outside.items() if o} == {}
+
+
+def test_readme_demo_tables_are_what_make_demo_prints(tmp_path):
+    """The README's compare-rt tables are rewritten from ``make demo``'s own output, number for number."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "demo"
+    subprocess.run([sys.executable, "-m", "neurogrow", "compare-rt", "--demo", "--out", str(out)],
+                   check=True, capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "demo_table.py"), "--results", str(out), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
