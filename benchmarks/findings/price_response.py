@@ -28,6 +28,7 @@ extreme prices' seed-means; and at each price the seeds' mean E[t] have an SD <=
 
     python benchmarks/findings/price_response.py run --out runs/price_response --jobs 2
     python benchmarks/findings/price_response.py report
+    python benchmarks/findings/price_response.py park --out runs/price_response   # before a session ends
     python benchmarks/findings/price_response.py run --design ablation --regime probe --out runs/ablation --jobs 2
     python benchmarks/findings/price_response.py report --design ablation --regime probe
 
@@ -203,6 +204,41 @@ def run(args: argparse.Namespace) -> None:
         raise SystemExit(1)
 
 
+def park(args: argparse.Namespace) -> None:
+    """Commit-ready copies of the unfinished runs under ``--out`` (for the next session's ``run``)."""
+    from neurogrow.errors import CheckpointError
+    from neurogrow.train.checkpoint import verify_checksum
+
+    regime = REGIMES[args.regime]
+    archive = Path(args.archive) if args.archive else archive_dir(args.design, args.regime)
+    parked = 0
+    for run_dir in sorted(p for p in Path(args.out).iterdir() if (p / "checkpoint.pt").is_file()):
+        if finished(metrics_rows(archive / f"{run_dir.name}.jsonl"), regime["epochs"]):
+            continue
+        dest = checkpoint_dir(args.regime, run_dir.name)
+        tmp = dest.with_name(dest.name + ".tmp")
+        for _ in range(10):  # the run may write a new checkpoint while it is copied: copy until it verifies
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            for name in ("checkpoint.pt", "checksums.json", "config.json", "data.json", "metrics.jsonl"):
+                if (run_dir / name).is_file():
+                    shutil.copy2(run_dir / name, tmp / name)
+            try:
+                if verify_checksum(tmp / "checkpoint.pt"):
+                    break
+            except CheckpointError:
+                pass
+            time.sleep(2)
+        else:
+            raise SystemExit(f"error: {run_dir / 'checkpoint.pt'} does not match its checksums.json after 10 copies")
+        shutil.rmtree(dest, ignore_errors=True)
+        tmp.rename(dest)
+        rows = metrics_rows(dest)
+        print(f"parked {run_dir.name} after epoch {rows[-1]['epoch'] if rows else 0} in {dest.relative_to(ROOT)}")
+        parked += 1
+    print(f"{parked} unfinished runs parked; commit {CHECKPOINTS.relative_to(ROOT)}")
+
+
 # ------------------------------------------------------------------------------------ report
 def collect(archive: Path, epochs: int) -> list[dict]:
     """One record per finished run archived under ``archive``."""
@@ -346,6 +382,12 @@ def main() -> None:
     r.add_argument("--jobs", type=int, default=1)
     r.add_argument("--archive", default="", help="where finished runs' metrics go (default: benchmarks/results/price_response/...)")
     r.set_defaults(func=run)
+    k = sub.add_parser("park", help="copy the unfinished runs' checkpoints into the tree, for the next session's run")
+    k.add_argument("--out", required=True, help="the folder given to run --out")
+    k.add_argument("--design", choices=list(DESIGNS), default="dial")
+    k.add_argument("--regime", choices=list(REGIMES), default="cpu")
+    k.add_argument("--archive", default="")
+    k.set_defaults(func=park)
     p = sub.add_parser("report", help="judge the archived runs; write results.json (or ablation.json) and the figure")
     p.add_argument("--design", choices=list(DESIGNS), default="dial")
     p.add_argument("--regime", choices=list(REGIMES), default="cpu")
