@@ -427,3 +427,77 @@ def test_the_cli_bad_inputs_through_the_api(capsys, tmp_path, argv, kwargs, need
         neurogrow.compare_rt(times, EDGES, tmp_path / "o", **kwargs)
     assert needle in str(exc.value) and str(exc.value) in line.replace(argv[0], argv[0][2:].replace("-", "_")), (str(exc.value), line)
     assert not (tmp_path / "o").exists()
+
+
+# --------------------------------------------------------------------------- 5b. a real full disk (a small tmpfs)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """Mount a tmpfs at ``tmp_path/disk``; yields a function that (re)sizes it. Needs permission to mount."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    state = {"mounted": False}
+
+    def size(nbytes: str) -> Path:
+        opts = f"size={nbytes}" + (",remount" if state["mounted"] else "")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(disk)], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or done.returncode}): the simulated ENOSPC tests above still run")
+        state["mounted"] = True
+        return disk
+
+    yield size
+    if state["mounted"]:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def _neurogrow(*argv) -> tuple[int, str]:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "neurogrow", "-q", *map(str, argv)], capture_output=True, text=True,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=600)
+    return done.returncode, done.stderr
+
+
+def _one_disk_line(code: int, err: str) -> None:
+    # a segmentation fault is -11; HDF5's or torch's own errors are many lines
+    lines = [ln for ln in err.strip().splitlines() if "note:" not in ln]
+    assert code == 2 and len(lines) == 1 and "no space left on the disk" in lines[0], (code, err[-3000:])
+
+
+@pytest.mark.parametrize("size", ["8k", "64k", "256k"])
+def test_extract_with_activations_on_a_full_tmpfs_is_one_line_and_leaves_nothing(tiny_disk, size):
+    # the file is about 0.9 MB: each size fills the disk at a different point of the write
+    disk = tiny_disk(size)
+    code, err = _neurogrow("extract", "blt-cifar10-adaptive", "--images", STIMULI, "--out", disk / "t.h5", "--activations",
+                           "--class-map", "geirhos16")
+    _one_disk_line(code, err)
+    assert list(disk.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", ["16k", "200k"])
+def test_compare_rt_on_a_full_tmpfs_is_one_line_and_leaves_nothing(tiny_disk, work, size):
+    disk = tiny_disk(size)
+    code, err = _neurogrow("compare-rt", work / "times.csv", work / "H", "--out", disk / "rt", *FAST)
+    _one_disk_line(code, err)
+    assert list(disk.iterdir()) == []
+
+
+@pytest.mark.parametrize("size", ["12k", "40k"])
+def test_train_on_a_full_tmpfs_is_one_line_and_the_rerun_finishes(tiny_disk, size):
+    tiny = ["data.dataset='synthetic'", "data.synthetic_size=64", "model.channels=[4,6]", "model.max_channels=8",
+            "model.max_layers=2", "model.steps=2", "model.max_steps=3", "optim.epochs=2", "optim.batch_size=32", "amp=false"]
+    disk = tiny_disk(size)
+    argv = ["train", "--out", disk / "run", "--quiet", *[f"--set={t}" for t in tiny]]
+    code, err = _neurogrow(*argv)
+    _one_disk_line(code, err)
+    assert "--resume" in err
+    tiny_disk("4m")  # room again
+    code, err = _neurogrow(*argv)
+    assert code == 0, err
+    assert (disk / "run" / "model.pt").is_file()

@@ -107,8 +107,10 @@ def main(argv: list[str] | None = None) -> int:
         if not disk_full(exc):
             raise
         where = str(getattr(exc, "filename", None) or "")
+        kept = ("the run folder keeps only complete files (with --resume the run continues from its last checkpoint)"
+                if command == "train" else "nothing was written")
         print(f"neurogrow {command}: error: {where + ': ' if where else ''}no space left on the disk (or quota); "
-              "expected room for the output: nothing was written, free space and run the command again", file=sys.stderr)
+              f"expected room for the output: {kept}; free space and run the command again", file=sys.stderr)
         return 2
 
 

@@ -22,6 +22,7 @@ once complete. Reading is :mod:`neurogrow.io.times_read` (one open, the whole fi
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -217,7 +218,14 @@ def write_times(
         root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
 
     check_step_times(expected, exit_step, halt, table["stimulus"], f"write_times({path})", t_steps)
-    with atomic_file(path, overwrite) as tmp, h5py.File(tmp, "w") as f:
+    # The file is built in memory and then written with one plain write: HDF5 writing to a disk
+    # that fills up fails inside the library, where its errors can only be printed as the
+    # objects are freed, the temporary file can be left behind, and the process once ended in
+    # a segmentation fault at exit. A plain write raises OSError (ENOSPC) here instead, and
+    # atomic_file removes the temporary file. The arrays are in memory already; the image is
+    # the compressed file, at most about their size.
+    image = io.BytesIO()
+    with h5py.File(image, "w") as f:
         for key, val in root_attrs.items():
             f.attrs[key] = val
         sdt = _str_dtype()
@@ -252,4 +260,6 @@ def write_times(
                 )
                 ds.attrs["layer"] = layer
                 ds.attrs["step"] = step
+    with atomic_file(path, overwrite) as tmp, open(tmp, "wb") as fh:
+        fh.write(image.getbuffer())
     return path

@@ -13,6 +13,7 @@ the files training wrote.
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,15 @@ def atomic_save(obj: Any, path: str | Path, record: bool = False) -> None:
     ``record``: record the file's checksum in ``checksums.json`` (before the rename).
     """
     path = Path(path)
+    # Serialised in memory, then written with one plain write: torch.save writing to a disk that
+    # fills up fails inside its zip writer with a RuntimeError ("unexpected pos ..."), which
+    # says nothing of the disk; a plain write raises OSError (ENOSPC), which the CLI reports in
+    # one line. A checkpoint is small next to the memory that training holds anyway.
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
     with atomic_path(path, fsync=True) as tmp:
-        torch.save(obj, tmp)
+        with open(tmp, "wb") as fh:
+            fh.write(buffer.getbuffer())
         if record:
             _record_checksum(path, file_checksum(tmp))
 
