@@ -459,3 +459,13 @@ def test_price_response_committed_runs_are_judged_by_their_regime():
         for meta in folder.glob("*.cmd.json"):
             cmd = json.loads(meta.read_text())["command"]
             assert all(s.split("=")[0] in cmd and s.split("=", 1)[1].strip("'[]") in cmd for s in regime["sets"]), meta
+
+
+def test_price_response_rule_exempts_the_designs_extremes_not_the_finished_ones():
+    # 5 of 6 prices finished (one seed each): the highest finished price (0.32) is interior and judged
+    runs = [r for r in _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2], seeds=(0,)) if r["time_price"] != 0.64]
+    runs[4]["test_accuracy"] = 0.65
+    out = price_response.judge(runs)
+    assert out["verdict"] == "incomplete"
+    assert any("price 0.32 seed 0: accuracy 0.6500" in f for f in out["failed"])
+    assert any("12 of 18 (price, seed) runs" in f or "13 of 18" in f for f in out["failed"])
