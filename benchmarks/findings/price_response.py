@@ -325,6 +325,7 @@ def figure(records: list[dict], variants: list[str], stem: Path, title: str) -> 
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     colours = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
@@ -341,6 +342,9 @@ def figure(records: list[dict], variants: list[str], stem: Path, title: str) -> 
         ax.scatter([r["time_price"] for r in rs], [r["mean_steps"] for r in rs], color=colours[i],
                    marker=markers[i], s=22, zorder=3)
     ax.set_xscale("log")
+    shown = sorted({r["time_price"] for r in records})
+    ax.set_xticks(shown, [f"{p:g}" for p in shown])
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_xlabel("time price lambda_T (log scale)")
     ax.set_ylabel("mean E[t] over test images (steps)")
     ax.set_title(title, fontsize=10)

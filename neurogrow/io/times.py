@@ -218,12 +218,9 @@ def write_times(
         root_attrs[key] = val if isinstance(val, (int, float, np.number, np.bool_, bool)) else str(val)
 
     check_step_times(expected, exit_step, halt, table["stimulus"], f"write_times({path})", t_steps)
-    # The file is built in memory and then written with one plain write: HDF5 writing to a disk
-    # that fills up fails inside the library, where its errors can only be printed as the
-    # objects are freed, the temporary file can be left behind, and the process once ended in
-    # a segmentation fault at exit. A plain write raises OSError (ENOSPC) here instead, and
-    # atomic_file removes the temporary file. The arrays are in memory already; the image is
-    # the compressed file, at most about their size.
+    # Built in memory, then one plain write: on a full disk HDF5's own writes fail where errors are
+    # only printed (and once ended in a segfault); a plain write raises ENOSPC here, cleaned up by
+    # atomic_file. The arrays are in memory already; the compressed image is at most their size.
     image = io.BytesIO()
     with h5py.File(image, "w") as f:
         for key, val in root_attrs.items():
