@@ -466,6 +466,24 @@ def test_price_response_rule_exempts_the_designs_extremes_not_the_finished_ones(
     runs = [r for r in _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2], seeds=(0,)) if r["time_price"] != 0.64]
     runs[4]["test_accuracy"] = 0.65
     out = price_response.judge(runs)
-    assert out["verdict"] == "incomplete"
+    # a per-run check fails at an interior price: no run to come can undo it, so it is decided now
+    assert out["verdict"] == "switch" and out["decided_early"]
     assert any("price 0.32 seed 0: accuracy 0.6500" in f for f in out["failed"])
-    assert any("12 of 18 (price, seed) runs" in f or "13 of 18" in f for f in out["failed"])
+    assert any("13 of 18 (price, seed) runs" in f for f in out["failed"])
+    # the same failure at the design's highest price (exempt) decides nothing
+    runs[4]["test_accuracy"] = 0.75
+    top = [*runs, {**runs[4], "time_price": 0.64, "test_accuracy": 0.4, "steps_sd": 0.0}]
+    assert price_response.judge(top)["verdict"] == "incomplete"
+
+
+def test_price_response_rule_decides_early_only_on_per_run_checks():
+    # checks across runs (seed spread, Spearman, jumps) can change as runs land: they never decide early
+    spread = _price_runs([3.6, 3.2, 2.7, 2.2, 1.7, 1.2])
+    spread[9]["mean_steps"] += 0.8
+    out = price_response.judge(spread[:-1])
+    assert out["verdict"] == "incomplete" and not out["decided_early"]
+    assert any("SD of the seeds' mean E[t]" in f for f in out["failed"])
+    # one interior run below the SD floor with 2 prices finished: decided already
+    few = _price_runs([3.6, 3.2], seeds=(0,))
+    few[1]["steps_sd"] = 0.1
+    assert price_response.judge(few) == {**price_response.judge(few), "verdict": "switch", "decided_early": True}
