@@ -15,6 +15,9 @@ import json
 import sys
 from pathlib import Path
 
+from neurogrow.errors import NeurogrowError
+from neurogrow.outputs import replace_between
+
 ROOT = Path(__file__).resolve().parents[1]
 START, END = "<!-- demo-table:start -->", "<!-- demo-table:end -->"
 #: (folder of demo_results, the results table's label, the baselines table's label)
@@ -85,11 +88,10 @@ def load(results: Path) -> dict[str, dict]:
 
 
 def replace(text: str, table: str) -> str:
-    if START not in text or END not in text:
-        raise SystemExit(f"error: README has no {START} ... {END} markers")
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{table}\n{END}{tail}"
+    try:
+        return replace_between(text, START, END, table, where="README")
+    except NeurogrowError as e:
+        raise SystemExit(f"error: {e}") from None
 
 
 def main() -> None:

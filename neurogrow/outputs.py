@@ -384,3 +384,18 @@ def write_json(path: str | os.PathLike, data: dict) -> Path:
     """Write ``data`` as indented, strict JSON (:func:`summary_json`: NaN and infinities as null)
     atomically: a temporary file beside ``path``, then a rename."""
     return write_text(path, summary_json(data))
+
+
+def replace_between(text: str, start: str, end: str, body: str, where: str = "the text") -> str:
+    """``text`` with everything between the markers ``start`` and ``end`` replaced by ``body``.
+
+    The markers stay, each on its own line around ``body``; :class:`~neurogrow.errors.NeurogrowError`
+    (naming ``where``) if either is missing. The generated tables of README.md use it.
+    """
+    from neurogrow.errors import NeurogrowError
+
+    head, sep, rest = text.partition(start)
+    _, sep2, tail = rest.partition(end)
+    if not sep or not sep2:
+        raise NeurogrowError(f"{where} lacks the markers {start!r} ... {end!r}")
+    return f"{head}{start}\n{body}\n{end}{tail}"

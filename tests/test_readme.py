@@ -5,6 +5,8 @@ import contextlib
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -54,3 +56,13 @@ def test_readme_demo_tables_are_what_make_demo_prints(tmp_path):
     done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "demo_table.py"), "--results", str(out), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_replace_between_keeps_the_markers_and_names_a_missing_one():
+    from neurogrow.errors import NeurogrowError
+    from neurogrow.outputs import replace_between
+
+    text = "intro\n<!-- a -->\nold\ntable\n<!-- b -->\nrest\n"
+    assert replace_between(text, "<!-- a -->", "<!-- b -->", "new") == "intro\n<!-- a -->\nnew\n<!-- b -->\nrest\n"
+    with pytest.raises(NeurogrowError, match="README.md lacks the markers"):
+        replace_between("intro\n<!-- a -->\n", "<!-- a -->", "<!-- b -->", "new", where="README.md")

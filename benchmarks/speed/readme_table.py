@@ -14,6 +14,9 @@ import json
 import sys
 from pathlib import Path
 
+from neurogrow.errors import NeurogrowError
+from neurogrow.outputs import replace_between
+
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- speed-table:start -->", "<!-- speed-table:end -->"
 
@@ -122,12 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {results_path} does not exist; run benchmarks/speed/run_all.py first", file=sys.stderr)
         return 2
     text = readme.read_text()
-    if START not in text or END not in text:
-        print(f"error: {readme} lacks the markers {START} and {END}", file=sys.stderr)
+    try:
+        new = replace_between(text, START, END, table(json.loads(results_path.read_text())), where=str(readme))
+    except NeurogrowError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
-    before, rest = text.split(START, 1)
-    _, after = rest.split(END, 1)
-    new = f"{before}{START}\n{table(json.loads(results_path.read_text()))}\n{END}{after}"
     if args.check:
         return 0 if new == text else 1
     tmp = readme.with_suffix(".md.tmp")

@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
+from neurogrow.outputs import replace_between
 
 __all__ = ["README_BEGIN", "README_END", "evaluation", "evaluation_path", "markdown_table", "replace_in_readme", "row", "step_flops"]
 
@@ -111,9 +112,4 @@ def markdown_table() -> str:
 
 def replace_in_readme(text: str, table: str) -> str:
     """``text`` with the part between the zoo-table markers replaced by ``table``."""
-    try:
-        head, rest = text.split(README_BEGIN, 1)
-        _, tail = rest.split(README_END, 1)
-    except ValueError:
-        raise NeurogrowError(f"README: the markers {README_BEGIN!r} ... {README_END!r} are missing") from None
-    return f"{head}{README_BEGIN}\n{table}\n{README_END}{tail}"
+    return replace_between(text, README_BEGIN, README_END, table, where="README")
