@@ -64,5 +64,5 @@ def test_replace_between_keeps_the_markers_and_names_a_missing_one():
 
     text = "intro\n<!-- a -->\nold\ntable\n<!-- b -->\nrest\n"
     assert replace_between(text, "<!-- a -->", "<!-- b -->", "new") == "intro\n<!-- a -->\nnew\n<!-- b -->\nrest\n"
-    with pytest.raises(NeurogrowError, match="README.md lacks the markers"):
+    with pytest.raises(NeurogrowError, match=r"README\.md lacks the markers"):
         replace_between("intro\n<!-- a -->\n", "<!-- a -->", "<!-- b -->", "new", where="README.md")
