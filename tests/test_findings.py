@@ -290,6 +290,20 @@ def test_rt_rule_requires_beating_every_baseline():
     assert out["verdict"] == "not reproduced"
 
 
+def test_rt_power_statement_from_the_shipped_designs(tmp_path):
+    out = tmp_path / "power.json"
+    subprocess.run([sys.executable, str(FINDINGS / "halting_vs_rt.py"), "power", "--rhos", "0", "0.9", "--n-sim", "3",
+                    "--n-boot", "50", "--out", str(out)], check=True, env=ENV, cwd=FINDINGS, capture_output=True)
+    got = json.loads(out.read_text())
+    edges = got["experiments"]["geirhos_edges"]
+    # the design is the experiment's own: 160 images, 10 subjects, the 1,566 answered trials
+    assert (edges["n_images"], edges["n_subjects"], edges["n_trials"]) == (160, 10, 1566)
+    assert edges["variance_components"]["converged"] and edges["variance_components"]["image_sd"] > 0
+    assert [r["rho_latent"] for r in edges["curve"]] == [0.0, 0.9]
+    assert edges["threshold"]["reached"] and 0 < edges["threshold"]["rho_latent"] < 0.9
+    assert "80%" in got["statement"] and "geirhos_silhouettes" in got["statement"]
+
+
 def test_held_out_experiment_needs_named_experiments(tmp_path):
     with pytest.raises(DataError, match="--experiment"):
         halting_vs_rt.parse_experiments(None, tmp_path)

@@ -31,6 +31,11 @@ Rule (written before the numbers). For every experiment, all of:
 
     python benchmarks/findings/halting_vs_rt.py run [--human-data DIR --experiment NAME=STIM:TRIALS ...]
     python benchmarks/findings/halting_vs_rt.py report [--summaries FILE]
+    python benchmarks/findings/halting_vs_rt.py power [--n-sim 200 --n-boot 1000]   # the power statement
+
+``power`` states, per experiment, the smallest Spearman correlation the two-level test detects
+with 80 % power on that experiment's own design and log-RT variance components
+(:mod:`neurogrow.rt.power`); ``report`` copies it into results.json when ``power.json`` exists.
 """
 from __future__ import annotations
 
@@ -40,6 +45,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from common import MIN_STEPS_SD, RESULTS, ROOT, confidence_step, hardware, write_json
 
@@ -223,6 +229,59 @@ def run(args: argparse.Namespace) -> None:
     print(f"wrote {out}")
 
 
+def design_of(trials: pd.DataFrame):
+    """The per-trial design of the analysis (answered trials; images and subjects as codes) and its log RTs."""
+    from neurogrow.stats import TrialTable
+
+    used = trials[trials["responded"].astype(bool)]
+    img, images = pd.factorize(used["stimulus"], sort=True)
+    subj, subjects = pd.factorize(used["subject"], sort=True)
+    return TrialTable(img, subj, np.log(used["rt"].to_numpy(float)), len(images), len(subjects), "mean")
+
+
+def power(args: argparse.Namespace) -> None:
+    """The smallest correlation the two-level test detects with 80 % power, per experiment."""
+    from neurogrow.human import load_human
+    from neurogrow.rt.power import TARGET_POWER, detection_threshold, power_curve
+    from neurogrow.stats.mixed import variance_components
+
+    t0 = time.time()
+    human_data = Path(args.human_data)
+    out: dict = {}
+    for name, (_stimuli, trials) in parse_experiments(args.experiment, human_data).items():
+        design = design_of(load_human(human_data / trials).trials)
+        components = variance_components(design.value, design.subject, design.image)
+        rows = power_curve(design, components, args.rhos, args.n_sim, args.n_boot, seed=args.seed,
+                           progress=lambda r, n=name: print(f"{n}: rho {r['rho_latent']:.2f} power {r['power']:.3f} "
+                                                            f"(mean Spearman {r['mean_spearman']:.3f})", flush=True))
+        threshold = detection_threshold(rows, TARGET_POWER)
+        out[name] = {"n_images": design.n_images, "n_subjects": design.n_subjects, "n_trials": int(design.value.size),
+                     "variance_components": components, "curve": rows, "threshold": threshold}
+    statement = "; ".join(
+        f"{n}: {v['threshold']['spearman']:.2f} (latent {v['threshold']['rho_latent']:.2f})" if v["threshold"]["reached"]
+        else f"{n}: not reached by rho {max(args.rhos):g}" for n, v in out.items())
+    write_json(Path(args.out), {
+        "question": f"smallest Spearman(model time, mean log RT) that compare-rt's two-level test detects (95 % CI above 0) "
+                    f"with {TARGET_POWER:.0%} power, on each experiment's own design and variance components",
+        "method": "neurogrow.rt.power (simulation on the real trials; crossed REML variance components of log RT)",
+        "statement": f"detected with {TARGET_POWER:.0%} power from an expected Spearman of {statement}",
+        "experiments": out, "n_sim": args.n_sim, "n_boot": args.n_boot, "rhos": list(args.rhos), "seed": args.seed,
+        "command": "python benchmarks/findings/halting_vs_rt.py power " + " ".join(
+            f"--{k.replace('_', '-')} {v}" for k, v in (("n_sim", args.n_sim), ("n_boot", args.n_boot))),
+        "hardware": hardware(), "seconds": time.time() - t0})
+    print(f"wrote {args.out}: {statement}")
+
+
+def _stored_power() -> dict | None:
+    """``power.json``'s statement and thresholds (from ``power``), or None before it has run."""
+    path = OUT / "power.json"
+    if not path.is_file():
+        return None
+    stored = json.loads(path.read_text())
+    return {"statement": stored["statement"], "question": stored["question"], "file": str(path.relative_to(ROOT)),
+            "thresholds": {k: v["threshold"] for k, v in stored["experiments"].items()}}
+
+
 def report(args: argparse.Namespace) -> None:
     stored = json.loads(Path(args.summaries).read_text())
     summaries = stored["summaries"]
@@ -241,6 +300,7 @@ def report(args: argparse.Namespace) -> None:
         "judgement": judgement,
         "numbers": control,
         "model_time": "expected_steps = E_pi[t]; confidence_step = first step with max class probability >= 0.5",
+        "power": _stored_power(),
         "summaries_file": str(Path(args.summaries).relative_to(ROOT) if Path(args.summaries).resolve().is_relative_to(ROOT) else args.summaries),
         "run_hardware": stored.get("hardware"),
         "command": f"python benchmarks/findings/halting_vs_rt.py report --summaries {args.summaries}",
@@ -261,6 +321,15 @@ def main() -> None:
     r.add_argument("--n-boot", type=int, default=1000)
     r.add_argument("--n-perm", type=int, default=10000)
     r.set_defaults(func=run)
+    w = sub.add_parser("power", help="the smallest correlation the two-level test detects with 80 %% power, by simulation")
+    w.add_argument("--human-data", default=str(GEIRHOS), help="folder in the compare-rt layout (stimuli/, raw-data/)")
+    w.add_argument("--experiment", action="append", help="NAME=STIMULI_SUBDIR:TRIALS_SUBDIR (repeatable)")
+    w.add_argument("--out", default=str(OUT / "power.json"))
+    w.add_argument("--rhos", type=float, nargs="+", default=[0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    w.add_argument("--n-sim", type=int, default=200)
+    w.add_argument("--n-boot", type=int, default=1000)
+    w.add_argument("--seed", type=int, default=0)
+    w.set_defaults(func=power)
     p = sub.add_parser("report", help="apply the rule to stored summaries")
     p.add_argument("--summaries", default=str(OUT / "summaries.json"))
     p.add_argument("--results", default=str(OUT))
