@@ -387,11 +387,8 @@ def write_json(path: str | os.PathLike, data: dict) -> Path:
 
 
 def replace_between(text: str, start: str, end: str, body: str, where: str = "the text") -> str:
-    """``text`` with everything between the markers ``start`` and ``end`` replaced by ``body``.
-
-    The markers stay, each on its own line around ``body``; :class:`~neurogrow.errors.NeurogrowError`
-    (naming ``where``) if either is missing. The generated tables of README.md use it.
-    """
+    """``text`` with what lies between the markers ``start`` and ``end`` replaced by ``body`` (README's
+    generated tables); :class:`~neurogrow.errors.NeurogrowError` naming ``where`` if a marker is missing."""
     from neurogrow.errors import NeurogrowError
 
     head, sep, rest = text.partition(start)

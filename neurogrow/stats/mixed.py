@@ -5,8 +5,8 @@
 :func:`fit_mixed` (reported beside it): ``log_rt ~ model_time + C(category) + (1 | subject)``.
 
 The crossed model is fitted by this package's own REML (:class:`_CrossedREML`: the restricted
-likelihood from sufficient statistics, the two variance ratios found by L-BFGS-B; Wald CI and
-p-value), not by statsmodels: it is the model statsmodels fits as ``MixedLM`` with one group and
+likelihood from sufficient statistics, the two variance ratios found by L-BFGS-B; t CI and
+p-value with Satterthwaite degrees of freedom), not by statsmodels: it is the model statsmodels fits as ``MixedLM`` with one group and
 variance components for subject and image (tested to agree), in seconds instead of hours.
 
 The subject-only model is fitted with :class:`statsmodels.regression.mixed_linear_model.MixedLM`
@@ -20,6 +20,13 @@ stops early on the flat variance direction).  Its reported estimates are statsmo
 Caveat of the subject-only model: it has no random intercept for images, so the p-value of an
 image-level predictor such as model time is anti-conservative when images differ beyond what
 model time explains; the crossed model is the one to cite.
+
+:func:`variance_components` fits the crossed model without a predictor: the subject, image and
+residual SDs that :mod:`neurogrow.rt.power` simulates experiments from.
+
+Longer than 400 lines because the crossed REML is one derivation: the likelihood, its search, the
+convergence checks, the Satterthwaite degrees of freedom and the variance components all use
+:class:`_CrossedREML`'s sufficient statistics, and splitting them would export its internals.
 """
 from __future__ import annotations
 
@@ -29,7 +36,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["fit_crossed", "fit_mixed", "reml_random_intercept"]
+__all__ = ["fit_crossed", "fit_mixed", "reml_random_intercept", "variance_components"]
 
 
 def reml_random_intercept(y: np.ndarray, X: np.ndarray, groups: np.ndarray) -> tuple[np.ndarray, float]:
