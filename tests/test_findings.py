@@ -501,3 +501,23 @@ def test_price_response_rule_decides_early_only_on_per_run_checks():
     few = _price_runs([3.6, 3.2], seeds=(0,))
     few[1]["steps_sd"] = 0.1
     assert price_response.judge(few) == {**price_response.judge(few), "verdict": "switch", "decided_early": True}
+
+
+@pytest.mark.slow
+def test_price_response_run_is_reproduced_by_its_recorded_command(tmp_path):
+    script = [sys.executable, str(FINDINGS / "price_response.py")]
+    archive = tmp_path / "archive"
+    subprocess.run(script + ["run", "--regime", "smoke", "--seeds", "0", "--prices", "0.08", "--variants", "optimal-stop",
+                             "--out", str(tmp_path / "runs"), "--archive", str(archive)], check=True, env=ENV, cwd=ROOT)
+    record = tmp_path / "record.json"
+    subprocess.run(script + ["reproduce", "--regime", "smoke", "--name", "optimal-stop-p0.08-s0", "--out", str(tmp_path / "again"),
+                             "--archive", str(archive), "--record", str(record)], check=True, env=ENV, cwd=ROOT)
+    got = json.loads(record.read_text())
+    assert got["identical"] and got["compared"]["test_accuracy"]["rerun"] is not None
+    # a rerun that differs is reported and fails
+    rows = [json.loads(line) for line in (archive / "optimal-stop-p0.08-s0.jsonl").read_text().splitlines()]
+    rows[-1]["test_accuracy"] += 0.01
+    (archive / "optimal-stop-p0.08-s0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    bad = subprocess.run(script + ["reproduce", "--regime", "smoke", "--name", "optimal-stop-p0.08-s0", "--out", str(tmp_path / "third"),
+                                   "--archive", str(archive), "--record", str(record)], env=ENV, cwd=ROOT, capture_output=True, text=True)
+    assert bad.returncode == 1 and "DIFFERENT" in bad.stdout and not json.loads(record.read_text())["identical"]

@@ -254,6 +254,39 @@ def park(args: argparse.Namespace) -> None:
     print(f"{parked} unfinished runs parked; commit {CHECKPOINTS.relative_to(ROOT)}")
 
 
+#: the metrics a rerun must reproduce exactly (last row; per epoch for the training loss)
+REPRODUCED = ("test_accuracy", "test_mean_steps", "test_steps_sd", "test_exit_histogram", "window_steps", "window_channels")
+
+
+def reproduce(args: argparse.Namespace) -> None:
+    """Rerun one archived run with its recorded command into ``--out`` and compare its metrics."""
+    archive = Path(args.archive) if args.archive else archive_dir(args.design, args.regime)
+    meta_path = archive / f"{args.name}.cmd.json"
+    if not meta_path.is_file():
+        raise SystemExit(f"error: {meta_path} not found: name an archived run of regime {args.regime}")
+    meta = json.loads(meta_path.read_text())
+    cmd = shlex.split(meta["command"])
+    cmd[0] = sys.executable
+    out = Path(args.out).resolve() / args.name
+    if out.exists():
+        raise SystemExit(f"error: {out} exists: give an empty --out")
+    cmd[cmd.index("--out") + 1] = str(out)
+    env = {**os.environ, "OMP_NUM_THREADS": str(meta.get("OMP_NUM_THREADS") or 1)}
+    t0 = time.time()
+    subprocess.run(cmd, env=env, cwd=ROOT, check=True)
+    old, new = metrics_rows(archive / f"{args.name}.jsonl"), metrics_rows(out)
+    compared = {k: {"archived": old[-1].get(k), "rerun": new[-1].get(k)} for k in REPRODUCED}
+    compared["train_loss_per_epoch"] = {"archived": [r["train_loss"] for r in old], "rerun": [r["train_loss"] for r in new]}
+    same = all(v["archived"] == v["rerun"] for v in compared.values())
+    record = {"run": args.name, "regime": args.regime, "identical": same, "compared": compared,
+              "command": meta["command"], "rerun_hardware": hardware(), "rerun_wall_seconds": time.time() - t0}
+    write_json(Path(args.record) if args.record else OUT / "reproduced" / args.regime / f"{args.name}.json", record)
+    print(f"{args.name}: {'identical' if same else 'DIFFERENT'} " + ", ".join(
+        f"{k} {v['archived']} -> {v['rerun']}" for k, v in compared.items() if k != "train_loss_per_epoch"))
+    if not same:
+        raise SystemExit(1)
+
+
 # ------------------------------------------------------------------------------------ report
 def collect(archive: Path, epochs: int) -> list[dict]:
     """One record per finished run archived under ``archive``."""
@@ -431,6 +464,14 @@ def main() -> None:
     k.add_argument("--regime", choices=list(REGIMES), default="cpu")
     k.add_argument("--archive", default="")
     k.set_defaults(func=park)
+    q = sub.add_parser("reproduce", help="rerun one archived run with its recorded command; compare its metrics")
+    q.add_argument("--name", required=True, help="an archived run, e.g. coupled-p0.64-s0")
+    q.add_argument("--out", required=True, help="folder for the rerun (not committed)")
+    q.add_argument("--design", choices=list(DESIGNS), default="dial")
+    q.add_argument("--regime", choices=list(REGIMES), default="cpu")
+    q.add_argument("--archive", default="")
+    q.add_argument("--record", default="", help="where the comparison goes (default: benchmarks/results/price_response/reproduced/REGIME/NAME.json)")
+    q.set_defaults(func=reproduce)
     p = sub.add_parser("report", help="judge the archived runs; write results.json (or ablation.json) and the figure")
     p.add_argument("--design", choices=list(DESIGNS), default="dial")
     p.add_argument("--regime", choices=list(REGIMES), default="cpu")
