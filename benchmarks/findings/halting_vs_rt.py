@@ -266,8 +266,8 @@ def power(args: argparse.Namespace) -> None:
         "method": "neurogrow.rt.power (simulation on the real trials; crossed REML variance components of log RT)",
         "statement": f"detected with {TARGET_POWER:.0%} power from an expected Spearman of {statement}",
         "experiments": out, "n_sim": args.n_sim, "n_boot": args.n_boot, "rhos": list(args.rhos), "seed": args.seed,
-        "command": "python benchmarks/findings/halting_vs_rt.py power " + " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in (("n_sim", args.n_sim), ("n_boot", args.n_boot))),
+        "command": f"python benchmarks/findings/halting_vs_rt.py power --rhos {' '.join(f'{r:g}' for r in args.rhos)} "
+                   f"--n-sim {args.n_sim} --n-boot {args.n_boot} --seed {args.seed}",
         "hardware": hardware(), "seconds": time.time() - t0})
     print(f"wrote {args.out}: {statement}")
 
