@@ -23,7 +23,7 @@ RTs is part of ``a``.
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
+import math
 
 import numpy as np
 
@@ -48,15 +48,20 @@ def simulate_experiment(design: TrialTable, components: dict, rho: float, rng: n
 
 def primary_test(x: np.ndarray, table: TrialTable, n_boot: int, rng: np.random.Generator) -> tuple[float, float, float]:
     """compare-rt's primary test of Spearman(x, per-image mean): ``(r, ci_low, ci_high)``."""
+    import pandas as pd
+
+    from neurogrow.rt.human_measures import Trials
     from neurogrow.rt.resampling import two_level_resamples
     from neurogrow.rt.summary import two_level_samples
     from neurogrow.stats import percentile_ci, spearman
 
     y = table.image_measure()
     r = float(spearman(x, y))
-    two = two_level_resamples(x, y, SimpleNamespace(table=table, n_subjects=table.n_subjects), {}, None, n_boot, rng)
+    two = two_level_resamples(x, y, Trials(used=pd.DataFrame(), table=table, n_subjects=table.n_subjects), {}, None, n_boot, rng)
+    if two is None:
+        raise ValueError(f"the two-level test needs at least 2 subjects; the design has {table.n_subjects}")
     lo, hi = percentile_ci(two_level_samples(two["spearman"], r, "spearman"))
-    return r, float(lo), float(hi)
+    return r, (math.nan if lo is None else float(lo)), (math.nan if hi is None else float(hi))
 
 
 def power_curve(design: TrialTable, components: dict, rhos, n_sim: int, n_boot: int, seed: int = 0, progress=None) -> list[dict]:
