@@ -45,7 +45,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from common import MIN_STEPS_SD, RESULTS, ROOT, confidence_step, hardware, write_json
 
@@ -229,14 +228,14 @@ def run(args: argparse.Namespace) -> None:
     print(f"wrote {out}")
 
 
-def design_of(trials: pd.DataFrame):
-    """The per-trial design of the analysis (answered trials; images and subjects as codes) and its log RTs."""
-    from neurogrow.stats import TrialTable
+def design_of(human):
+    """The per-trial table compare-rt's primary test resamples (:func:`neurogrow.rt.human_measures.trial_table`:
+    answered trials, log RT), over every stimulus with an answered trial."""
+    from neurogrow.rt import Options
+    from neurogrow.rt.human_measures import trial_table
 
-    used = trials[trials["responded"].astype(bool)]
-    img, images = pd.factorize(used["stimulus"], sort=True)
-    subj, subjects = pd.factorize(used["subject"], sort=True)
-    return TrialTable(img, subj, np.log(used["rt"].to_numpy(float)), len(images), len(subjects), "mean")
+    stimuli = pd.DataFrame({"stimulus": sorted(human.trials.loc[human.trials["responded"].astype(bool), "stimulus"].unique())})
+    return trial_table(human, stimuli, "mean_log_rt", Options()).table
 
 
 def power(args: argparse.Namespace) -> None:
@@ -249,7 +248,7 @@ def power(args: argparse.Namespace) -> None:
     human_data = Path(args.human_data)
     out: dict = {}
     for name, (_stimuli, trials) in parse_experiments(args.experiment, human_data).items():
-        design = design_of(load_human(human_data / trials).trials)
+        design = design_of(load_human(human_data / trials))
         components = variance_components(design.value, design.subject, design.image)
         rows = power_curve(design, components, args.rhos, args.n_sim, args.n_boot, seed=args.seed,
                            progress=lambda r, n=name: print(f"{n}: rho {r['rho_latent']:.2f} power {r['power']:.3f} "

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from neurogrow.errors import NeurogrowError
-from neurogrow.outputs import replace_between
+from neurogrow.outputs import replace_between, write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- speed-table:start -->", "<!-- speed-table:end -->"
@@ -132,9 +132,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         return 0 if new == text else 1
-    tmp = readme.with_suffix(".md.tmp")
-    tmp.write_text(new)
-    tmp.replace(readme)
+    write_text(readme, new)
     print(f"rewrote the table in {readme}")
     return 0
 

@@ -26,8 +26,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
-from neurogrow.stats import TrialTable
+from neurogrow.rt.human_measures import Trials
+from neurogrow.rt.resampling import two_level_resamples
+from neurogrow.rt.summary import two_level_samples
+from neurogrow.stats import TrialTable, percentile_ci, spearman
 
 __all__ = ["detection_threshold", "power_curve", "simulate_experiment"]
 
@@ -48,13 +52,6 @@ def simulate_experiment(design: TrialTable, components: dict, rho: float, rng: n
 
 def primary_test(x: np.ndarray, table: TrialTable, n_boot: int, rng: np.random.Generator) -> tuple[float, float, float]:
     """compare-rt's primary test of Spearman(x, per-image mean): ``(r, ci_low, ci_high)``."""
-    import pandas as pd
-
-    from neurogrow.rt.human_measures import Trials
-    from neurogrow.rt.resampling import two_level_resamples
-    from neurogrow.rt.summary import two_level_samples
-    from neurogrow.stats import percentile_ci, spearman
-
     y = table.image_measure()
     r = float(spearman(x, y))
     two = two_level_resamples(x, y, Trials(used=pd.DataFrame(), table=table, n_subjects=table.n_subjects), {}, None, n_boot, rng)

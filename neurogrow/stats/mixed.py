@@ -6,8 +6,9 @@
 
 The crossed model is fitted by this package's own REML (:class:`_CrossedREML`: the restricted
 likelihood from sufficient statistics, the two variance ratios found by L-BFGS-B; t CI and
-p-value with Satterthwaite degrees of freedom), not by statsmodels: it is the model statsmodels fits as ``MixedLM`` with one group and
-variance components for subject and image (tested to agree), in seconds instead of hours.
+p-value with Satterthwaite degrees of freedom), not by statsmodels: it is the model statsmodels
+fits as ``MixedLM`` with one group and variance components for subject and image (tested to
+agree), in seconds instead of hours.
 
 The subject-only model is fitted with :class:`statsmodels.regression.mixed_linear_model.MixedLM`
 (REML).  The model-time predictor is centred before fitting (the slope is unchanged; the fit is
@@ -417,7 +418,6 @@ def variance_components(log_rt: np.ndarray, subject: np.ndarray, image: np.ndarr
     ``{"mean", "subject_sd", "image_sd", "residual_sd", "converged"}``. The components a power
     simulation of a per-trial design draws from (:mod:`neurogrow.rt.power`).
     """
-
     y = np.asarray(log_rt, dtype=float)
     X = np.ones((y.size, 1))
     reml = _CrossedREML(y, X, subject, image)
