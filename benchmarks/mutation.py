@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -28,15 +29,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "mutation.json"
 #: The modules mutated by default (the statistics behind compare-rt's numbers).
-MODULES = (
-    "neurogrow.stats.bootstrap",
-    "neurogrow.stats.correlation",
-    "neurogrow.stats.paired",
-    "neurogrow.stats.partial",
-    "neurogrow.stats.verdict",
-    "neurogrow.rt.resampling",
-    "neurogrow.rt.summary",
+MODULES = tuple(
+    f"neurogrow.{p.parent.name}.{p.stem}"
+    for sub in ("stats", "rt")
+    for p in sorted((ROOT / "neurogrow" / sub).glob("*.py"))
+    if p.stem != "__init__"
 )
+#: Statuses that count as a detection: a failing test, a run past its timeout or a crash, or a
+#: mutant that mypy rejects (``make test`` runs mypy over the package).
+DETECTED = ("killed", "timeout", "segfault", "caught by type check")
 #: Surviving mutants judged equivalent: mutant name -> why no result can change.
 EQUIVALENT: dict[str, str] = {
     "neurogrow.stats.bootstrap.x_multinomial_counts__mutmut_5": "rng.integers(n, size) is rng.integers(0, n, size): the same draws",
@@ -57,8 +58,10 @@ KILLED_AFTER_RUN: dict[str, str] = {
 
 
 def _mutmut(*args: str, timeout: float | None = None) -> str:
-    cmd = [str(Path(sys.executable).with_name("mutmut")), *args]
-    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    bindir = Path(sys.executable).parent
+    cmd = [str(bindir / "mutmut"), *args]
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # mypy for type_check_command
+    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
     return res.stdout
 
 
@@ -89,7 +92,7 @@ def summarise(modules, seconds: float | None, command: str) -> dict:
     for mod in modules:
         mine = [v for k, v in st.items() if k.startswith(mod + ".")]
         per_module[mod] = {v: mine.count(v) for v in sorted(set(mine))}
-    killed = sum(v in ("killed", "timeout", "segfault") for v in st.values())  # a timeout/crash is a detection too
+    killed = sum(v in DETECTED for v in st.values())
     checked = sum(v not in ("not checked", "skipped") for v in st.values())
     no_tests = sum(v == "no tests" for v in st.values())
     equivalent = [k for k in survivors if k in EQUIVALENT]
@@ -107,7 +110,7 @@ def summarise(modules, seconds: float | None, command: str) -> dict:
         "no_tests": no_tests,
         "equivalent": len(equivalent),
         "score": round(killed / denominator, 4) if denominator else None,
-        "score_definition": "killed (incl. timeouts) / (checked - survivors judged equivalent); 'no tests' mutants count as not killed",
+        "score_definition": "detected (a failing test, a timeout, a crash, or rejected by mypy, which `make test` runs) / (checked - survivors judged equivalent); 'no tests' and 'suspicious' mutants count as not detected",
         "per_module": per_module,
         "equivalent_mutants": {k: EQUIVALENT[k] for k in equivalent},
         "killed_by_tests_added_after_the_run": {k: v for k, v in KILLED_AFTER_RUN.items() if any(k.startswith(m + ".") for m in modules)},

@@ -1,7 +1,9 @@
 """neurogrow compare-rt: the analysis end to end through the CLI, outputs, and bad input."""
 from __future__ import annotations
 
+import difflib
 import json
+import os
 import sys
 import types
 from pathlib import Path
@@ -388,3 +390,112 @@ def test_bad_options(capsys, tmp_path):
     rc, _, err = _run(capsys, mt, EDGES)
     assert rc == 2 and "--out" in err
     assert not (tmp_path / "o").exists()
+
+
+# --- golden outputs: report.md, the console table and the figures' content, exactly -------------
+# A change to any sentence, number format or figure element fails here.  After an intended change,
+# rerun with NEUROGROW_UPDATE_GOLDEN=1, read the diff of tests/data/golden/ and commit it.
+GOLDEN = Path(__file__).parent / "data" / "golden"
+
+
+def _golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with NEUROGROW_UPDATE_GOLDEN=1 and review it"
+    want = path.read_text(encoding="utf-8")
+    if text != want:
+        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "now", n=1))
+        pytest.fail(f"{name} differs from its golden copy:\n{diff[:4000]}")
+
+
+def _describe_figure(fig) -> dict:
+    """Every element of a figure a reader sees (texts, sizes, colours, data), rounded."""
+    from matplotlib.colors import to_hex
+
+    def r(a):
+        return np.round(np.asarray(a, float), 4).tolist()
+
+    def tick(axis):
+        t = axis.get_major_ticks()[0]
+        return {"size": t.label1.get_fontsize(), "shown": bool(t.label1.get_visible())}
+
+    axes = []
+    for ax in fig.axes:
+        leg = ax.get_legend()
+        axes.append({
+            "title": [ax.get_title(), ax.title.get_fontsize()], "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+            "on": bool(ax.axison), "yinverted": bool(ax.yaxis_inverted()), "xtick": tick(ax.xaxis), "ytick": tick(ax.yaxis),
+            "spines": {k: bool(v.get_visible()) for k, v in ax.spines.items()},
+            "yticks": [[t.get_text(), t.get_fontsize()] for t in ax.get_yticklabels()] if ax.patches else None,
+            "texts": [[t.get_text(), r(t.get_position()), t.get_ha(), t.get_va()] for t in ax.texts],
+            "lines": [{"x": r(ln.get_xdata()), "y": r(ln.get_ydata()), "colour": to_hex(ln.get_color()),
+                       "style": ln.get_linestyle(), "width": ln.get_linewidth()} for ln in ax.lines],
+            "collections": [{"kind": type(c).__name__, "offsets": r(c.get_offsets()), "alpha": c.get_alpha(),
+                             "sizes": r(c.get_sizes()) if hasattr(c, "get_sizes") else None,
+                             "segments": [r(g) for g in c.get_segments()] if hasattr(c, "get_segments") else None,
+                             "face": [to_hex(f, keep_alpha=True) for f in c.get_facecolors()], "edge": r(c.get_linewidths()),
+                             "edgecolour": [to_hex(f, keep_alpha=True) for f in c.get_edgecolors()], "label": c.get_label()}
+                            for c in ax.collections],
+            "patches": [{"box": r(p.get_bbox().bounds), "face": to_hex(p.get_facecolor())} for p in ax.patches],
+            "legend": None if leg is None else {
+                "texts": [t.get_text() for t in leg.get_texts()], "size": leg.get_texts()[0].get_fontsize(), "ncols": leg._ncols,
+                "frame": bool(leg.get_frame_on()), "markers": [h.get_paths()[0].vertices.round(3).tolist() for h in leg.legend_handles]},
+        })
+    return {"size": r(fig.get_size_inches()), "axes": axes}
+
+
+def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
+    from PIL import Image
+
+    import neurogrow.rt.figures as figures
+
+    seen: dict = {}
+    save = figures._save
+
+    def record(fig, folder, stem):
+        seen[stem] = _describe_figure(fig)
+        return save(fig, folder, stem)
+
+    monkeypatch.setattr(figures, "_save", record)
+    out = tmp_path / name
+    assert main(["--quiet", "compare-rt", *map(str, args), "--out", str(out), *FAST]) == 0
+    s = json.loads((out / "summary.json").read_text())
+    report = (out / "report.md").read_text(encoding="utf-8")
+    report = report.replace(f"neurogrow {s['neurogrow_version']} on {s['created']}", "neurogrow VERSION on DATE")
+    _golden(f"{name}_report.md", report.replace(str(tmp_path), "TMP"))
+    from neurogrow.rt import format_table
+
+    _golden(f"{name}_table.txt", format_table(s) + "\n")
+    _golden(f"{name}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
+    for stem in ("scatter", "per_category"):
+        assert Image.open(out / f"{stem}.png").info["dpi"] == pytest.approx((150, 150), abs=0.1)
+        assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_golden_outputs_trials_with_baselines_and_mixed_model(tmp_path, monkeypatch):
+    """Per-trial Geirhos data (two-level CI, categories, mixed model) and an HDF5 file of halting
+    distributions (E[t] and the confidence baselines)."""
+    from neurogrow.io import write_times
+
+    stims = _stimuli("edges")
+    rng = np.random.default_rng(0)
+    n, steps = len(stims), 4
+    halting = rng.dirichlet(np.full(steps, 0.7), size=n)
+    labels = [s.split("/")[0] for s in stims]
+    classes = sorted(set(labels))
+    logits = rng.normal(0, 1, (n, steps, len(classes))) + 2.0 * np.eye(len(classes))[[classes.index(c) for c in labels]][:, None]
+    probs = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    table = pd.DataFrame({"stimulus": stims, "label": labels})
+    h5 = write_times(tmp_path / "times.h5", table, probs, halting, classes, attrs={"model_name": "golden"})
+    _golden_run(tmp_path, monkeypatch, "trials", [h5, EDGES])
+
+
+def test_golden_outputs_counts_without_subjects(tmp_path, monkeypatch):
+    """CIFAR-10H label counts: entropy, no subjects (image bootstrap), no categories, exit steps."""
+    counts = np.load(COUNTS)[:120]
+    np.save(tmp_path / "counts.npy", counts)
+    rng = np.random.default_rng(1)
+    mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(120)], times=rng.integers(1, 5, 120).astype(float))
+    _golden_run(tmp_path, monkeypatch, "counts", [mt, tmp_path / "counts.npy", "--n-splits", "20"])

@@ -220,8 +220,8 @@ def format_table(summary: dict) -> str:
     def num(v, fmt=".3f"):
         return "n/a" if v is None else format(v, fmt)
 
-    def ci(c):
-        return "n/a" if not c or c[0] is None else f"[{c[0]:.3f}, {c[1]:.3f}]"
+    def ci(c, fmt=".3f"):
+        return "n/a" if not c or c[0] is None else f"[{format(c[0], fmt)}, {format(c[1], fmt)}]"
 
     s = summary
     head = f"{s['n_stimuli']} stimuli"
@@ -232,7 +232,7 @@ def format_table(summary: dict) -> str:
     lines = [head, f"{'':30s}{'value':>8s}  {'95% CI (' + kind + ')':<20s}  {'p':>8s}"]
 
     def row(label, stat, p=None, fmt=".3f", interval=None):
-        lines.append(f"{label:30s}{num(stat.get('r', stat.get('coef')), fmt):>8s}  {ci(interval if interval is not None else _primary(s, stat)):<20s}  {_p(p) if p is not None else '':>8s}")
+        lines.append(f"{label:30s}{num(stat.get('r', stat.get('coef')), fmt):>8s}  {ci(interval if interval is not None else _primary(s, stat), fmt):<20s}  {_p(p) if p is not None else '':>8s}")
 
     row("Spearman", s["spearman"], s["spearman"]["p_permutation"])
     row("Pearson", s["pearson"])
