@@ -499,3 +499,123 @@ def test_golden_outputs_counts_without_subjects(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
     mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(120)], times=rng.integers(1, 5, 120).astype(float))
     _golden_run(tmp_path, monkeypatch, "counts", [mt, tmp_path / "counts.npy", "--n-splits", "20"])
+
+
+# --- --baseline FILE[:COLUMN] and the model-times helpers, exactly (mutation testing) -----------
+def _model(stims, sha=None):
+    m = pd.DataFrame({"stimulus": stims, "model_time": np.arange(len(stims), dtype=float)})
+    if sha is not None:
+        m["sha256"] = sha
+    return m
+
+
+def test_add_baseline_file_from_csv(tmp_path):
+    from neurogrow.rt.model_times import add_baseline_file
+
+    model = _model(["cat/a.png", "dog/b.png", "cat/c.png"])
+    csv = tmp_path / "other.csv"
+    pd.DataFrame({"stimulus": ["c.png", "x/a.png", "b.png"], "model_time": [3, 1, 2], "expected_steps": [9, 9, 9]}).to_csv(csv, index=False)
+    out = add_baseline_file(model, str(csv))
+    assert out["baseline:other"].tolist() == [1.0, 2.0, 3.0] and out["baseline:other"].dtype == float
+    assert list(model.columns) == ["stimulus", "model_time"]  # the input is not changed
+    again = add_baseline_file(out, f"{csv}:expected_steps")  # a column by name; a second baseline of the same stem
+    assert again["baseline:other:expected_steps"].tolist() == [9.0, 9.0, 9.0]
+    third = add_baseline_file(out, str(csv))
+    assert third["baseline:other#1"].tolist() == [1.0, 2.0, 3.0]
+    steps = tmp_path / "steps.csv"  # no model_time column: the default column
+    pd.DataFrame({"stimulus": ["a.png", "b.png", "c.png"], "expected_steps": [1.5, 2.5, 3.5]}).to_csv(steps, index=False)
+    assert add_baseline_file(model, str(steps))["baseline:steps"].tolist() == [1.5, 2.5, 3.5]
+    from neurogrow.errors import DataError
+
+    with pytest.raises(DataError, match="expected columns stimulus and model_time"):
+        add_baseline_file(model, str(steps), column="model_time")
+    # a folder with ':' in its name, then FILE:COLUMN; and an existing file whose own name has ':'
+    odd = tmp_path / "a:b"
+    odd.mkdir()
+    pd.DataFrame({"stimulus": ["a.png", "b.png", "c.png"], "rt": [4, 5, 6]}).to_csv(odd / "t.csv", index=False)
+    assert add_baseline_file(model, f"{odd / 't.csv'}:rt")["baseline:t:rt"].tolist() == [4.0, 5.0, 6.0]
+    colon = tmp_path / "t:1.csv"
+    csv_text = csv.read_text()
+    colon.write_text(csv_text)
+    assert add_baseline_file(model, str(colon))["baseline:t:1"].tolist() == [1.0, 2.0, 3.0]
+
+
+def test_add_baseline_file_errors(tmp_path):
+    from neurogrow.errors import DataError
+    from neurogrow.rt.model_times import add_baseline_file
+
+    model = _model(["a.png", "b.png"])
+    with pytest.raises(DataError, match=r"^--baseline nope\.csv: file not found; expected FILE\[:COLUMN\] with FILE an extract \.h5 file or a CSV$"):
+        add_baseline_file(model, "nope.csv")
+    bad = tmp_path / "bad.csv"
+    pd.DataFrame({"stimulus": ["a.png"], "x": [1]}).to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"^--baseline .*bad\.csv: expected columns stimulus and expected_steps \(found: stimulus, x\)$"):
+        add_baseline_file(model, str(bad))
+    pd.DataFrame({"name": ["a.png"], "model_time": [1]}).to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"expected columns stimulus and model_time \(found: name, model_time\)$"):
+        add_baseline_file(model, str(bad))
+    pd.DataFrame({"stimulus": ["a.png", "b.png"], "model_time": [1, -1]}).to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"^--baseline .*bad\.csv: line 3: stimulus 'b.png' has model_time -1; expected a time >= 0"):
+        add_baseline_file(model, str(bad))
+    pd.DataFrame({"stimulus": ["a.png", "x/a.png", "b.png"], "model_time": [1, 2, 3]}).to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"^--baseline .*bad\.csv: stimulus file name 'a.png' appears twice; expected one row per stimulus$"):
+        add_baseline_file(model, str(bad))
+    pd.DataFrame({"stimulus": ["a.png", "c.png", "d.png"], "model_time": [1, 2, 3]}).to_csv(bad, index=False)
+    with pytest.raises(DataError, match=r"^--baseline .*bad\.csv: 1 of 2 model stimuli have no time in it \(first: 'b.png'\); expected the same stimuli$"):
+        add_baseline_file(model, str(bad))
+
+
+def test_add_baseline_file_checks_image_identity(tmp_path):
+    from neurogrow.errors import DataError
+    from neurogrow.rt.model_times import add_baseline_file
+
+    model = _model(["a.png", "b.png", "c.png"], sha=["aa", "bb", "cc"])
+    f = tmp_path / "o.csv"
+    pd.DataFrame({"stimulus": ["a.png", "b.png", "c.png"], "model_time": [1, 2, 3], "sha256": [" AA", "bb ", "Cc"]}).to_csv(f, index=False)
+    assert add_baseline_file(model, str(f))["baseline:o"].tolist() == [1.0, 2.0, 3.0]  # case and spaces do not matter
+    assert add_baseline_file(model.drop(columns="sha256"), str(f))["baseline:o"].tolist() == [1.0, 2.0, 3.0]
+    pd.DataFrame({"stimulus": ["a.png", "b.png", "c.png"], "model_time": [1, 2, 3], "sha256": ["aa", "xx", "yy"]}).to_csv(f, index=False)
+    with pytest.raises(DataError, match=r"^--baseline .*o\.csv: stimulus identity: 2 of 3 stimuli are other images than in the model times \(first: 'b.png'\); expected times on the same images$"):
+        add_baseline_file(model, str(f))
+    pd.DataFrame({"stimulus": ["a.png", "b.png", "c.png"], "model_time": [1, 2, 3]}).to_csv(f, index=False)
+    assert add_baseline_file(model, str(f))["baseline:o"].tolist() == [1.0, 2.0, 3.0]  # no sha256 in the baseline: by name
+
+
+def test_add_baseline_file_from_hdf5(tmp_path):
+    from neurogrow.errors import DataError
+    from neurogrow.io import read_times, write_times
+    from neurogrow.rt.model_times import add_baseline_file
+
+    rng = np.random.default_rng(0)
+    stims = ["a.png", "b.png", "c.png"]
+    h5 = write_times(tmp_path / "net.h5", pd.DataFrame({"stimulus": stims, "label": ["x", "y", "x"]}),
+                     rng.dirichlet(np.ones(2), size=(3, 4)), rng.dirichlet(np.ones(4), size=3), ["x", "y"], attrs={"model_name": "t"})
+    ref = read_times(h5)
+    model = _model(stims)
+    np.testing.assert_allclose(add_baseline_file(model, str(h5))["baseline:net"], ref["expected_steps"])
+    np.testing.assert_allclose(add_baseline_file(model, str(h5), column="exit_step")["baseline:net"], ref["exit_step"])
+    np.testing.assert_allclose(add_baseline_file(model, f"{h5}:exit_step")["baseline:net:exit_step"], ref["exit_step"])
+    with pytest.raises(DataError, match=r"^--baseline .*net\.h5:nope: no column 'nope'; expected one of stimulus, "):
+        add_baseline_file(model, f"{h5}:nope")
+
+
+def test_times_from_extract_carries_the_step_baselines():
+    from types import SimpleNamespace
+
+    from neurogrow.rt.model_times import step_baselines, times_from_extract
+
+    rng = np.random.default_rng(1)
+    probs = rng.dirichlet(np.ones(3), size=(4, 5))
+    table = pd.DataFrame({"stimulus": list("abcd"), "expected_steps": [1.0, 2, 3, 4], "exit_step": [1, 2, 5, 3]})
+    out = times_from_extract(SimpleNamespace(table=table, step_probs=probs, attrs={"model_name": "m"}))
+    want = step_baselines(probs, table["exit_step"].to_numpy())
+    assert set(want) and all(np.allclose(out[f"baseline:{k}"], v, equal_nan=True) for k, v in want.items())
+    assert out.attrs == {"model_name": "m"} and "baseline:" + next(iter(want)) not in table.columns
+
+
+def test_examples_in_messages():
+    from neurogrow.rt.model_times import _examples
+
+    assert _examples(["a", "b", "c"]) == "'a', 'b', 'c'"
+    assert _examples(iter(["a", "b", "c", "d"])) == "'a', 'b', 'c', ..."
+    assert _examples(["a", "b"], k=1) == "'a', ..."

@@ -92,3 +92,23 @@ def test_fit_mixed_reports_convergence_checked_by_gradient():
     y, t, img, sub = _crossed(30, 6, 5)
     m = fit_mixed(y, t[img], sub)
     assert m["converged"] and m["boundary"] == [] and not any("gradient" in w for w in m["warnings"])
+
+
+def test_variance_components_equal_the_anova_estimates_on_a_balanced_design():
+    """One trial per subject x image cell: REML equals the two-way ANOVA (moment) estimates when
+    they are positive, a closed form independent of the likelihood code."""
+    from neurogrow.stats.mixed import variance_components
+
+    rng = np.random.default_rng(4)
+    ni, ns = 60, 12
+    y = 0.3 + rng.normal(0, 0.5, ni)[:, None] + rng.normal(0, 0.3, ns)[None, :] + rng.normal(0, 0.4, (ni, ns))
+    img, subj = np.repeat(np.arange(ni), ns), np.tile(np.arange(ns), ni)
+    got = variance_components(y.ravel(), subj, img)
+    gm, mi, ms = y.mean(), y.mean(1), y.mean(0)
+    mse = ((y - mi[:, None] - ms[None, :] + gm) ** 2).sum() / ((ni - 1) * (ns - 1))
+    msa, msb = ns * ((mi - gm) ** 2).sum() / (ni - 1), ni * ((ms - gm) ** 2).sum() / (ns - 1)
+    assert set(got) == {"mean", "subject_sd", "image_sd", "residual_sd", "converged"} and got["converged"] is True
+    assert got["mean"] == pytest.approx(gm, rel=1e-9)
+    assert got["residual_sd"] == pytest.approx(np.sqrt(mse), rel=1e-5)
+    assert got["image_sd"] == pytest.approx(np.sqrt((msa - mse) / ns), rel=1e-5)
+    assert got["subject_sd"] == pytest.approx(np.sqrt((msb - mse) / ni), rel=1e-5)

@@ -79,3 +79,57 @@ def test_detection_threshold_interpolates_and_says_when_power_is_not_reached():
     assert t["reached"] and t["rho_latent"] == pytest.approx(0.35) and t["spearman"] == pytest.approx(0.2625)
     assert detection_threshold(rows[:2]) == {"reached": False, "rho_latent": None, "spearman": None, "target_power": 0.8}
     assert detection_threshold(rows[::-1])["rho_latent"] == pytest.approx(0.35)  # order of the grid does not matter
+
+
+def test_simulated_experiment_is_exactly_the_stated_model():
+    design = _design(30, 5, seen=0.7)
+    x, table = simulate_experiment(design, COMPONENTS, 0.4, np.random.default_rng(7))
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(0, 0.3, 30), rng.normal(0, 0.2, 5)
+    e = rng.normal(0, 0.4, design.image.size)
+    np.testing.assert_allclose(table.value, -0.2 + a[design.image] + b[design.subject] + e, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(x, 0.4 * a / 0.3 + np.sqrt(1 - 0.16) * rng.normal(0, 1, 30), rtol=0, atol=1e-12)
+    assert (table.n_images, table.n_subjects, table.aggregate) == (30, 5, "mean")
+    # no "mean" given: 0; no image variance: the model time is pure noise, not 0/0
+    comps = {"image_sd": 0.0, "subject_sd": 0.0, "residual_sd": 0.0}
+    x0, t0 = simulate_experiment(design, comps, 0.5, np.random.default_rng(8))
+    assert np.all(t0.value == 0) and np.all(np.isfinite(x0)) and np.std(x0) > 0
+
+
+def test_primary_test_needs_two_subjects():
+    with pytest.raises(ValueError, match=r"^the two-level test needs at least 2 subjects; the design has 1$"):
+        primary_test(np.arange(5.0), _design(5, 1), 50, np.random.default_rng(0))
+
+
+def test_power_curve_rows_exactly(monkeypatch):
+    import neurogrow.rt.power as power
+
+    results = iter([(0.1, 0.02, 0.3), (0.3, -0.1, 0.5), (0.2, -0.4, -0.01), (0.5, 0.2, 0.7)])
+    monkeypatch.setattr(power, "primary_test", lambda x, table, n_boot, rng: next(results))
+    seen = []
+    rows = power_curve(_design(10, 3), COMPONENTS, [0.0, 0.5], n_sim=2, n_boot=10, progress=seen.append)
+    assert rows == [
+        {"rho_latent": 0.0, "power": 0.5, "power_se": pytest.approx(0.5 / np.sqrt(2)), "mean_spearman": pytest.approx(0.2), "below_zero": 0.0, "n_sim": 2},
+        {"rho_latent": 0.5, "power": 0.5, "power_se": pytest.approx(0.5 / np.sqrt(2)), "mean_spearman": pytest.approx(0.35), "below_zero": 0.5, "n_sim": 2},
+    ]
+    assert seen == rows
+
+
+def test_power_curve_is_seeded_per_rho():
+    design = _design(20, 4)
+    one = power_curve(design, COMPONENTS, [0.3, 0.6], n_sim=3, n_boot=20, seed=5)
+    assert one == power_curve(design, COMPONENTS, [0.3, 0.6], n_sim=3, n_boot=20, seed=5)
+    # the rows for 0.6 do not depend on whether 0.3 was simulated first
+    assert power_curve(design, COMPONENTS, [0.9, 0.6], n_sim=3, n_boot=20, seed=5)[1] == one[1]
+    assert one != power_curve(design, COMPONENTS, [0.3, 0.6], n_sim=3, n_boot=20, seed=6)
+
+
+def test_detection_threshold_exactly():
+    def rows(*pw):
+        return [{"rho_latent": 0.1 * i, "power": p, "mean_spearman": 0.05 * i} for i, p in enumerate(pw)]
+
+    assert detection_threshold(rows(0.9, 0.85)) == {"reached": True, "rho_latent": 0.0, "spearman": 0.0, "target_power": 0.8}
+    got = detection_threshold(rows(0.5, 0.85, 0.9))
+    assert got == {"reached": True, "target_power": 0.8, "rho_latent": pytest.approx(0.1 * 0.3 / 0.35), "spearman": pytest.approx(0.05 * 0.3 / 0.35)}
+    assert detection_threshold(rows(0.2, 0.8))["rho_latent"] == pytest.approx(0.1)  # reaching exactly the target counts
+    assert detection_threshold(rows(0.2, 0.4), target=0.9) == {"reached": False, "rho_latent": None, "spearman": None, "target_power": 0.9}

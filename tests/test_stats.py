@@ -294,3 +294,45 @@ def test_reml_start_is_the_statsmodels_optimum():
     res = sm.MixedLM(y, X, groups=g).fit(reml=True, method="nm", maxiter=5000)
     np.testing.assert_allclose(beta, res.fe_params, atol=1e-5)
     assert gamma == pytest.approx(float(np.asarray(res.cov_re)[0, 0]) / res.scale, rel=1e-3)
+
+
+# --- counts measures, split halves of responses, weighted medians: edge cases (mutation testing) ----
+def test_counts_measure_edges():
+    import warnings
+
+    from neurogrow.stats.noise_ceiling import counts_measure
+
+    counts = np.array([[3, 1, 0], [0, 0, 0], [0, 4, 0]])
+    with pytest.raises(ValueError, match=r"^accuracy needs the reference class of each image$"):
+        counts_measure(counts, None, "accuracy")
+    with pytest.raises(ValueError, match=r"^unknown counts measure 'median'$"):
+        counts_measure(counts, None, "median")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an image without responses is NaN, silently
+        acc = counts_measure(counts, np.array([0.0, 1.0, 1.0]), "accuracy")  # float labels index as integers
+        ent = counts_measure(counts, None, "entropy")
+    np.testing.assert_allclose(acc, [0.75, np.nan, 1.0])
+    np.testing.assert_allclose(ent, [-(0.75 * np.log2(0.75) + 0.25 * np.log2(0.25)), np.nan, 0.0])
+    assert not np.signbit(ent[2])  # a unanimous image has entropy +0.0, not -0.0 (written as "-0.0" in CSV)
+
+
+def test_split_half_counts_halves_hold_floor_n_over_2_responses():
+    from neurogrow.stats.noise_ceiling import split_half_counts
+
+    counts = np.array([[3, 2], [1, 4]])  # 5 responses each: 2 in the first half, 3 in the second
+    a, b = split_half_counts(counts, np.array([0, 1]), "accuracy", 200, np.random.default_rng(0))
+    assert set(np.round(a[:, 0], 6)) <= {0.0, 0.5, 1.0} and set(np.round(b[:, 0], 6)) <= {0.0, 0.333333, 0.666667, 1.0}
+    assert len(set(np.round(a[:, 0], 6))) == 3  # the halves are random
+    a2, b2 = split_half_counts(counts.astype(float), np.array([0, 1]), "accuracy", 200, np.random.default_rng(0))
+    np.testing.assert_array_equal(a, a2)
+    np.testing.assert_array_equal(b, b2)
+
+
+def test_weighted_median_images_without_weight_are_nan():
+    from neurogrow.stats import TrialTable
+
+    # images 0 and 3 have no trial; image 2 only trials of subject 1
+    t = TrialTable([1, 1, 1, 2, 2], [0, 1, 2, 1, 1], [1.0, 5.0, 2.0, 7.0, 9.0], 4, 3, "median")
+    np.testing.assert_allclose(t.image_measure(), [np.nan, 2.0, 8.0, np.nan])
+    w = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 0.0]])  # column 0: subject 1 left out; column 1: subject 1 twice
+    np.testing.assert_allclose(t.image_measure(w), [[np.nan, np.nan], [1.5, 1.0], [np.nan, 8.0], [np.nan, np.nan]])

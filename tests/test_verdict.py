@@ -144,3 +144,151 @@ def test_holm_counts_a_nan_p_as_one():
 def test_union_rule_needs_p_values():
     with pytest.raises(ValueError, match="mode 'any'"):
         Rule("u", "x", mode="any").decide([Comparison("a", 1.0, (0.5, 1.5), None)])
+
+
+# --- exact values of each comparison against scipy, and every edge case (mutation testing) -------
+from scipy import stats as sps  # noqa: E402
+
+from neurogrow.stats.verdict import combine  # noqa: E402
+
+
+@pytest.mark.parametrize("n", [2, 3, 7])
+def test_paired_t_comparison_is_scipys_one_sample_t(n):
+    d = np.random.default_rng(n).normal(0.3, 1.0, n)
+    c = paired_t_comparison("d", list(d), direction=-1, margin=0.1)
+    ref = sps.ttest_1samp(d, 0.0)
+    ci = ref.confidence_interval(0.95)
+    assert c.estimate == pytest.approx(d.mean(), abs=1e-12) and c.p == pytest.approx(ref.pvalue, rel=1e-9)
+    assert c.ci95 == pytest.approx((ci.low, ci.high), rel=1e-9)
+    assert (c.name, c.direction, c.margin, c.detail) == ("d", -1, 0.1, f"paired t, n={n}")
+    assert paired_t_comparison("d", d, detail="seeds").detail == "seeds"
+
+
+def test_paired_t_comparison_without_a_t_test():
+    empty = paired_t_comparison("e", [])
+    assert np.isnan(empty.estimate) and empty.ci95 == (-np.inf, np.inf) and empty.p == 1.0 and empty.detail == "n=0: no interval"
+    one = paired_t_comparison("o", [0.7], detail="x")
+    assert (one.estimate, one.ci95, one.p, one.detail) == (0.7, (-np.inf, np.inf), 1.0, "x")
+    assert paired_t_comparison("o", [0.7]).detail == "n=1: no interval"
+    # identical differences: the exact sign-flip test, p = 2 * 0.5**n; a CI only once p < 0.05 (n >= 6)
+    five = paired_t_comparison("f", [1, 1, 1, 1, 1])
+    assert (five.estimate, five.ci95, five.p) == (1.0, (-np.inf, np.inf), 0.0625) and not five.ci_supports()
+    assert five.detail == "n=5, identical differences: exact sign-flip test"
+    six = paired_t_comparison("s", [-2.0] * 6, detail="y")
+    assert (six.ci95, six.p, six.detail) == ((-2.0, -2.0), 0.03125, "y")
+    assert paired_t_comparison("t", [3.0, 3.0]).p == 0.5
+    zeros = paired_t_comparison("z", [0.0] * 6)
+    assert (zeros.estimate, zeros.p, zeros.ci95) == (0.0, 1.0, (0.0, 0.0))
+    assert paired_t_comparison("z", [0.0] * 3).p == 1.0
+
+
+def test_trend_comparison_is_ols_with_a_t_interval():
+    for n in (3, 8):
+        x = np.arange(n, dtype=float)
+        y = 0.5 * x + np.random.default_rng(n).normal(0, 0.3, n)
+        c = trend_comparison("t", list(x), list(y), direction=-1, margin=0.2)
+        ref = sps.linregress(x, y)
+        h = sps.t.ppf(0.975, n - 2) * ref.stderr
+        assert c.estimate == pytest.approx(ref.slope, rel=1e-12) and c.p == pytest.approx(ref.pvalue, rel=1e-12)
+        assert c.ci95 == pytest.approx((ref.slope - h, ref.slope + h), rel=1e-12)
+        assert (c.direction, c.margin, c.detail) == (-1, 0.2, f"OLS slope, n={n}")
+    assert trend_comparison("t", [1, 2, 4], [1, 0, 2], detail="levels").detail == "levels"
+
+
+def test_trend_comparison_without_a_test():
+    for x, y, detail in (([1, 2], [3, 4], "n=2: no trend test"), ([2, 2, 2], [1, 2, 3], "n=3: no trend test")):
+        c = trend_comparison("t", x, y, detail="ignored")
+        assert np.isnan(c.estimate) and (c.ci95, c.p, c.detail) == ((-np.inf, np.inf), 1.0, detail)
+    exact = trend_comparison("t", [1, 2, 3, 4], [2, 4, 6, 8])
+    assert (exact.estimate, exact.ci95, exact.p, exact.detail) == (2.0, (-np.inf, np.inf), 1.0, "exact fit: no test")
+    assert not exact.ci_supports()
+    flat = trend_comparison("t", [1, 2, 3, 4], [5, 5, 5, 5])
+    assert (flat.estimate, flat.p, flat.detail) == (0.0, 1.0, "no variation: no test")
+    assert trend_comparison("t", [1, 2, 3], [5, 5, 5], detail="d").detail == "d"
+
+
+def test_bootstrap_comparison_is_a_percentile_ci_with_a_wald_p():
+    boot = np.random.default_rng(0).normal(0.2, 0.1, 500)
+    c = bootstrap_comparison("b", 0.21, list(boot) + [np.nan], direction=-1, margin=0.05)
+    assert c.ci95 == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), rel=1e-12)
+    assert c.p == pytest.approx(2 * sps.norm.sf(0.21 / boot.std(ddof=1)), rel=1e-12)
+    assert (c.estimate, c.direction, c.margin, c.detail) == (0.21, -1, 0.05, "bootstrap, 500 resamples")
+    assert bootstrap_comparison("b", 0.21, boot, detail="d").detail == "d"
+    two = bootstrap_comparison("b", 1.0, [0.5, 1.5])
+    assert two.ci95 == pytest.approx((0.525, 1.475)) and two.p == pytest.approx(2 * sps.norm.sf(1.0 / np.std([0.5, 1.5], ddof=1)))
+    for b in ([0.3], [0.3, 0.3, np.nan]):
+        flat = bootstrap_comparison("b", 0.3, b)
+        assert (flat.ci95, flat.p) == ((-np.inf, np.inf), 1.0) and not flat.ci_supports()
+        assert flat.detail == f"bootstrap, {len(b) - (len(b) == 3)} finite resamples without spread: no test"
+    assert bootstrap_comparison("b", 0.3, [0.3], detail="d").detail == "d"
+
+
+def test_comparison_sides_and_boundaries():
+    with pytest.raises(ValueError, match=r"^comparison c: direction 0; expected \+1 or -1$"):
+        Comparison("c", 0.0, (0.0, 1.0), direction=0)
+    with pytest.raises(ValueError, match=r"^comparison c: CI \[2.0, 1.0\] is not ordered$"):
+        Comparison("c", 0.0, (2, 1))
+    down = Comparison("c", -2.0, (-3.0, -1.0), direction=-1)
+    assert down.ci_supports() and not down.ci_contradicts()
+    assert Comparison("c", 2.0, (1.0, 3.0), direction=-1).ci_contradicts()
+    assert not Comparison("c", 1.0, (0.0, 2.0)).ci_supports()  # a CI that touches 0 does not support
+    assert not Comparison("c", 0.0, (-1.0, 0.2), margin=0.2).ci_contradicts()  # touching the margin does not contradict
+    assert Comparison("c", 0.0, (-1.0, 0.19), margin=0.2).ci_contradicts()
+
+
+def test_holm_treats_a_missing_p_as_one():
+    assert holm([0.01, None, 0.04]).tolist() == pytest.approx([0.03, 1.0, 0.08])
+    assert holm([0.2]).tolist() == [0.2]
+
+
+def test_rule_decide_records_everything_exactly():
+    rule = Rule("r", "the claim", alpha=0.05, comparisons_required=["a"])
+    fam = [Comparison("other", 0.1, (0.0, 0.2), p=0.5), Comparison("nop", 0.1, (0.0, 0.2))]
+    out = rule.decide([Comparison("a", 1.0, (0.5, np.inf), p=0.01, detail="x")], [Precondition("pre", True, "ok")], family=fam)
+    assert out == {
+        "rule": {
+            "name": "r", "text": "the claim", "alpha": 0.05, "mode": "all", "holm_family_size": 2,
+            "decision": "precondition failed -> inconclusive; else Holm across the comparisons with a p-value; "
+            "each comparison supports when its 95% CI lies on the claimed side of 0 and its Holm p < alpha, "
+            "contradicts when its CI lies below the smallest effect of interest (margin); all support -> "
+            "reproduced; any contradicts -> not reproduced; else inconclusive",
+        },
+        "preconditions": [{"name": "pre", "passed": True, "detail": "ok"}],
+        "comparisons": [{"name": "a", "estimate": 1.0, "ci95": [0.5, None], "p": 0.01, "direction": 1, "margin": 0.0,
+                         "detail": "x", "p_holm": 0.02, "supports": True, "contradicts": False}],
+        "verdict": "reproduced", "reason": "all 1 comparisons support the claim (Holm, alpha 0.05)",
+    }
+
+
+def test_rule_decide_reasons():
+    rule = Rule("r", "t")
+    yes, no, weak = Comparison("y", 1.0, (0.5, 1.5), p=0.001), Comparison("n", -1.0, (-1.5, -0.5)), Comparison("w", 0.1, (-0.5, 0.7))
+    assert rule.decide([yes, no, weak])["reason"] == "CI excludes the claimed effect: n"
+    assert rule.decide([yes, weak, Comparison("v", 0.0, (-1, 1))])["reason"] == "CI includes 0 (after Holm) for: w, v"
+    assert rule.decide([])["reason"] == "no comparisons"
+    assert Rule("r", "t", comparisons_required=["q", "z"]).decide([yes])["reason"] == "comparisons not available: q, z"
+    failed = rule.decide([yes], [Precondition("acc", False, "too low"), Precondition("ok", True, "-"), Precondition("sd", False, "flat")])
+    assert (failed["verdict"], failed["reason"]) == ("inconclusive", "acc: too low; sd: flat")
+    with pytest.raises(ValueError, match=r"^rule r: duplicate comparison names \['y', 'y'\]$"):
+        rule.decide([yes, yes])
+    at_alpha = rule.decide([Comparison("e", 1.0, (0.5, 1.5), p=0.05)])  # Holm p equal to alpha does not support
+    assert at_alpha["verdict"] == "inconclusive" and at_alpha["comparisons"][0]["p_holm"] == 0.05
+    anyr = Rule("r", "t", mode="any")
+    p_yes, p_no = Comparison("y", 1.0, (0.5, 1.5), p=0.001), Comparison("n", -1.0, (-1.5, -0.5), p=0.001)
+    assert anyr.decide([p_yes, p_no])["reason"] == "supported (Holm, alpha 0.05) by: y"
+    assert anyr.decide([p_yes, Comparison("y2", 1.0, (0.5, 1.5), p=0.001)])["reason"] == "supported (Holm, alpha 0.05) by: y, y2"
+    assert anyr.decide([p_no])["reason"] == "every comparison's CI excludes the claimed effect"
+    assert anyr.decide([p_no])["verdict"] == "not reproduced"
+
+
+def test_combine_exactly():
+    r = {"verdict": "reproduced", "reason": "fine"}
+    n1 = {"verdict": "not reproduced", "reason": "a; b"}
+    n2 = {"verdict": "not reproduced", "reason": "b; c"}
+    i = {"verdict": "inconclusive", "reason": "d; a"}
+    rule = "all claims reproduced -> reproduced; any not reproduced -> not reproduced; else inconclusive"
+    assert combine({"x": r, "y": r}) == {"verdict": "reproduced", "reason": "every claim reproduced", "claims": {"x": "reproduced", "y": "reproduced"}, "rule": rule}
+    assert combine({"x": n1, "y": i, "z": n2})["reason"] == "a; b; c"
+    assert combine({"x": r, "y": i, "z": {"verdict": "inconclusive", "reason": "a"}}) == {
+        "verdict": "inconclusive", "reason": "d; a", "claims": {"x": "reproduced", "y": "inconclusive", "z": "inconclusive"}, "rule": rule}
+    assert combine({})["reason"] == "no claims" and combine({})["verdict"] == "inconclusive"

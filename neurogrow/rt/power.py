@@ -87,7 +87,7 @@ def detection_threshold(rows: list[dict], target: float = TARGET_POWER) -> dict:
     rows = sorted(rows, key=lambda r: r["rho_latent"])
     for i, r in enumerate(rows):
         if r["power"] >= target:
-            if i == 0 or rows[i - 1]["power"] >= r["power"]:
+            if i == 0:  # the first grid point already reaches it: no point below to interpolate from
                 return {"reached": True, "rho_latent": r["rho_latent"], "spearman": r["mean_spearman"], "target_power": target}
             lo = rows[i - 1]
             f = (target - lo["power"]) / (r["power"] - lo["power"])

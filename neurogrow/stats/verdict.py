@@ -46,7 +46,7 @@ REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE = "reproduced", "not reproduced", "inco
 def holm(pvalues) -> np.ndarray:
     """Holm's step-down adjusted p-values (monotone, capped at 1), in the input order.
 
-    A non-finite p (NaN: a test that could not be computed) counts as 1: it stays in the
+    A non-finite or missing p (NaN or None: a test that could not be computed) counts as 1: it stays in the
     family (m includes it) and can never support a claim, instead of borrowing a neighbour's value.
     """
     p = np.asarray(pvalues, dtype=float)
