@@ -371,6 +371,17 @@ def test_bad_input_exit_code_2_one_line_no_output(capsys, tmp_path, name):
     assert re.search(re.escape(BAD[name]) if "*" not in BAD[name] else BAD[name], lines[0]), lines[0]
     assert not (tmp_path / "results").exists()  # no partial output, not even the parent folder
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir())
+    _golden_message("bad_input_messages.json", name, lines[0].replace(str(tmp_path), "TMP"))
+
+
+def _golden_message(file: str, name: str, message: str) -> None:
+    """The whole one-line message, exactly as in tests/data/golden/FILE (see _golden)."""
+    path = GOLDEN / file
+    known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
+        known[name] = message
+        path.write_text(json.dumps(known, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert known.get(name) == message, f"{name}: {message!r} differs from its golden copy {known.get(name)!r}"
 
 
 def test_allow_unmatched_uses_the_overlap(capsys, tmp_path):
@@ -619,3 +630,20 @@ def test_examples_in_messages():
     assert _examples(["a", "b", "c"]) == "'a', 'b', 'c'"
     assert _examples(iter(["a", "b", "c", "d"])) == "'a', 'b', 'c', ..."
     assert _examples(["a", "b"], k=1) == "'a', ..."
+
+
+def test_baselines_that_cannot_be_analysed_keep_the_fixed_keys():
+    stims = _stimuli("edges")
+    rng = np.random.default_rng(0)
+    mt = pd.DataFrame({"stimulus": stims, "model_time": rng.gamma(3.0, 1.0, len(stims)),
+                       "baseline:flat": 2.0, "baseline:gappy": np.r_[np.nan, np.nan, rng.random(len(stims) - 2)],
+                       "baseline:step1_entropy": rng.random(len(stims))})
+    s = analyse(mt, load_human(EDGES), Options(n_boot=50, n_perm=50, n_splits=5, mixed_model=False)).summary
+    empty = {"r": None, "ci95": [None, None], "ci95_two_level": None}
+    note = "the same value (2) for every image: its correlation is undefined"
+    assert list(s["baselines"]) == ["step1_entropy", "flat", "gappy"]  # the step baselines first
+    assert s["baselines"]["flat"] == {
+        "definition": "times of another model (--baseline flat)", "spearman": empty, "difference": dict(empty, p_bootstrap=None),
+        "partial": empty, "e_t_adds": None, "sentence": f"not analysed: {note}", "note": note}
+    assert s["baselines"]["gappy"]["note"] == "2 of 160 images have no value (e.g. an --exit-only times file)"
+    assert s["baselines"]["step1_entropy"]["spearman"]["r"] is not None

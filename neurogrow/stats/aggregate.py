@@ -93,6 +93,3 @@ class TrialTable:
             out[ok, j] = med[ok]
         return out
 
-    def counts(self) -> np.ndarray:
-        """Number of valid trials per image."""
-        return np.asarray(self._cnt.sum(axis=1)).ravel()
