@@ -470,6 +470,14 @@ def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
         return save(fig, folder, stem)
 
     monkeypatch.setattr(figures, "_save", record)
+    write = figures.write_figures
+    results = []
+
+    def keep(result, folder):
+        results.append(result)
+        return write(result, folder)
+
+    monkeypatch.setattr(figures, "write_figures", keep)
     out = tmp_path / name
     assert main(["--quiet", "compare-rt", *map(str, args), "--out", str(out), *FAST]) == 0
     s = json.loads((out / "summary.json").read_text())
@@ -483,6 +491,36 @@ def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
     for stem in ("scatter", "per_category"):
         assert Image.open(out / f"{stem}.png").info["dpi"] == pytest.approx((150, 150), abs=0.1)
         assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":  # the inputs of the fast test below
+        (result,) = results
+        stored = GOLDEN / f"{name}_result"
+        stored.mkdir(exist_ok=True)
+        (stored / "summary.json").write_text(json.dumps(result.summary, indent=0).replace(str(tmp_path), "TMP") + "\n")
+        result.per_image.to_csv(stored / "per_image.csv", index=False)
+        if result.per_category is not None:
+            result.per_category.to_csv(stored / "per_category.csv", index=False)
+
+
+@pytest.mark.parametrize("name", ["trials", "counts"])
+def test_golden_outputs_from_stored_results(name, tmp_path, monkeypatch):
+    """The same golden report, table and figure content from the stored results of the runs above,
+    without the analysis: fast enough to run against every mutant of report.py and figures.py."""
+    import neurogrow.rt.figures as figures
+    from neurogrow.rt import format_table
+    from neurogrow.rt.analysis import Result
+    from neurogrow.rt.report import render_report
+
+    stored = GOLDEN / f"{name}_result"
+    s = json.loads((stored / "summary.json").read_text())
+    s.update(neurogrow_version="VERSION", created="DATE")
+    pc = stored / "per_category.csv"
+    result = Result(s, pd.read_csv(stored / "per_image.csv"), pd.read_csv(pc) if pc.exists() else None)
+    assert render_report(result) == (GOLDEN / f"{name}_report.md").read_text(encoding="utf-8")
+    assert format_table(s) + "\n" == (GOLDEN / f"{name}_table.txt").read_text(encoding="utf-8")
+    seen = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, folder, stem: seen.setdefault(stem, _describe_figure(fig)) and [f"{stem}.png", f"{stem}.pdf"])
+    assert figures.write_figures(result, tmp_path) == ["scatter.png", "scatter.pdf", "per_category.png", "per_category.pdf"]
+    assert json.dumps(seen, indent=0, sort_keys=True) + "\n" == (GOLDEN / f"{name}_figures.json").read_text(encoding="utf-8")
 
 
 def test_golden_outputs_trials_with_baselines_and_mixed_model(tmp_path, monkeypatch):
