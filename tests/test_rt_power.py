@@ -104,7 +104,7 @@ def test_primary_test_needs_two_subjects():
 def test_power_curve_rows_exactly(monkeypatch):
     import neurogrow.rt.power as power
 
-    results = iter([(0.1, 0.02, 0.3), (0.3, -0.1, 0.5), (0.2, -0.4, -0.01), (0.5, 0.2, 0.7)])
+    results = iter([(0.1, 0.02, 0.3), (0.3, 0.0, 0.0), (0.2, -0.4, -0.01), (0.5, 0.2, 0.7)])  # an end at 0 is not above or below it
     monkeypatch.setattr(power, "primary_test", lambda x, table, n_boot, rng: next(results))
     seen = []
     rows = power_curve(_design(10, 3), COMPONENTS, [0.0, 0.5], n_sim=2, n_boot=10, progress=seen.append)
