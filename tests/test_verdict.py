@@ -165,7 +165,11 @@ def test_paired_t_comparison_is_scipys_one_sample_t(n):
 
 
 def test_paired_t_comparison_without_a_t_test():
-    empty = paired_t_comparison("e", [])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "mean of empty slice" warning
+        empty = paired_t_comparison("e", [])
     assert np.isnan(empty.estimate) and empty.ci95 == (-np.inf, np.inf) and empty.p == 1.0 and empty.detail == "n=0: no interval"
     one = paired_t_comparison("o", [0.7], detail="x")
     assert (one.estimate, one.ci95, one.p, one.detail) == (0.7, (-np.inf, np.inf), 1.0, "x")
@@ -269,7 +273,8 @@ def test_rule_decide_reasons():
     yes, no, weak = Comparison("y", 1.0, (0.5, 1.5), p=0.001), Comparison("n", -1.0, (-1.5, -0.5)), Comparison("w", 0.1, (-0.5, 0.7))
     assert rule.decide([yes, no, weak])["reason"] == "CI excludes the claimed effect: n"
     assert rule.decide([yes, weak, Comparison("v", 0.0, (-1, 1))])["reason"] == "CI includes 0 (after Holm) for: w, v"
-    assert rule.decide([])["reason"] == "no comparisons"
+    assert (rule.decide([])["verdict"], rule.decide([])["reason"]) == ("inconclusive", "no comparisons")
+    assert rule.decide([yes, no, Comparison("m", -2.0, (-3, -1))])["reason"] == "CI excludes the claimed effect: n, m"
     assert Rule("r", "t", comparisons_required=["q", "z"]).decide([yes])["reason"] == "comparisons not available: q, z"
     failed = rule.decide([yes], [Precondition("acc", False, "too low"), Precondition("ok", True, "-"), Precondition("sd", False, "flat")])
     assert (failed["verdict"], failed["reason"]) == ("inconclusive", "acc: too low; sd: flat")
