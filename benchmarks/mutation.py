@@ -19,6 +19,9 @@ cannot alter any result or message; the judgement and its reason, one per mutant
 
 mutmut keeps its results in ``mutants/`` and checks a changed function's mutants again; a test
 added later is run against a survivor only when that survivor is run again (``--rerun-survivors``).
+A change of the test selection in pyproject.toml resets mutmut's results, so modules judged with
+different selections are run (and summarised, ``--modules``) separately: the JSON keeps the
+records of the modules not named, each with the selection it was judged by.
 """
 from __future__ import annotations
 
@@ -77,48 +80,65 @@ def change(name: str) -> list[str]:
     return [ln.rstrip() for ln in diff.splitlines() if ln[:1] in "+-" and ln[:3] not in ("+++", "---")]
 
 
+def _selection() -> list[str]:
+    """The test files mutmut runs (``[tool.mutmut] pytest_add_cli_args_test_selection``)."""
+    import tomllib
+
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]["pytest_add_cli_args_test_selection"]
+
+
 def _module_of(name: str, modules) -> str | None:
     return next((m for m in modules if name.startswith(m + ".")), None)
 
 
-def summarise(modules, command: str, equivalent: dict[str, str], seconds: float | None = None) -> dict:
-    """The mutation.json record of ``modules`` (from mutmut's stored results)."""
-    st = {k: v for k, v in statuses().items() if _module_of(k, modules)}
-    per_module = {}
-    for mod in modules:
-        mine = [v for k, v in st.items() if _module_of(k, modules) == mod]
-        counts = {v: mine.count(v) for v in sorted(set(mine))}
-        det = sum(counts.get(s, 0) for s in DETECTED)
-        eq = sum(1 for k, v in st.items() if v == "survived" and k in equivalent and _module_of(k, modules) == mod)
-        denom = sum(v not in ("not checked", "skipped") for v in mine) - eq
-        per_module[mod] = {"counts": counts, "equivalent": eq, "score": round(det / denom, 4) if denom else None}
-    survivors = sorted(k for k, v in st.items() if v == "survived")
-    detected = sum(v in DETECTED for v in st.values())
-    checked = sum(v not in ("not checked", "skipped") for v in st.values())
+def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
+    """One module's record: counts by status, score, the equivalent and the other survivors with their changes."""
+    mine = {k: v for k, v in st.items() if k.startswith(mod + ".")}
+    counts = {v: list(mine.values()).count(v) for v in sorted(set(mine.values()))}
+    survivors = sorted(k for k, v in mine.items() if v == "survived")
     eq = [k for k in survivors if k in equivalent]
-    denominator = checked - len(eq)
-    score = round(detected / denominator, 4) if denominator else None
+    checked = sum(v not in ("not checked", "skipped") for v in mine.values())
+    detected = sum(counts.get(s, 0) for s in DETECTED)
+    denom = checked - len(eq)
     return {
         "command": command,
-        "tool": "mutmut 3.8.1 (configuration: [tool.mutmut] in pyproject.toml)",
-        "modules": list(modules),
-        "tests": "pytest_add_cli_args_test_selection of [tool.mutmut]; per mutant only the tests that execute the mutated function",
-        "seconds_of_the_last_command": seconds,
-        "mutants": len(st),
+        "date": time.strftime("%Y-%m-%d"),
+        "test_selection": _selection(),
+        "mutants": len(mine),
         "checked": checked,
         "detected": detected,
-        "by_status": {s: sum(v == s for v in st.values()) for s in sorted(set(st.values()))},
-        "survived": len(survivors),
+        "counts": counts,
         "equivalent": len(eq),
+        "score": round(detected / denom, 4) if denom else None,
+        "equivalent_mutants": {k: {"reason": equivalent[k], "change": change(k)} for k in eq},
+        "surviving_not_equivalent": {k: change(k) for k in survivors if k not in equivalent},
+        "not_detected_other": {k: v for k, v in mine.items() if v not in DETECTED and v != "survived"},
+    }
+
+
+def summarise(modules, command: str, equivalent: dict[str, str], previous: dict | None = None) -> dict:
+    """mutation.json: the records of ``modules`` from mutmut's stored results, beside the earlier
+    records of the other modules (a module is recorded by the run that covered it)."""
+    st = statuses()
+    per_module = {m: r for m, r in (previous or {}).get("per_module", {}).items() if "mutants" in r}
+    per_module.update({mod: module_record(mod, st, equivalent, command) for mod in modules})
+    per_module = {m: per_module[m] for m in MODULES if m in per_module}
+    tot = {k: sum(r[k] for r in per_module.values()) for k in ("mutants", "checked", "detected", "equivalent")}
+    denom = tot["checked"] - tot["equivalent"]
+    score = round(tot["detected"] / denom, 4) if denom else None
+    missing = [m for m in MODULES if m not in per_module or per_module[m]["checked"] < per_module[m]["mutants"]]
+    return {
+        "tool": "mutmut 3.8.1 (configuration: [tool.mutmut] in pyproject.toml)",
+        "tests": "per mutant, the tests of the module's test_selection that execute the mutated function",
+        **tot,
+        "survived_not_equivalent": sum(len(r["surviving_not_equivalent"]) for r in per_module.values()),
         "score": score,
         "goal": GOAL,
-        "goal_met": None if score is None or checked < len(st) else score >= GOAL,
+        "goal_met": None if missing or score is None else score >= GOAL,
+        "modules_not_fully_checked": missing,
         "score_definition": "detected (a failing test, a timeout, a crash, or rejected by mypy, which `make test` runs) / "
         "(checked - survivors judged equivalent); 'no tests' and 'suspicious' mutants count as not detected",
         "per_module": per_module,
-        "equivalent_mutants": {k: {"reason": equivalent[k], "change": change(k)} for k in eq},
-        "surviving_not_equivalent": {k: change(k) for k in survivors if k not in equivalent},
-        "not_detected_other": {k: v for k, v in st.items() if v not in DETECTED and v != "survived"},
     }
 
 
@@ -141,9 +161,11 @@ def main(argv: list[str] | None = None) -> int:
     seconds = None if args.summarise_only else round(time.perf_counter() - t0, 1)
     command = "python benchmarks/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:])
     equivalent = json.loads(EQUIVALENT_FILE.read_text()) if EQUIVALENT_FILE.exists() else {}
-    rec = summarise(args.modules, command, equivalent, seconds)
-    Path(args.out).write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n")
-    print(json.dumps({k: rec[k] for k in ("mutants", "checked", "detected", "survived", "equivalent", "score", "goal_met")}))
+    out = Path(args.out)
+    previous = json.loads(out.read_text()) if out.exists() else None
+    rec = summarise(args.modules, command + (f" ({seconds} s)" if seconds else ""), equivalent, previous)
+    out.write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n")
+    print(json.dumps({k: rec[k] for k in ("mutants", "checked", "detected", "survived_not_equivalent", "equivalent", "score", "goal_met")}))
     return 0
 
 

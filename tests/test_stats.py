@@ -336,3 +336,32 @@ def test_weighted_median_images_without_weight_are_nan():
     np.testing.assert_allclose(t.image_measure(), [np.nan, 2.0, 8.0, np.nan])
     w = np.array([[1.0, 2.0], [0.0, 1.0], [1.0, 0.0]])  # column 0: subject 1 left out; column 1: subject 1 twice
     np.testing.assert_allclose(t.image_measure(w), [[np.nan, np.nan], [1.5, 1.0], [np.nan, 8.0], [np.nan, np.nan]])
+
+
+def test_partial_from_correlations_formula_and_guards():
+    import warnings
+
+    from neurogrow.stats.paired import partial_from_correlations
+
+    got = partial_from_correlations(0.5, 0.3, 0.4)
+    assert isinstance(got, float) and got == pytest.approx((0.5 - 0.12) / np.sqrt(0.91 * 0.84), rel=1e-12)
+    rows = partial_from_correlations([0.5, 0.2], [0.6, -0.1], [0.1, 0.7])
+    np.testing.assert_allclose(rows, [(0.5 - 0.06) / np.sqrt(0.64 * 0.99), (0.2 + 0.07) / np.sqrt(0.99 * 0.51)], rtol=1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # |r| = 1 with z: a division by 0, silently (0/0 is NaN, x/0 clipped)
+        assert np.isnan(partial_from_correlations(1.0, 1.0, 1.0)) and partial_from_correlations(1.0, 1.0, 0.5) == 1.0
+    assert partial_from_correlations([0.99], [0.0], [0.0])[0] == pytest.approx(0.99)
+    assert partial_from_correlations(0.9, 0.9, -0.9) == 1.0 and partial_from_correlations(-0.9, 0.9, 0.9) == -1.0  # clipped to [-1, 1]
+
+
+def test_bootstrap_pvalue_exactly():
+    from neurogrow.stats.paired import bootstrap_pvalue
+
+    assert bootstrap_pvalue([]) is None and bootstrap_pvalue([np.nan]) is None
+    # B = 4 finite: #{s <= 0} = 1 -> (1 + 1) / 5; #{s >= 0} = 4 (a 0 counts on both sides) -> 2 * 0.4
+    assert bootstrap_pvalue([0.0, 0.5, 1.2, 2.0, np.nan]) == pytest.approx(0.8)
+    assert bootstrap_pvalue([0.2, 0.5, 1.2, 2.0, 3.0]) == pytest.approx(2 * 1 / 6)
+    assert bootstrap_pvalue([-0.5, -0.2, 0.3, 0.9]) == 1.0  # capped at 1
+    assert bootstrap_pvalue([0.5]) == pytest.approx(1.0)  # 2 * 1/2
+    assert bootstrap_pvalue(np.full(9, -0.7)) == pytest.approx(0.2)
+    assert bootstrap_pvalue([0.4, 0.6, 0.9]) == pytest.approx(0.5)  # values in (0, 1) are above 0
