@@ -133,3 +133,8 @@ def test_detection_threshold_exactly():
     assert got == {"reached": True, "target_power": 0.8, "rho_latent": pytest.approx(0.1 * 0.3 / 0.35), "spearman": pytest.approx(0.05 * 0.3 / 0.35)}
     assert detection_threshold(rows(0.2, 0.8))["rho_latent"] == pytest.approx(0.1)  # reaching exactly the target counts
     assert detection_threshold(rows(0.2, 0.4), target=0.9) == {"reached": False, "rho_latent": None, "spearman": None, "target_power": 0.9}
+
+
+def test_power_curve_default_seed_is_0():
+    design = _design(12, 3)
+    assert power_curve(design, COMPONENTS, [0.5], n_sim=2, n_boot=10) == power_curve(design, COMPONENTS, [0.5], n_sim=2, n_boot=10, seed=0)

@@ -365,3 +365,21 @@ def test_bootstrap_pvalue_exactly():
     assert bootstrap_pvalue([0.5]) == pytest.approx(1.0)  # 2 * 1/2
     assert bootstrap_pvalue(np.full(9, -0.7)) == pytest.approx(0.2)
     assert bootstrap_pvalue([0.4, 0.6, 0.9]) == pytest.approx(0.5)  # values in (0, 1) are above 0
+
+
+def test_paired_rows_uses_given_rho_or_computes_it():
+    from neurogrow.stats.bootstrap import multinomial_counts
+    from neurogrow.stats.paired import paired_rows
+    from neurogrow.stats.ranks import weighted_midranks, weighted_pearson_rows
+
+    rng = np.random.default_rng(3)
+    x, y, z = rng.normal(size=(3, 30))
+    w = multinomial_counts(rng, 5, 30)
+    rx, ry = weighted_midranks(x, w), weighted_midranks(y, w)
+    r_xy = weighted_pearson_rows(rx, ry, w)
+    own = paired_rows(rx, ry, z, w)
+    given = paired_rows(rx, ry, z, w, r_xy=r_xy)
+    for k in ("spearman", "difference", "partial"):
+        np.testing.assert_allclose(own[k], given[k], rtol=0, atol=1e-12)
+    fake = paired_rows(rx, ry, z, w, r_xy=np.full(5, 0.5))
+    np.testing.assert_allclose(fake["difference"], 0.5 - own["spearman"], atol=1e-12)
