@@ -383,3 +383,62 @@ def test_paired_rows_uses_given_rho_or_computes_it():
         np.testing.assert_allclose(own[k], given[k], rtol=0, atol=1e-12)
     fake = paired_rows(rx, ry, z, w, r_xy=np.full(5, 0.5))
     np.testing.assert_allclose(fake["difference"], 0.5 - own["spearman"], atol=1e-12)
+
+
+def test_group_permutations_rows_are_permutations():
+    rng = np.random.default_rng(0)
+    p = group_permutations(rng, 50, None, 7)
+    assert p.shape == (50, 7) and all(sorted(r) == list(range(7)) for r in p.tolist())
+    g = np.array([0, 1, 0, 1, 1, 2, 0])
+    q = group_permutations(rng, 50, g, 7)
+    assert all(sorted(r) == list(range(7)) for r in q.tolist()) and np.all(g[q] == g)
+
+
+def test_within_category_permutation_pvalues_permute_within_categories():
+    from neurogrow.stats import permutation_pvalue
+    from neurogrow.stats.partial import partial_permutation_pvalue, rank_residual_permutation_pvalue, rank_residuals, residualize
+
+    rng = np.random.default_rng(5)
+    groups = np.repeat(["a", "b", "c"], [6, 5, 9])
+    codes = group_codes(groups)[0]
+    x = rng.normal(size=20) + 3 * codes
+    y = 0.5 * x + rng.normal(size=20)
+    got = partial_permutation_pvalue(x, y, groups, 300, np.random.default_rng(1))
+    assert got == permutation_pvalue(residualize(x, codes), residualize(y, codes), 300, np.random.default_rng(1), "spearman", groups=codes)
+    assert got != permutation_pvalue(residualize(x, codes), residualize(y, codes), 300, np.random.default_rng(1), "spearman")
+    got = rank_residual_permutation_pvalue(x, y, groups, 300, np.random.default_rng(2))
+    want = permutation_pvalue(rank_residuals(x, codes), rank_residuals(y, codes), 300, np.random.default_rng(2), "pearson", groups=codes)
+    assert got == want
+    assert got != permutation_pvalue(rank_residuals(x, codes), rank_residuals(y, codes), 300, np.random.default_rng(2), "spearman", groups=codes)
+
+
+def test_weighted_rank_residuals_equal_those_of_the_expanded_resample():
+    from neurogrow.stats.partial import rank_residuals
+    from neurogrow.stats.ranks import midranks
+
+    rng = np.random.default_rng(6)
+    x = np.round(rng.normal(size=12), 1)
+    codes = np.repeat([0, 1, 2], 4)
+    w = rng.multinomial(12, np.full(12, 1 / 12), size=3).astype(float)
+    got = rank_residuals(x, codes, w)
+    for b in range(3):
+        idx = np.repeat(np.arange(12), w[b].astype(int))
+        r = midranks(x[idx])
+        res = r - np.array([r[codes[idx] == codes[i]].mean() for i in idx])
+        for i in np.flatnonzero(w[b] > 0):
+            assert got[b, i] == pytest.approx(res[idx == i][0])
+
+
+def test_within_rows_with_a_category_absent_from_a_resample():
+    from neurogrow.stats.partial import within_rows
+
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=(2, 12))
+    codes = np.repeat([0, 1, 2], 4)
+    w = np.ones((2, 12))
+    w[1, 8:] = 0.0  # category 2 not drawn in resample 1
+    for method in ("mean_removed", "rank_residual"):
+        r = within_rows(x, y + 0.8 * x, codes, w, method)
+        assert np.all(np.isfinite(r)), method
+        keep = np.arange(8)
+        assert r[1] == pytest.approx(within_rows(x[keep], (y + 0.8 * x)[keep], codes[keep], np.ones((1, 8)), method)[0])

@@ -141,7 +141,8 @@ def within_rows(x, y, codes: np.ndarray, w: np.ndarray, method: str, hint_x=None
 
         rx = weighted_midranks(x, w, hint_x if np.ndim(x) == 2 else None)
         ry = weighted_midranks(y, w, hint_y if np.ndim(y) == 2 else None)
-        return weighted_pearson_rows(residualize(rx, codes, w), residualize(ry, codes, w), w)
+        # a category with no image in a resample has no mean (NaN residuals), but no weight either
+        return weighted_pearson_rows(np.where(w > 0, residualize(rx, codes, w), 0.0), np.where(w > 0, residualize(ry, codes, w), 0.0), w)
     raise ValueError(f"unknown within-category method {method!r}")
 
 
