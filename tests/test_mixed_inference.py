@@ -112,3 +112,21 @@ def test_variance_components_equal_the_anova_estimates_on_a_balanced_design():
     assert got["residual_sd"] == pytest.approx(np.sqrt(mse), rel=1e-5)
     assert got["image_sd"] == pytest.approx(np.sqrt((msa - mse) / ns), rel=1e-5)
     assert got["subject_sd"] == pytest.approx(np.sqrt((msb - mse) / ni), rel=1e-5)
+
+
+def test_fit_mixed_formula_and_any_category_names():
+    """Category labels are only labels: names that clash with the design's own columns change nothing."""
+    rng = np.random.default_rng(9)
+    n_s, n_i = 8, 30
+    subj, img = np.repeat(np.arange(n_s), n_i), np.tile(np.arange(n_i), n_s)
+    t = rng.gamma(2.0, 1.0, n_i)[img]
+    cat = np.array(["a", "b", "c"])[img % 3]
+    y = 0.1 * t + 0.3 * (img % 3) + rng.normal(0, 0.3, n_s)[subj] + rng.normal(0, 0.2, subj.size)
+    plain = fit_mixed(y, t, subj)
+    assert plain["formula"] == "log_rt ~ model_time + (1 | subject)"
+    named = fit_mixed(y, t, subj, cat)
+    assert named["formula"] == "log_rt ~ model_time + C(category) + (1 | subject)"
+    clash = fit_mixed(y, t, subj, np.array(["Intercept", "model_time", "category_b"])[img % 3])
+    assert clash["coef"] == pytest.approx(named["coef"], rel=1e-6) and clash["se"] == pytest.approx(named["se"], rel=1e-6)
+    as_int = fit_mixed(y, t, subj, img % 3)
+    assert as_int["coef"] == pytest.approx(named["coef"], rel=1e-6)
