@@ -130,3 +130,42 @@ def test_fit_mixed_formula_and_any_category_names():
     assert clash["coef"] == pytest.approx(named["coef"], rel=1e-6) and clash["se"] == pytest.approx(named["se"], rel=1e-6)
     as_int = fit_mixed(y, t, subj, img % 3)
     assert as_int["coef"] == pytest.approx(named["coef"], rel=1e-6)
+
+
+def _subject_design(seed=10, subject_sd=0.3):
+    rng = np.random.default_rng(seed)
+    subj = np.repeat(np.arange(6), 20)
+    t = rng.gamma(2.0, 1.0, subj.size)
+    y = 0.1 * t + rng.normal(0, subject_sd, 6)[subj] + rng.normal(0, 0.2, subj.size)
+    return y, t, subj
+
+
+def test_fit_mixed_falls_back_to_statsmodels_start_and_stays_reml(monkeypatch):
+    y, t, subj = _subject_design()
+    want = fit_mixed(y, t, subj)
+    fit = sm.MixedLM.fit
+
+    def refuse_start(self, *args, **kwargs):
+        if "start_params" in kwargs:
+            raise np.linalg.LinAlgError("singular start")
+        return fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(sm.MixedLM, "fit", refuse_start)
+    got = fit_mixed(y, t, subj)
+    assert got["coef"] == pytest.approx(want["coef"], rel=1e-5) and got["se"] == pytest.approx(want["se"], rel=1e-4)
+    assert got["residual_sd"] == pytest.approx(want["residual_sd"], rel=1e-4)  # REML, not ML (which shrinks it)
+    assert got["n_subjects"] == 6 and got["n_trials"] == 120
+
+
+def test_fit_mixed_reports_statsmodels_warnings():
+    y, t, subj = _subject_design(subject_sd=0.0)  # no subject variance: a boundary fit
+    got = fit_mixed(y, t, subj)
+    assert got["warnings"] and all(isinstance(w, str) and w != "None" for w in got["warnings"])
+    assert any("boundary" in w.lower() for w in got["warnings"])
+
+
+def test_within_rows_unknown_method():
+    from neurogrow.stats.partial import within_rows
+
+    with pytest.raises(ValueError, match=r"^unknown within-category method 'median'$"):
+        within_rows(np.arange(4.0), np.arange(4.0), np.array([0, 0, 1, 1]), np.ones((1, 4)), "median")

@@ -442,3 +442,12 @@ def test_within_rows_with_a_category_absent_from_a_resample():
         assert np.all(np.isfinite(r)), method
         keep = np.arange(8)
         assert r[1] == pytest.approx(within_rows(x[keep], (y + 0.8 * x)[keep], codes[keep], np.ones((1, 8)), method)[0])
+
+
+def test_split_half_counts_is_reproducible_across_versions():
+    """Seeded halves are part of a run's result (its noise ceiling): pinned for seed 0."""
+    from neurogrow.stats.noise_ceiling import split_half_counts
+
+    a, b = split_half_counts(np.array([[3, 2], [1, 4], [2, 2]]), np.array([0, 1, 0]), "accuracy", 3, np.random.default_rng(0))
+    np.testing.assert_allclose(a, [[0.5, 1.0, 0.5], [0.5, 1.0, 1.0], [0.0, 1.0, 0.5]])
+    np.testing.assert_allclose(b, [[2 / 3, 2 / 3, 0.5], [2 / 3, 2 / 3, 0.0], [1.0, 2 / 3, 0.5]])
