@@ -169,3 +169,82 @@ def test_within_rows_unknown_method():
 
     with pytest.raises(ValueError, match=r"^unknown within-category method 'median'$"):
         within_rows(np.arange(4.0), np.arange(4.0), np.array([0, 0, 1, 1]), np.ones((1, 4)), "median")
+
+
+# --- the subject-only model: REML from its definition, convergence checks, the output (mutation testing)
+def _direct_neg2_reml(y, X, groups, gamma):
+    """-2 REML log-likelihood (residual variance profiled out, up to a constant) from the full
+    covariance V0 = I + gamma * Z Z', written out without the group sufficient statistics."""
+    Z = (groups[:, None] == np.unique(groups)[None, :]).astype(float)
+    V0 = np.eye(y.size) + gamma * Z @ Z.T
+    Vi = np.linalg.inv(V0)
+    A = X.T @ Vi @ X
+    beta = np.linalg.solve(A, X.T @ Vi @ y)
+    r = y - X @ beta
+    n, p = X.shape
+    return (n - p) * np.log(r @ Vi @ r) + np.linalg.slogdet(V0)[1] + np.linalg.slogdet(A)[1], beta
+
+
+def _small_design():
+    rng = np.random.default_rng(12)
+    groups = np.repeat(np.arange(7), [3, 5, 4, 6, 2, 5, 4])
+    t = rng.normal(size=groups.size)
+    y = 0.4 * t + rng.normal(0, 0.5, 7)[groups] + rng.normal(0, 0.4, groups.size)
+    return y, np.column_stack([np.ones(groups.size), t]), groups
+
+
+def test_reml_random_intercept_is_the_reml_optimum_to_high_precision():
+    from scipy.optimize import minimize_scalar
+
+    from neurogrow.stats.mixed import reml_random_intercept
+
+    y, X, groups = _small_design()
+    best = minimize_scalar(lambda lg: _direct_neg2_reml(y, X, groups, np.exp(lg))[0], bounds=(-10, 5), method="bounded", options={"xatol": 1e-12})
+    beta, gam = reml_random_intercept(y, X, groups)
+    assert gam == pytest.approx(np.exp(best.x), rel=1e-6)
+    np.testing.assert_allclose(beta, _direct_neg2_reml(y, X, groups, np.exp(best.x))[1], rtol=1e-7)
+
+
+def test_random_intercept_convergence_checks():
+    from neurogrow.stats.mixed import GRADIENT_TOL, _random_intercept_convergence, reml_random_intercept
+
+    y, X, groups = _small_design()
+    edge = np.exp(-18.0)
+    note = ["boundary (singular) fit: subject variance estimated as 0"]
+    for gamma in (np.nan, edge, edge * (1 + 1e-3), edge * 1.0005):
+        assert _random_intercept_convergence(y, X, groups, gamma, True) == (True, ["subject"], note)
+    assert _random_intercept_convergence(y, X, groups, edge, False) == (False, ["subject"], note)
+    _, gam = reml_random_intercept(y, X, groups)
+    assert _random_intercept_convergence(y, X, groups, gam, True) == (True, [], [])
+    assert _random_intercept_convergence(y, X, groups, gam, False) == (False, [], [])
+    assert _random_intercept_convergence(y, X, groups, edge * 1.5, True)[1] == []  # just above the boundary: not on it
+    far = 3.0 * gam  # the derivative of -2 REML in log gamma, by a central difference of the direct formula
+    h = 1e-4
+    grad = (_direct_neg2_reml(y, X, groups, far * np.exp(h))[0] - _direct_neg2_reml(y, X, groups, far * np.exp(-h))[0]) / (2 * h)
+    assert abs(grad) > GRADIENT_TOL
+    ok, boundary, notes = _random_intercept_convergence(y, X, groups, far, True)
+    assert (ok, boundary) == (False, []) and notes == [f"REML gradient {grad:.2g} (|.| > 0.001) at statsmodels' stop"]
+
+
+def test_fit_mixed_output_exactly():
+    y, t, subj = _subject_design()
+    got = fit_mixed(y, t, subj)
+    exog = np.column_stack([np.ones(t.size), t - t.mean()])
+    ref = sm.MixedLM(y, exog, groups=subj).fit(reml=True)
+    assert list(got) == ["coef", "se", "ci95", "p", "n_trials", "n_subjects", "formula", "subject_sd", "residual_sd",
+                         "converged", "boundary", "method", "warnings"]
+    assert got["coef"] == pytest.approx(ref.fe_params[1], rel=1e-5) and got["se"] == pytest.approx(ref.bse_fe[1], rel=1e-4)
+    assert got["ci95"] == pytest.approx(list(ref.conf_int()[1]), rel=1e-4) and got["p"] == pytest.approx(ref.pvalues[1], rel=1e-3)
+    assert (got["n_trials"], got["n_subjects"], got["converged"], got["boundary"]) == (120, 6, True, [])
+    assert got["method"] == "statsmodels MixedLM, REML (started at the profile-REML optimum); Wald CI and p"
+
+
+def test_reml_random_intercept_is_scale_free():
+    """gamma is a ratio of variances: the same for log RTs in any unit (small residual sums too)."""
+    from neurogrow.stats.mixed import reml_random_intercept
+
+    y, X, groups = _small_design()
+    beta, gam = reml_random_intercept(y, X, groups)
+    beta_s, gam_s = reml_random_intercept(0.01 * y, X, groups)
+    assert gam_s == pytest.approx(gam, rel=1e-6)
+    np.testing.assert_allclose(beta_s, 0.01 * beta, rtol=1e-6)
