@@ -451,3 +451,26 @@ def test_split_half_counts_is_reproducible_across_versions():
     a, b = split_half_counts(np.array([[3, 2], [1, 4], [2, 2]]), np.array([0, 1, 0]), "accuracy", 3, np.random.default_rng(0))
     np.testing.assert_allclose(a, [[0.5, 1.0, 0.5], [0.5, 1.0, 1.0], [0.0, 1.0, 0.5]])
     np.testing.assert_allclose(b, [[2 / 3, 2 / 3, 0.5], [2 / 3, 2 / 3, 0.0], [1.0, 2 / 3, 0.5]])
+
+
+def test_group_codes_are_integer_indices():
+    codes, uniq = group_codes(np.array(["b", "a", "b", "c"]))
+    assert codes.dtype == np.intp and codes.tolist() == [1, 0, 1, 2] and list(uniq) == ["a", "b", "c"]
+    from neurogrow.stats.partial import residualize
+
+    np.testing.assert_allclose(residualize([1, 2, 3, 5], np.array([0, 0, 1, 1])), [-0.5, 0.5, -1.0, 1.0])  # integer input
+
+
+def test_pearson_edges():
+    import warnings
+
+    from neurogrow.stats import pearson
+
+    for seed, k in ((1, -3.0), (12, 3.0)):  # rounding puts the raw ratio just past -1 / +1
+        x = np.random.default_rng(seed).normal(size=7)
+        assert pearson(x, k * x + 1) == np.sign(k)
+    half = np.array([-0.5, 0.5, -0.5, 0.5])  # sums of squares exactly 1: the denominator is 1, not 0
+    assert pearson(half, half) == 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(pearson(np.ones(4), half))  # a constant: undefined, silently
