@@ -474,3 +474,33 @@ def test_pearson_edges():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert np.isnan(pearson(np.ones(4), half))  # a constant: undefined, silently
+
+
+def test_residualize_against_a_loop():
+    import warnings
+
+    from neurogrow.stats.partial import residualize
+
+    x = np.array([1.0, np.nan, 3.0, 4.0, 10.0, 6.0])
+    codes = np.array([0, 0, 0, 2, 2, 2])  # group 1 is empty
+    w = np.array([[1.0, 1.0, 2.0, 0.0, 1.0, 3.0], [0.0, 5.0, 1.0, 1.0, 1.0, 1.0]])
+
+    def loop(v, weights):
+        out = np.full(v.size, np.nan)
+        for g in np.unique(codes):
+            m = (codes == g) & np.isfinite(v) & (weights > 0)
+            mean = np.sum(weights[m] * v[m]) / np.sum(weights[m]) if m.any() else np.nan
+            out[codes == g] = v[codes == g] - mean
+        return out
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty group or an all-zero-weight group: NaN means, silently
+        one = residualize(x, codes)
+        two = residualize(x, codes, w)
+        flat = residualize(np.vstack([x, x]), codes)
+        zero = residualize(x, codes, np.zeros((1, 6)))
+    np.testing.assert_allclose(one, loop(x, np.ones(6)))
+    np.testing.assert_allclose(two, np.vstack([loop(x, w[0]), loop(x, w[1])]))
+    np.testing.assert_allclose(flat, np.vstack([one, one]))
+    assert np.all(np.isnan(zero))
+    assert residualize(np.array([]), np.array([], dtype=int)).size == 0
