@@ -504,3 +504,16 @@ def test_residualize_against_a_loop():
     np.testing.assert_allclose(flat, np.vstack([one, one]))
     assert np.all(np.isnan(zero))
     assert residualize(np.array([]), np.array([], dtype=int)).size == 0
+
+
+def test_n_distinct_splits_and_the_ceiling_record():
+    from itertools import combinations
+
+    from neurogrow.stats.noise_ceiling import NoiseCeiling, n_distinct_splits
+
+    for n in range(2, 10):  # unordered splits into floor/ceil halves, counted by brute force
+        halves = {frozenset([frozenset(c), frozenset(set(range(n)) - set(c))]) for c in combinations(range(n), n // 2)}
+        assert n_distinct_splits(n) == len(halves), n
+    nc = NoiseCeiling(0.8, 0.67, np.zeros(3), [0.7, 0.9], 0.05, [0.72, 0.88], 3, "responses within image")
+    assert nc.to_dict() == {"spearman_brown": 0.8, "ci95": [0.7, 0.9], "sd": 0.05, "range95": [0.72, 0.88], "r_half": 0.67,
+                            "n_splits": 3, "split_unit": "responses within image"}
