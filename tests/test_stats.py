@@ -517,3 +517,41 @@ def test_n_distinct_splits_and_the_ceiling_record():
     nc = NoiseCeiling(0.8, 0.67, np.zeros(3), [0.7, 0.9], 0.05, [0.72, 0.88], 3, "responses within image")
     assert nc.to_dict() == {"spearman_brown": 0.8, "ci95": [0.7, 0.9], "sd": 0.05, "range95": [0.72, 0.88], "r_half": 0.67,
                             "n_splits": 3, "split_unit": "responses within image"}
+
+
+def test_subject_splits_enumerated_and_random(monkeypatch):
+    import neurogrow.stats.noise_ceiling as ncm
+
+    with pytest.raises(ValueError, match=r"^a split-half needs at least 2 subjects$"):
+        ncm.subject_splits(np.random.default_rng(0), 1, 5)
+    for n, distinct in ((4, 3), (5, 10), (6, 10)):
+        h = ncm.subject_splits(np.random.default_rng(0), n, 50)
+        assert h.shape == (n, distinct) and set(np.unique(h)) == {0.0, 1.0} and np.all(h.sum(0) == n // 2)
+        splits = {frozenset([frozenset(np.flatnonzero(c)), frozenset(np.flatnonzero(1 - c))]) for c in h.T}
+        assert len(splits) == distinct  # every distinct split once: the exact average
+    monkeypatch.setattr(ncm, "MAX_ENUMERATED_SPLITS", 10)  # at the limit: still enumerated
+    h = ncm.subject_splits(np.random.default_rng(1), 6, 10)
+    assert len({tuple(c) for c in h.T}) == 10
+    monkeypatch.setattr(ncm, "MAX_ENUMERATED_SPLITS", 9)  # above it: independent random halves
+    h = ncm.subject_splits(np.random.default_rng(1), 6, 40)
+    assert h.shape == (6, 40) and np.all(h.sum(0) == 3) and len({tuple(c) for c in h.T}) < 40
+
+
+def test_half_corr_ignores_images_missing_from_a_half_and_follows_the_within_method():
+    from neurogrow.stats.noise_ceiling import _half_corr
+    from neurogrow.stats.partial import within_rows
+
+    rng = np.random.default_rng(11)
+    a = rng.normal(size=(3, 12))
+    b = a + rng.normal(size=(3, 12))
+    codes = np.repeat([0, 1, 2], 4)
+    w = np.ones((3, 12))
+    a_nan = a.copy()
+    a_nan[:, 5] = np.nan  # image 5 has no value in half A: it counts in neither half
+    keep = np.arange(12) != 5
+    want = _half_corr(a[:, keep], b[:, keep], w[:, keep], None)
+    np.testing.assert_allclose(_half_corr(a_nan, b, w, None), want)
+    np.testing.assert_allclose(_half_corr(a_nan, b, w, codes), _half_corr(a[:, keep], b[:, keep], w[:, keep], codes[keep]))
+    rr = _half_corr(a, b, w, codes, within="rank_residual")
+    np.testing.assert_allclose(rr, within_rows(a, b, codes, w, "rank_residual"))
+    assert not np.allclose(rr, _half_corr(a, b, w, codes))
