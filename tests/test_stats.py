@@ -555,3 +555,36 @@ def test_half_corr_ignores_images_missing_from_a_half_and_follows_the_within_met
     rr = _half_corr(a, b, w, codes, within="rank_residual")
     np.testing.assert_allclose(rr, within_rows(a, b, codes, w, "rank_residual"))
     assert not np.allclose(rr, _half_corr(a, b, w, codes))
+
+
+def test_paired_holm_matches_statsmodels_and_caps_at_1():
+    from statsmodels.stats.multitest import multipletests
+
+    from neurogrow.stats.paired import holm
+
+    p = [0.01, 0.6, None, 0.03, 0.7, np.nan]
+    got = holm(p)
+    want = multipletests([0.01, 0.6, 0.03, 0.7], method="holm")[1]
+    assert got[2] is None and got[5] is None
+    np.testing.assert_allclose([got[i] for i in (0, 1, 3, 4)], want)
+    assert max(v for v in got if v is not None) == 1.0
+
+
+def test_bootstrap_correlation_per_method_and_the_ceiling_defaults():
+    from neurogrow.stats.bootstrap import image_bootstrap
+    from neurogrow.stats.correlation import bootstrap_correlation, weighted_correlation
+    from neurogrow.stats.noise_ceiling import ceiling_from_halves, spearman_brown
+
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(2, 25))
+    y = y + x**3
+    got = bootstrap_correlation(x, y, 40, np.random.default_rng(3))
+    ref = image_bootstrap(lambda w: {"pearson": weighted_correlation(x, y, w, "pearson")}, 25, 40, np.random.default_rng(3))
+    np.testing.assert_allclose(got["pearson"], ref["pearson"])
+    assert not np.allclose(got["pearson"], got["spearman"])
+    a = rng.normal(size=(7, 25))
+    b = a + rng.normal(size=(7, 25))
+    nc = ceiling_from_halves(a, b, 20, np.random.default_rng(4))
+    direct = [spearman(a[i], b[i]) for i in range(7)]
+    np.testing.assert_allclose(nc.split_values, spearman_brown(np.array(direct)), rtol=1e-10)
+    assert nc.unit == "subjects" and nc.to_dict()["split_unit"] == "subjects" and nc.n_splits == 7
