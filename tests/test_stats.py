@@ -365,6 +365,7 @@ def test_bootstrap_pvalue_exactly():
     assert bootstrap_pvalue([0.5]) == pytest.approx(1.0)  # 2 * 1/2
     assert bootstrap_pvalue(np.full(9, -0.7)) == pytest.approx(0.2)
     assert bootstrap_pvalue([0.4, 0.6, 0.9]) == pytest.approx(0.5)  # values in (0, 1) are above 0
+    assert bootstrap_pvalue([0.0, -1.0, -2.0, -3.0]) == pytest.approx(0.8)  # the 0 counts on the upper side too
 
 
 def test_paired_rows_uses_given_rho_or_computes_it():
@@ -504,6 +505,8 @@ def test_residualize_against_a_loop():
     np.testing.assert_allclose(flat, np.vstack([one, one]))
     assert np.all(np.isnan(zero))
     assert residualize(np.array([]), np.array([], dtype=int)).size == 0
+    last = residualize(np.array([1.0, 3.0, np.nan]), np.array([0, 0, 1]))  # the last group has no finite value
+    np.testing.assert_allclose(last, [-1.0, 1.0, np.nan])
 
 
 def test_n_distinct_splits_and_the_ceiling_record():
@@ -588,3 +591,17 @@ def test_bootstrap_correlation_per_method_and_the_ceiling_defaults():
     direct = [spearman(a[i], b[i]) for i in range(7)]
     np.testing.assert_allclose(nc.split_values, spearman_brown(np.array(direct)), rtol=1e-10)
     assert nc.unit == "subjects" and nc.to_dict()["split_unit"] == "subjects" and nc.n_splits == 7
+
+
+def test_ceiling_from_halves_rank_residual_within_category():
+    from neurogrow.stats.noise_ceiling import ceiling_from_halves, spearman_brown
+    from neurogrow.stats.partial import within_rows
+
+    rng = np.random.default_rng(13)
+    a = rng.normal(size=(5, 24)) + np.repeat([0.0, 2.0, 4.0], 8)
+    b = a + rng.normal(size=(5, 24))
+    codes = np.repeat([0, 1, 2], 8)
+    nc = ceiling_from_halves(a, b, 10, np.random.default_rng(1), codes, within="rank_residual")
+    want = spearman_brown(within_rows(a, b, codes, np.ones_like(a), "rank_residual"))
+    np.testing.assert_allclose(nc.split_values, want, rtol=1e-10)
+    assert not np.allclose(nc.split_values, ceiling_from_halves(a, b, 10, np.random.default_rng(1), codes).split_values)
