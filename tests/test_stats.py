@@ -507,6 +507,7 @@ def test_residualize_against_a_loop():
     assert residualize(np.array([]), np.array([], dtype=int)).size == 0
     last = residualize(np.array([1.0, 3.0, np.nan]), np.array([0, 0, 1]))  # the last group has no finite value
     np.testing.assert_allclose(last, [-1.0, 1.0, np.nan])
+    np.testing.assert_allclose(residualize(np.array([1.0, 2.0, np.nan]), np.array([0, 1, 2])), [0.0, 0.0, np.nan])
 
 
 def test_n_distinct_splits_and_the_ceiling_record():
