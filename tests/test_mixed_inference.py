@@ -248,3 +248,17 @@ def test_reml_random_intercept_is_scale_free():
     beta_s, gam_s = reml_random_intercept(0.01 * y, X, groups)
     assert gam_s == pytest.approx(gam, rel=1e-6)
     np.testing.assert_allclose(beta_s, 0.01 * beta, rtol=1e-6)
+
+
+def test_fit_mixed_reports_statsmodels_non_convergence(monkeypatch):
+    y, t, subj = _subject_design()
+    fit = sm.MixedLM.fit
+
+    def unconverged(self, *args, **kwargs):
+        res = fit(self, *args, **kwargs)
+        res.converged = False
+        return res
+
+    monkeypatch.setattr(sm.MixedLM, "fit", unconverged)
+    got = fit_mixed(y, t, subj)
+    assert got["converged"] is False and got["boundary"] == [] and got["warnings"] == []
