@@ -188,15 +188,11 @@ def _half_corr(
         if same_halves:
             return weighted_correlation(a[0], b[0], w, "spearman")
         return weighted_correlation(a, b, w, "spearman")
-    if within == "rank_residual":
-        return within_rows(a, b, codes, w, within)
     ha = hb = None
-    if same_halves:
+    if same_halves and within == "mean_removed":  # sort orders of the centred halves, for speed only
         ha = np.argsort(residualize(a[0], codes, w[:1] > 0)[0], kind="stable")
         hb = np.argsort(residualize(b[0], codes, w[:1] > 0)[0], kind="stable")
-    a = np.where(w > 0, residualize(a, codes, w), 0.0)
-    b = np.where(w > 0, residualize(b, codes, w), 0.0)
-    return weighted_correlation(a, b, w, "spearman", ha, hb)
+    return within_rows(a, b, codes, w, within, ha, hb)
 
 
 def ceiling_from_halves(

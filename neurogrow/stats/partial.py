@@ -125,6 +125,15 @@ def partial_spearman_rank(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> f
     return pearson(rank_residuals(x, codes), rank_residuals(y, codes))
 
 
+def _centred(v, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``v`` centred on its weighted category means (:func:`residualize`), 0 where the weight is 0.
+
+    A category with no weight in a resample (no image of it drawn) has no mean, so its residuals
+    are NaN; they carry no weight either, and are set to 0 so that they enter no sum.
+    """
+    return np.where(w > 0, residualize(v, codes, w), 0.0)
+
+
 def within_rows(x, y, codes: np.ndarray, w: np.ndarray, method: str, hint_x=None, hint_y=None) -> np.ndarray:
     """Per resample (rows of ``w``), the within-category correlation of ``x`` and ``y`` by ``method``.
 
@@ -133,16 +142,13 @@ def within_rows(x, y, codes: np.ndarray, w: np.ndarray, method: str, hint_x=None
     from neurogrow.stats.ranks import weighted_pearson_rows
 
     if method == "mean_removed":
-        xr = np.where(w > 0, residualize(x, codes, w), 0.0)
-        yr = np.where(w > 0, residualize(y, codes, w), 0.0)
-        return weighted_correlation(xr, yr, w, "spearman", hint_x, hint_y)
+        return weighted_correlation(_centred(x, codes, w), _centred(y, codes, w), w, "spearman", hint_x, hint_y)
     if method == "rank_residual":
         from neurogrow.stats.ranks import weighted_midranks
 
         rx = weighted_midranks(x, w, hint_x if np.ndim(x) == 2 else None)
         ry = weighted_midranks(y, w, hint_y if np.ndim(y) == 2 else None)
-        # a category with no image in a resample has no mean (NaN residuals), but no weight either
-        return weighted_pearson_rows(np.where(w > 0, residualize(rx, codes, w), 0.0), np.where(w > 0, residualize(ry, codes, w), 0.0), w)
+        return weighted_pearson_rows(_centred(rx, codes, w), _centred(ry, codes, w), w)
     raise ValueError(f"unknown within-category method {method!r}")
 
 
