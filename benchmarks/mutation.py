@@ -12,10 +12,22 @@ cannot alter any result or message; the judgement and its reason, one per mutant
 
     score = detected / (mutants checked - survivors judged equivalent).
 
-    python benchmarks/mutation.py                      # all of stats/ and rt/ (about an hour on 2 cores)
+    python benchmarks/mutation.py                      # the mutants of stats/ and rt/ not yet checked (resumes)
     python benchmarks/mutation.py --modules neurogrow.stats.verdict
     python benchmarks/mutation.py --rerun-survivors     # after adding tests: only the survivors again
+    python benchmarks/mutation.py --rerun-all          # every mutant of the modules again
     python benchmarks/mutation.py --summarise-only     # the JSON from mutmut's stored results
+    python benchmarks/mutation.py --modules neurogrow.rt.analysis ... --sample 300 --seed 0
+
+``--sample N`` checks a uniform random sample of N of the named modules' mutants instead of all
+of them (mutant sampling: the score of a random sample estimates the score of all, with a binomial
+interval). The draw is seeded and stored in the JSON, and the drawn mutants run in the drawn
+order, so the part of a sample checked before an interruption is itself a uniform sample.
+
+The goal (:data:`GOAL_RULE`, fixed before the numbers): the pooled score of the modules checked
+exhaustively is at least :data:`GOAL`, and the lower end of the 95 % Clopper-Pearson interval of
+the sampled modules' score is at least :data:`GOAL`. It is not decided (null) while a module is
+neither checked exhaustively nor in the sample, or while no sampled mutant has been checked.
 
 mutmut keeps its results in ``mutants/`` and checks a changed function's mutants again; a test
 added later is run against a survivor only when that survivor is run again (``--rerun-survivors``).
@@ -49,12 +61,75 @@ MODULES = tuple(
 DETECTED = ("killed", "timeout", "segfault", "caught by type check")
 #: The score the issue asks for.
 GOAL = 0.9
+#: The decision rule, stored beside the verdict in the JSON.
+GOAL_RULE = (
+    f"met when the pooled score of the exhaustively checked modules is >= {GOAL} and the lower end of the two-sided "
+    f"95 % Clopper-Pearson interval of the sampled modules' score is >= {GOAL}; null while a module is neither fully "
+    "checked nor sampled, or no sampled mutant is checked"
+)
 
 
 def _mutmut(*args: str) -> subprocess.CompletedProcess:
     bindir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # mypy, for type_check_command
     return subprocess.run([str(bindir / "mutmut"), *args], cwd=ROOT, capture_output=True, text=True, env=env)
+
+
+def _run_unchecked(modules: list[str], max_children: str, order: list[str] | None = None) -> None:
+    """``mutmut run`` over the mutants of ``modules`` that have no stored result yet, or over those of
+    ``order`` (a sample) in that order (run in a child process: :func:`main` with ``--_unchecked``).
+    mutmut alone either runs every unchecked mutant of every module, or, given names, runs the named
+    ones again even when they have a result; this filters its list of mutants instead, so that an
+    interrupted run resumes where it stopped."""
+    import mutmut.__main__ as mm
+
+    collect = mm.collect_source_file_mutation_data
+    rank = {name: i for i, name in enumerate(order or [])}
+
+    def unchecked_of_modules(*, mutant_names):
+        mutants, by_path = collect(mutant_names=mutant_names)
+        todo = [t for t in mutants if t[2] is None and _module_of(t[1], modules) and (order is None or t[1] in rank)]
+        return sorted(todo, key=lambda t: rank.get(t[1], 0)), by_path
+
+    mm.collect_source_file_mutation_data = unchecked_of_modules
+    mm.cli(["run", "--max-children", max_children], standalone_mode=False)
+
+
+def _run_unchecked_in_child(modules: list[str], max_children: str, order: list[str] | None = None) -> None:
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # else every worker compiles the multi-MB mutated modules again
+    cmd = [sys.executable, __file__, "--_unchecked", "--max-children", max_children, "--modules", *modules]
+    if order is not None:
+        order_file = ROOT / "mutants" / "sample_order.txt"
+        order_file.parent.mkdir(exist_ok=True)
+        order_file.write_text("\n".join(order) + "\n")
+        cmd += ["--_order", str(order_file)]
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+
+
+def draw_sample(population, size: int, seed: int) -> list[str]:
+    """``size`` names drawn uniformly without replacement from ``population`` (sorted first, so the
+    draw depends only on the set and the seed), in the order drawn."""
+    import numpy as np
+
+    pop = sorted(population)
+    if not 0 < size <= len(pop):
+        raise ValueError(f"--sample {size}: expected 1 to {len(pop)} (the mutants of the modules named)")
+    return [pop[i] for i in np.random.default_rng(seed).permutation(len(pop))[:size]]
+
+
+def clopper_pearson(k: int, n: int, level: float = 0.95) -> list[float]:
+    """The exact (Clopper-Pearson) interval of a binomial proportion k/n:
+    [Beta^-1(a/2; k, n-k+1), Beta^-1(1-a/2; k+1, n-k)] with a = 1 - level, 0 and 1 at k = 0 and k = n."""
+    from scipy.stats import beta
+
+    if not 0 <= k <= n or n == 0:
+        raise ValueError(f"expected 0 <= k <= n and n > 0, got k={k}, n={n}")
+    a = 1 - level
+    lo = 0.0 if k == 0 else float(beta.ppf(a / 2, k, n - k + 1))
+    hi = 1.0 if k == n else float(beta.ppf(1 - a / 2, k + 1, n - k))
+    return [lo, hi]
 
 
 def statuses() -> dict[str, str]:
@@ -91,9 +166,9 @@ def _module_of(name: str, modules) -> str | None:
     return next((m for m in modules if name.startswith(m + ".")), None)
 
 
-def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
-    """One module's record: counts by status, score, the equivalent and the other survivors with their changes."""
-    mine = {k: v for k, v in st.items() if k.startswith(mod + ".")}
+def record(mine: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
+    """The record of a set of mutants (name -> status): counts by status, score, the equivalent and
+    the other survivors with their changes."""
     counts = {v: list(mine.values()).count(v) for v in sorted(set(mine.values()))}
     survivors = sorted(k for k, v in mine.items() if v == "survived")
     eq = [k for k in survivors if k in equivalent]
@@ -112,60 +187,138 @@ def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], comm
         "score": round(detected / denom, 4) if denom else None,
         "equivalent_mutants": {k: {"reason": equivalent[k], "change": change(k)} for k in eq},
         "surviving_not_equivalent": {k: change(k) for k in survivors if k not in equivalent},
-        "not_detected_other": {k: v for k, v in mine.items() if v not in DETECTED and v != "survived"},
+        "not_detected_other": {k: v for k, v in mine.items() if v not in DETECTED and v not in ("survived", "not checked")},
     }
 
 
-def summarise(modules, command: str, equivalent: dict[str, str], previous: dict | None = None) -> dict:
-    """mutation.json: the records of ``modules`` from mutmut's stored results, beside the earlier
-    records of the other modules (a module is recorded by the run that covered it)."""
+def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
+    """One module's record (:func:`record` of all its mutants)."""
+    return record({k: v for k, v in st.items() if k.startswith(mod + ".")}, equivalent, command)
+
+
+def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
+    """The record of a sample (:func:`draw_sample`): :func:`record` of the drawn mutants, with the
+    draw, the score's 95 % Clopper-Pearson interval and the counts per module."""
+    mine = {k: st.get(k, "not in mutmut's store") for k in sample["drawn"]}
+    rec = record(mine, equivalent, command)
+    n = rec["checked"] - rec["equivalent"]
+    by_module = {m: [k for k in mine if k.startswith(m + ".")] for m in sample["modules"]}
+    return {
+        **{k: sample[k] for k in ("modules", "population", "seed", "size")},
+        **rec,
+        "ci95": clopper_pearson(rec["detected"], n) if n else None,
+        "per_module": {m: {"drawn": len(ks), "checked": sum(mine[k] not in ("not checked", "skipped") for k in ks),
+                           "detected": sum(mine[k] in DETECTED for k in ks)} for m, ks in by_module.items()},
+        "drawn": sample["drawn"],
+    }
+
+
+def goal_met(exhaustive: dict, sample: dict | None) -> bool | None:
+    """:data:`GOAL_RULE`."""
+    if exhaustive["modules_not_fully_checked"] or exhaustive["score"] is None:
+        return None
+    if sample is None:
+        return exhaustive["score"] >= GOAL
+    if sample["ci95"] is None:
+        return None
+    return exhaustive["score"] >= GOAL and sample["ci95"][0] >= GOAL
+
+
+def summarise(modules, command: str, equivalent: dict[str, str], previous: dict | None = None, sample: dict | None = None) -> dict:
+    """mutation.json: the records of ``modules`` from mutmut's stored results (all their mutants, or
+    ``sample``'s), beside the earlier records of the other modules (a module is recorded by the run
+    that covered it)."""
     st = statuses()
-    per_module = {m: r for m, r in (previous or {}).get("per_module", {}).items() if "mutants" in r}
-    per_module.update({mod: module_record(mod, st, equivalent, command) for mod in modules})
+    previous = previous or {}
+    per_module = {m: r for m, r in previous.get("per_module", {}).items() if "mutants" in r}
+    old_sample = previous.get("sample")
+    if sample is not None:
+        sample = sample_record(sample, st, equivalent, command)
+        for m in sample["modules"]:
+            per_module.pop(m, None)
+    else:
+        per_module.update({mod: module_record(mod, st, equivalent, command) for mod in modules})
+        if old_sample and not set(old_sample["modules"]) & set(modules):
+            sample = old_sample
     per_module = {m: per_module[m] for m in MODULES if m in per_module}
     tot = {k: sum(r[k] for r in per_module.values()) for k in ("mutants", "checked", "detected", "equivalent")}
     denom = tot["checked"] - tot["equivalent"]
-    score = round(tot["detected"] / denom, 4) if denom else None
-    missing = [m for m in MODULES if m not in per_module or per_module[m]["checked"] < per_module[m]["mutants"]]
-    return {
-        "tool": "mutmut 3.8.1 (configuration: [tool.mutmut] in pyproject.toml)",
-        "tests": "per mutant, the tests of the module's test_selection that execute the mutated function",
+    sampled = set(sample["modules"]) if sample else set()
+    exhaustive = {
         **tot,
         "survived_not_equivalent": sum(len(r["surviving_not_equivalent"]) for r in per_module.values()),
-        "score": score,
-        "goal": GOAL,
-        "goal_met": None if missing or score is None else score >= GOAL,
-        "modules_not_fully_checked": missing,
+        "score": round(tot["detected"] / denom, 4) if denom else None,
+        "modules_not_fully_checked": [
+            m for m in MODULES if m not in sampled and (m not in per_module or per_module[m]["checked"] < per_module[m]["mutants"])
+        ],
+    }
+    return {
+        "tool": "mutmut 3.8.1 (configuration: [tool.mutmut] in pyproject.toml)",
+        "tests": "per mutant, the tests of the record's test_selection that execute the mutated function",
         "score_definition": "detected (a failing test, a timeout, a crash, or rejected by mypy, which `make test` runs) / "
         "(checked - survivors judged equivalent); 'no tests' and 'suspicious' mutants count as not detected",
+        "goal": GOAL,
+        "goal_rule": GOAL_RULE,
+        "goal_met": goal_met(exhaustive, sample),
+        "exhaustive": exhaustive,
+        "sample": sample,
         "per_module": per_module,
     }
+
+
+def _sample(args, previous: dict | None) -> dict:
+    """The sample of ``--sample N --seed S``: the stored one when it was drawn for the same modules,
+    size and seed (a resumed run), else a new draw from the modules' mutants in mutmut's store."""
+    old = (previous or {}).get("sample")
+    key = {"modules": list(args.modules), "size": args.sample, "seed": args.seed}
+    if old and all(old[k] == v for k, v in key.items()):
+        return {**key, "population": old["population"], "drawn": old["drawn"]}
+    population = [k for k in statuses() if _module_of(k, args.modules)]
+    return {**key, "population": len(population), "drawn": draw_sample(population, args.sample, args.seed)}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--modules", nargs="+", default=list(MODULES))
     ap.add_argument("--max-children", default="2")
+    ap.add_argument("--sample", type=int, help="check a uniform random sample of this many of the modules' mutants")
+    ap.add_argument("--seed", type=int, default=0, help="the sample's seed")
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--summarise-only", action="store_true", help="write the JSON from mutmut's stored results")
     what.add_argument("--rerun-survivors", action="store_true", help="run the surviving mutants again (after new tests)")
+    what.add_argument("--rerun-all", action="store_true", help="run every mutant of the modules again, not only the unchecked")
+    what.add_argument("--_unchecked", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--_order", help=argparse.SUPPRESS)
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args(argv)
+    if args._unchecked:
+        _run_unchecked(args.modules, args.max_children, Path(args._order).read_text().split() if args._order else None)
+        return 0
+    out = Path(args.out)
+    previous = json.loads(out.read_text()) if out.exists() else None
+    sample = _sample(args, previous) if args.sample else None
     t0 = time.perf_counter()
     if args.rerun_survivors:
         names = [k for k, v in statuses().items() if v == "survived" and _module_of(k, args.modules)]
+        if sample is not None:
+            names = [k for k in names if k in set(sample["drawn"])]
         if names:
             _mutmut("run", "--max-children", args.max_children, *names)
+    elif args.rerun_all:
+        _mutmut("run", "--max-children", args.max_children, *(sample["drawn"] if sample else [f"{m}.*" for m in args.modules]))
     elif not args.summarise_only:
-        _mutmut("run", "--max-children", args.max_children, *[f"{m}.*" for m in args.modules])
+        _run_unchecked_in_child(args.modules, args.max_children, sample["drawn"] if sample else None)
     seconds = None if args.summarise_only else round(time.perf_counter() - t0, 1)
     command = "python benchmarks/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:])
     equivalent = json.loads(EQUIVALENT_FILE.read_text()) if EQUIVALENT_FILE.exists() else {}
-    out = Path(args.out)
-    previous = json.loads(out.read_text()) if out.exists() else None
-    rec = summarise(args.modules, command + (f" ({seconds} s)" if seconds else ""), equivalent, previous)
-    out.write_text(json.dumps(rec, indent=1, ensure_ascii=False) + "\n")
-    print(json.dumps({k: rec[k] for k in ("mutants", "checked", "detected", "survived_not_equivalent", "equivalent", "score", "goal_met")}))
+    rec = summarise(args.modules, command + (f" ({seconds} s)" if seconds else ""), equivalent, previous, sample)
+    from neurogrow.outputs import write_text  # not at the top: the child that runs mutmut must not import neurogrow
+
+    write_text(out, json.dumps(rec, indent=1, ensure_ascii=False) + "\n")
+    brief = {"exhaustive": {k: rec["exhaustive"][k] for k in ("mutants", "checked", "detected", "survived_not_equivalent", "score")}}
+    if rec["sample"]:
+        brief["sample"] = {k: rec["sample"][k] for k in ("size", "checked", "detected", "equivalent", "score", "ci95")}
+    print(json.dumps({**brief, "goal_met": rec["goal_met"]}))
     return 0
 
 

@@ -1,0 +1,135 @@
+"""benchmarks/mutation.py without mutmut: the sample, its interval, the goal rule and the JSON."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("mutation_bench", ROOT / "benchmarks" / "mutation.py")
+assert _spec and _spec.loader
+mb = importlib.util.module_from_spec(_spec)
+sys.modules["mutation_bench"] = mb
+_spec.loader.exec_module(mb)
+
+
+def test_draw_sample_is_a_seeded_uniform_draw_without_replacement():
+    pop = [f"m.x_f__mutmut_{i}" for i in range(50)]
+    a = mb.draw_sample(pop, 20, seed=3)
+    assert len(a) == len(set(a)) == 20 and set(a) <= set(pop)
+    assert mb.draw_sample(list(reversed(pop)), 20, seed=3) == a  # depends on the set, not its order
+    assert mb.draw_sample(pop, 20, seed=4) != a
+    assert sorted(mb.draw_sample(pop, 50, seed=0)) == sorted(pop)
+    # uniform: over many seeds every name is drawn about size/len(pop) of the time
+    hits = np.zeros(len(pop))
+    for s in range(2000):
+        for name in mb.draw_sample(pop, 10, seed=s):
+            hits[int(name.rsplit("_", 1)[1])] += 1
+    assert np.allclose(hits / 2000, 0.2, atol=0.045)
+    for bad in (0, 51):
+        with pytest.raises(ValueError, match="expected 1 to 50"):
+            mb.draw_sample(pop, bad, seed=0)
+
+
+@pytest.mark.parametrize("k,n", [(0, 10), (10, 10), (3, 10), (287, 300), (1, 1)])
+def test_clopper_pearson_equals_statsmodels_beta_interval(k, n):
+    from statsmodels.stats.proportion import proportion_confint
+
+    lo, hi = proportion_confint(k, n, alpha=0.05, method="beta")
+    assert mb.clopper_pearson(k, n) == pytest.approx([lo, hi], abs=1e-12)
+
+
+def test_clopper_pearson_rejects_impossible_counts():
+    for k, n in ((1, 0), (-1, 5), (6, 5)):
+        with pytest.raises(ValueError):
+            mb.clopper_pearson(k, n)
+
+
+def _exh(score, missing=()):
+    return {"score": score, "modules_not_fully_checked": list(missing)}
+
+
+def test_goal_rule():
+    assert mb.goal_met(_exh(0.95), None) is True
+    assert mb.goal_met(_exh(0.9), None) is True
+    assert mb.goal_met(_exh(0.89), None) is False
+    assert mb.goal_met(_exh(0.99, ["neurogrow.rt.report"]), None) is None
+    assert mb.goal_met(_exh(None), None) is None
+    assert mb.goal_met(_exh(0.99), {"score": 0.95, "ci95": [0.91, 0.99]}) is True
+    assert mb.goal_met(_exh(0.99), {"score": 0.95, "ci95": [0.9, 0.99]}) is True
+    assert mb.goal_met(_exh(0.99), {"score": 0.95, "ci95": [0.89, 0.99]}) is False  # the lower end decides, not the estimate
+    assert mb.goal_met(_exh(0.89), {"score": 0.97, "ci95": [0.95, 0.99]}) is False
+    assert mb.goal_met(_exh(0.99), {"score": None, "ci95": None}) is None
+
+
+def test_summarise_sampled_and_exhaustive_modules(monkeypatch):
+    st = {
+        "neurogrow.stats.ranks.x_f__mutmut_1": "killed",
+        "neurogrow.stats.ranks.x_f__mutmut_2": "survived",
+        "neurogrow.stats.ranks.x_f__mutmut_3": "caught by type check",
+        "neurogrow.rt.report.x_g__mutmut_1": "killed",
+        "neurogrow.rt.report.x_g__mutmut_2": "survived",
+        "neurogrow.rt.report.x_g__mutmut_3": "not checked",
+        "neurogrow.rt.figures.x_h__mutmut_1": "timeout",
+    }
+    monkeypatch.setattr(mb, "statuses", lambda: st)
+    monkeypatch.setattr(mb, "change", lambda name: [f"-{name}", "+x"])
+    monkeypatch.setattr(mb, "MODULES", ("neurogrow.stats.ranks", "neurogrow.rt.figures", "neurogrow.rt.report"))
+    eq = {"neurogrow.stats.ranks.x_f__mutmut_2": "same result"}
+    rec = mb.summarise(["neurogrow.stats.ranks"], "cmd", eq)
+    r = rec["per_module"]["neurogrow.stats.ranks"]
+    assert (r["mutants"], r["checked"], r["detected"], r["equivalent"], r["score"]) == (3, 3, 2, 1, 1.0)
+    assert rec["exhaustive"]["modules_not_fully_checked"] == ["neurogrow.rt.figures", "neurogrow.rt.report"]
+    assert rec["goal_met"] is None and rec["sample"] is None
+
+    sample = {
+        "modules": ["neurogrow.rt.figures", "neurogrow.rt.report"],
+        "size": 3,
+        "seed": 0,
+        "population": 4,
+        "drawn": ["neurogrow.rt.report.x_g__mutmut_2", "neurogrow.rt.figures.x_h__mutmut_1", "neurogrow.rt.report.x_g__mutmut_3"],
+    }
+    rec2 = mb.summarise(sample["modules"], "cmd", eq, rec, sample)
+    s = rec2["sample"]
+    assert (s["mutants"], s["checked"], s["detected"], s["equivalent"]) == (3, 2, 1, 0)
+    assert s["score"] == 0.5 and s["ci95"] == pytest.approx(mb.clopper_pearson(1, 2))
+    assert s["surviving_not_equivalent"] == {"neurogrow.rt.report.x_g__mutmut_2": ["-neurogrow.rt.report.x_g__mutmut_2", "+x"]}
+    assert s["per_module"]["neurogrow.rt.report"] == {"drawn": 2, "checked": 1, "detected": 0}
+    assert rec2["per_module"].keys() == {"neurogrow.stats.ranks"}  # kept from the earlier run
+    assert rec2["exhaustive"]["modules_not_fully_checked"] == []
+    assert rec2["goal_met"] is False  # lower end of the interval of 1/2 is below 0.9
+
+    # an exhaustive run of other modules keeps the sample; one of a sampled module replaces it
+    assert mb.summarise(["neurogrow.stats.ranks"], "cmd", eq, rec2)["sample"] == s
+    assert mb.summarise(["neurogrow.rt.report"], "cmd", eq, rec2)["sample"] is None
+
+
+def test_run_unchecked_runs_only_unchecked_mutants_of_the_modules_in_the_drawn_order(monkeypatch):
+    import mutmut.__main__ as mm
+
+    listed = [
+        (None, "neurogrow.rt.report.x_g__mutmut_1", None),
+        (None, "neurogrow.rt.report.x_g__mutmut_2", 1),  # already has a result
+        (None, "neurogrow.rt.report.x_g__mutmut_3", None),
+        (None, "neurogrow.stats.ranks.x_f__mutmut_1", None),  # another module
+        (None, "neurogrow.rt.figures.x_h__mutmut_1", None),
+    ]
+    seen = {}
+
+    def fake_cli(args, standalone_mode):
+        seen["args"] = args
+        seen["todo"] = [t[1] for t in mm.collect_source_file_mutation_data(mutant_names=())[0]]
+
+    monkeypatch.setattr(mm, "collect_source_file_mutation_data", lambda *, mutant_names: (listed, {}))
+    monkeypatch.setattr(mm, "cli", fake_cli)
+    mods = ["neurogrow.rt.report", "neurogrow.rt.figures"]
+    mb._run_unchecked(mods, "2")
+    assert seen["args"] == ["run", "--max-children", "2"]
+    assert seen["todo"] == ["neurogrow.rt.report.x_g__mutmut_1", "neurogrow.rt.report.x_g__mutmut_3", "neurogrow.rt.figures.x_h__mutmut_1"]
+    monkeypatch.setattr(mm, "collect_source_file_mutation_data", lambda *, mutant_names: (listed, {}))
+    order = ["neurogrow.rt.figures.x_h__mutmut_1", "neurogrow.rt.report.x_g__mutmut_2", "neurogrow.rt.report.x_g__mutmut_1"]
+    mb._run_unchecked(mods, "2", order)
+    assert seen["todo"] == ["neurogrow.rt.figures.x_h__mutmut_1", "neurogrow.rt.report.x_g__mutmut_1"]
