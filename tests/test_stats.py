@@ -606,3 +606,132 @@ def test_ceiling_from_halves_rank_residual_within_category():
     want = spearman_brown(within_rows(a, b, codes, np.ones_like(a), "rank_residual"))
     np.testing.assert_allclose(nc.split_values, want, rtol=1e-10)
     assert not np.allclose(nc.split_values, ceiling_from_halves(a, b, 10, np.random.default_rng(1), codes).split_values)
+
+
+# --- exact outputs where the statistical tests above have tolerances (mutation testing) ---------
+
+
+@pytest.mark.parametrize("method", ["spearman", "pearson"])
+def test_permutation_pvalue_counts_exactly_the_permutations_drawn(monkeypatch, method):
+    """The p-value equals (1 + #{|r_perm| >= |r_obs|}) / (1 + n_perm) over the permutations drawn
+    from the same generator in the same chunks, with r from scipy; ties at |r_obs| count."""
+    import neurogrow.stats.correlation as corr
+
+    monkeypatch.setattr(corr, "chunk_rows", lambda n: 7)  # several chunks, one of them partial
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+    y = np.array([2.0, 5.0, 1.0, 6.0, 3.0, 4.0])  # integer ranks: many permutations tie |r_obs| exactly
+    f = sps.spearmanr if method == "spearman" else sps.pearsonr
+    r_obs = abs(f(x, y)[0])
+    for n_perm in (1, 7, 30):
+        rng = np.random.default_rng(5)
+        hits = ties = 0
+        for start in range(0, n_perm, 7):
+            for p in group_permutations(rng, min(7, n_perm - start), None, x.size):
+                hits += abs(f(x, y[p])[0]) >= r_obs - 1e-9
+                ties += abs(abs(f(x, y[p])[0]) - r_obs) < 1e-9
+        assert permutation_pvalue(x, y, n_perm, np.random.default_rng(5), method) == (1 + hits) / (1 + n_perm)
+    assert 1 < hits < 29 and ties > 0  # neither none nor all, and permutations that tie |r_obs| counted
+    assert np.isnan(permutation_pvalue(x, y, 0, np.random.default_rng(5), method))
+    assert np.isnan(permutation_pvalue(np.ones(6), y, 10, np.random.default_rng(5), method))
+    assert np.isnan(permutation_pvalue(x, np.ones(6), 10, np.random.default_rng(5), method))
+    with pytest.raises(ValueError, match="unknown correlation method 'kendall'"):
+        permutation_pvalue(x, y, 10, np.random.default_rng(5), "kendall")
+
+
+def test_trial_table_shapes_codes_and_quiet_nans():
+    """Images and subjects past the last trial still have their row and column; float codes and
+    integer or boolean values give the same measures as ints and floats; an image without a trial
+    is NaN without a warning; a bad aggregate is named."""
+    import warnings
+
+    from neurogrow.stats.aggregate import TrialTable
+
+    kw = {"n_images": 4, "n_subjects": 3}
+    for agg in ("mean", "median"):
+        t = TrialTable(np.array([0, 0, 1, 2]), np.array([0, 1, 0, 1]), np.array([1.0, 2.0, 3.0, 4.0]), aggregate=agg, **kw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = t.image_measure()
+            both = t.image_measure(np.array([[1, 0], [1, 1], [2, 0]]))
+        np.testing.assert_array_equal(got, [1.5, 3.0, 4.0, np.nan])
+        np.testing.assert_array_equal(both[:, 1], [2.0, np.nan, 4.0, np.nan])
+        assert got.shape == (4,) and both.shape == (4, 2)
+        f = TrialTable(np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0, 1.0]), np.array([1, 2, 3, 4]), aggregate=agg, **kw)
+        np.testing.assert_array_equal(f.image_measure(), got)
+        b = TrialTable([0, 0, 1, 2], [0, 1, 0, 1], np.array([True, False, True, True]), aggregate=agg, **kw)
+        np.testing.assert_array_equal(b.image_measure(np.array([1.0, 1.0, 0.0]))[:, 0], [0.5, 1.0, 1.0, np.nan])
+    with pytest.raises(ValueError, match=r"^aggregate must be 'mean' or 'median'$"):
+        TrialTable([0], [0], [1.0], 1, 1, aggregate="mode")
+
+
+def _expanded_spearman(a, b, counts, codes, within):
+    """The correlation of one resample computed on the expanded resample (images repeated by count)."""
+    a, b = np.repeat(a, counts), np.repeat(b, counts)
+    if codes is None:
+        return sps.spearmanr(a, b)[0]
+    c = np.repeat(codes, counts)
+    if within == "rank_residual":
+        a, b = sps.rankdata(a), sps.rankdata(b)
+    for g in np.unique(c):
+        a[c == g] -= a[c == g].mean()
+        b[c == g] -= b[c == g].mean()
+    return sps.spearmanr(a, b)[0] if within == "mean_removed" else sps.pearsonr(a, b)[0]
+
+
+@pytest.mark.parametrize("within", ["mean_removed", "rank_residual"])
+@pytest.mark.parametrize("with_codes", [False, True])
+def test_ceiling_from_halves_exactly(monkeypatch, within, with_codes):
+    """Every field from its definition: per split the Spearman of the halves (residualised within
+    category), stepped up by Spearman-Brown; mean, SD (ddof 1) and range over the finite splits;
+    the bootstrap resample i uses split floor(i * n_splits / n_boot), its correlation that of the
+    expanded resample; the interval the 2.5/97.5 percentiles of the finite resamples."""
+    import neurogrow.stats.noise_ceiling as nc
+    from neurogrow.stats.bootstrap import iter_counts
+
+    monkeypatch.setattr(nc, "chunk_rows", lambda n: 2)  # splits in chunks of 2
+    rng = np.random.default_rng(3)
+    n_splits, n, n_boot = 5, 12, 9
+    codes = np.repeat([0, 1, 2], 4) if with_codes else None
+    a = rng.normal(size=(n_splits, n)) + np.repeat([0.0, 3.0, 6.0], 4)
+    b = a + rng.normal(size=(n_splits, n))
+    b[3] = 1.0  # one split whose half is constant: NaN, left out of the mean, SD and range
+    ones = np.ones(n, dtype=int)
+    r = np.array([_expanded_spearman(a[s], b[s], ones, codes, within) for s in range(n_splits)])
+    sb = 2 * r / (1 + r)
+    fin = sb[np.isfinite(sb)]
+    boot = []
+    for rows, w in iter_counts(np.random.default_rng(9), n_boot, n):
+        for i, counts in zip(range(rows.start, rows.stop), w.astype(int)):
+            s = (i * n_splits) // n_boot
+            rr = _expanded_spearman(a[s], b[s], counts, codes, within)
+            boot.append(2 * rr / (1 + rr))
+    boot = np.array(boot)
+    with np.errstate(invalid="ignore"):
+        got = nc.ceiling_from_halves(a, b, n_boot, np.random.default_rng(9), codes, unit="raters", within=within)
+    assert got.spearman_brown == pytest.approx(fin.mean(), abs=1e-12)
+    assert got.r_half == pytest.approx(np.nanmean(r), abs=1e-12)
+    assert got.sd == pytest.approx(fin.std(ddof=1), abs=1e-12)
+    np.testing.assert_allclose(got.split_values, sb, atol=1e-12)
+    assert got.range95 == pytest.approx(list(np.quantile(fin, [0.025, 0.975])), abs=1e-12)
+    assert got.ci95 == pytest.approx(list(np.quantile(boot[np.isfinite(boot)], [0.025, 0.975])), abs=1e-12)
+    assert (got.n_splits, got.unit) == (n_splits, "raters")
+    one = nc.ceiling_from_halves(a[:1], b[:1], 3, np.random.default_rng(9), codes, within=within)
+    assert one.spearman_brown == pytest.approx(sb[0], abs=1e-12) and np.isnan(one.sd)
+    with np.errstate(invalid="ignore"):
+        none = nc.ceiling_from_halves(b[3:4], b[3:4], 3, np.random.default_rng(9), codes, within=within)
+    assert np.isnan(none.spearman_brown) and np.isnan(none.r_half) and np.isnan(none.sd)
+
+
+def test_spearman_brown_exactly_and_quietly():
+    import warnings
+
+    from neurogrow.stats.noise_ceiling import spearman_brown
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = spearman_brown(np.array([0.5, -1.0, np.nan, 0.0]))
+        assert spearman_brown(0.5) == pytest.approx(2 / 3) and type(spearman_brown(0.5)) is float
+        assert spearman_brown([1, 0]) == pytest.approx([1.0, 0.0])  # a list of ints: floats out
+        assert spearman_brown(np.array([1])).dtype == float
+    np.testing.assert_allclose(got, [2 / 3, -np.inf, np.nan, 0.0])
+    assert spearman_brown(0.25, factor=3.0) == pytest.approx(0.75 / 1.5)
