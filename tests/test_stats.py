@@ -735,3 +735,32 @@ def test_spearman_brown_exactly_and_quietly():
         assert spearman_brown(np.array([1])).dtype == float
     np.testing.assert_allclose(got, [2 / 3, -np.inf, np.nan, 0.0])
     assert spearman_brown(0.25, factor=3.0) == pytest.approx(0.75 / 1.5)
+
+
+def test_weighted_pearson_rows_clips_to_one_and_is_quiet_on_constant_rows():
+    import warnings
+
+    from neurogrow.stats.ranks import weighted_pearson_rows
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(200, 7))
+    w = rng.integers(1, 3, size=(200, 7))  # about a quarter of these rows round to |r| > 1 unclipped
+    up, down = weighted_pearson_rows(a, 3 * a + 0.3, w), weighted_pearson_rows(a, -3 * a + 0.3, w)
+    assert up.max() == 1.0 and np.all(up >= 1 - 1e-12)
+    assert down.min() == -1.0 and np.all(down <= -1 + 1e-12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        r = weighted_pearson_rows(np.ones(4), np.arange(4.0), np.array([[1, 1, 1, 1], [0, 0, 0, 0]]))
+    assert np.isnan(r).all()
+
+
+def test_rank_and_correlation_messages_and_weighted_correlation_default():
+    from neurogrow.stats.ranks import weighted_midranks
+
+    x, y, w = np.arange(5.0), np.array([2.0, 1.0, 4.0, 3.0, 5.0]), np.ones((1, 5))
+    assert weighted_correlation(x, y, w) == pytest.approx(weighted_correlation(x, y, w, "spearman"))
+    assert weighted_correlation(x, y, w)[0] == pytest.approx(sps.spearmanr(x, y)[0])
+    with pytest.raises(ValueError, match=r"^unknown correlation method 'kendall'$"):
+        weighted_correlation(x, y, w, "kendall")
+    with pytest.raises(ValueError, match=r"^weights must be \(B, N\)$"):
+        weighted_midranks(x, np.ones(5))
