@@ -262,3 +262,16 @@ def test_fit_mixed_reports_statsmodels_non_convergence(monkeypatch):
     monkeypatch.setattr(sm.MixedLM, "fit", unconverged)
     got = fit_mixed(y, t, subj)
     assert got["converged"] is False and got["boundary"] == [] and got["warnings"] == []
+
+
+def test_reml_objective_is_infinite_for_an_exact_fit():
+    """Q = 0 (no residual: y in the span of X) has no likelihood: the search must see +inf, not
+    fail on log(0)."""
+    from neurogrow.stats.mixed import _random_intercept_reml
+
+    X = np.column_stack([np.ones(6), np.arange(6.0)])
+    nll, parts = _random_intercept_reml(np.zeros(6), X, np.array([0, 0, 1, 1, 2, 2]))
+    assert parts(0.0)[3] == 0.0
+    assert nll(0.0) == np.inf and nll(-3.0) == np.inf
+    nll, _ = _random_intercept_reml(np.array([0.1, -0.2, 0.3, 0.0, 0.5, -0.1]), X, np.array([0, 0, 1, 1, 2, 2]))
+    assert np.isfinite(nll(0.0))

@@ -685,10 +685,14 @@ def test_ceiling_from_halves_exactly(monkeypatch, within, with_codes):
     category), stepped up by Spearman-Brown; mean, SD (ddof 1) and range over the finite splits;
     the bootstrap resample i uses split floor(i * n_splits / n_boot), its correlation that of the
     expanded resample; the interval the 2.5/97.5 percentiles of the finite resamples."""
+    import warnings
+
+    import neurogrow.stats.bootstrap as bs
     import neurogrow.stats.noise_ceiling as nc
     from neurogrow.stats.bootstrap import iter_counts
 
     monkeypatch.setattr(nc, "chunk_rows", lambda n: 2)  # splits in chunks of 2
+    monkeypatch.setattr(bs, "chunk_rows", lambda n: 4)  # resamples in chunks of 4, 4 and 1
     rng = np.random.default_rng(3)
     n_splits, n, n_boot = 5, 12, 9
     codes = np.repeat([0, 1, 2], 4) if with_codes else None
@@ -715,10 +719,15 @@ def test_ceiling_from_halves_exactly(monkeypatch, within, with_codes):
     assert got.range95 == pytest.approx(list(np.quantile(fin, [0.025, 0.975])), abs=1e-12)
     assert got.ci95 == pytest.approx(list(np.quantile(boot[np.isfinite(boot)], [0.025, 0.975])), abs=1e-12)
     assert (got.n_splits, got.unit) == (n_splits, "raters")
-    one = nc.ceiling_from_halves(a[:1], b[:1], 3, np.random.default_rng(9), codes, within=within)
-    assert one.spearman_brown == pytest.approx(sb[0], abs=1e-12) and np.isnan(one.sd)
-    with np.errstate(invalid="ignore"):
+    pair = nc.ceiling_from_halves(a[1:3], b[1:3], 3, np.random.default_rng(9), codes, within=within)  # two finite splits
+    assert pair.sd == pytest.approx(sb[1:3].std(ddof=1), abs=1e-12)
+    with warnings.catch_warnings():  # no split or a single finite one: NaN where undefined, quietly
+        warnings.simplefilter("error")
+        one = nc.ceiling_from_halves(a[:1], b[:1], 3, np.random.default_rng(9), codes, within=within)
         none = nc.ceiling_from_halves(b[3:4], b[3:4], 3, np.random.default_rng(9), codes, within=within)
+        two = nc.ceiling_from_halves(a[2:4], b[2:4], 3, np.random.default_rng(9), codes, within=within)  # one finite
+    assert one.spearman_brown == pytest.approx(sb[0], abs=1e-12) and np.isnan(one.sd)
+    assert two.spearman_brown == pytest.approx(sb[2], abs=1e-12) and np.isnan(two.sd) and two.r_half == pytest.approx(r[2])
     assert np.isnan(none.spearman_brown) and np.isnan(none.r_half) and np.isnan(none.sd)
 
 
