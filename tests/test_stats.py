@@ -773,3 +773,41 @@ def test_rank_and_correlation_messages_and_weighted_correlation_default():
         weighted_correlation(x, y, w, "kendall")
     with pytest.raises(ValueError, match=r"^weights must be \(B, N\)$"):
         weighted_midranks(x, np.ones(5))
+
+
+def _expanded_midranks(values, counts):
+    """Mid-rank of each value in the sample holding counts[i] copies of value i (scipy on the expansion)."""
+    ranks = sps.rankdata(np.repeat(values, counts))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return np.array([ranks[s] if c else np.nan for s, c in zip(starts, counts)])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("two_d,hinted", [(False, False), (True, False), (True, True)])  # the hint is for 2-D values
+def test_weighted_midranks_equal_the_expanded_samples_ranks_exactly(ties, two_d, hinted):
+    """Mid-ranks, not ranks up to a shift: the value each sampled entry gets in the expanded
+    sample, in the 1-D and 2-D paths, with and without ties (including a tie of the two smallest)."""
+    from neurogrow.stats.ranks import weighted_midranks
+
+    rng = np.random.default_rng(4)
+    B, N = 6, 8
+    w = rng.integers(0, 3, size=(B, N))
+    w[:, 0] = w[:, 1] = 1
+    base = np.array([1.0, 1.0, 5.0, 2.0, 7.0, 5.0, 3.0, 9.0]) if ties else np.array([1.5, 1.0, 5.0, 2.0, 7.0, 6.0, 3.0, 9.0])
+    values = np.tile(base, (B, 1)) + (np.arange(B)[:, None] * (0.0 if ties else 0.01)) if two_d else base
+    got = weighted_midranks(values, w, np.argsort(base) if hinted else None)
+    for b in range(B):
+        want = _expanded_midranks(values[b] if two_d else values, w[b])
+        np.testing.assert_array_equal(got[b][w[b] > 0], want[w[b] > 0])
+    with pytest.raises(ValueError, match=r"^values must be \(N,\) or the same shape as weights$"):
+        weighted_midranks(np.ones((B, N + 1)), w)
+
+
+def test_check_rejects_anything_but_two_1d_arrays_of_one_length():
+    from neurogrow.stats.correlation import pearson
+
+    msg = r"^x and y must be 1-D arrays of the same length$"
+    for x, y in ((np.ones((2, 3)), np.ones((2, 3))), (np.ones(3), np.ones(4)), (np.ones((3, 1)), np.ones(3))):
+        with pytest.raises(ValueError, match=msg):
+            pearson(x, y)
+    assert pearson([1, 2, 3], [1, 3, 2]) == pytest.approx(0.5)  # lists of ints are fine
