@@ -685,3 +685,46 @@ def test_baselines_that_cannot_be_analysed_keep_the_fixed_keys():
         "partial": empty, "e_t_adds": None, "sentence": f"not analysed: {note}", "note": note}
     assert s["baselines"]["gappy"]["note"] == "2 of 160 images have no value (e.g. an --exit-only times file)"
     assert s["baselines"]["step1_entropy"]["spearman"]["r"] is not None
+
+
+def _stored_result(name: str):
+    from neurogrow.rt.analysis import Result
+
+    stored = GOLDEN / f"{name}_result"
+    pc = stored / "per_category.csv"
+    s = json.loads((stored / "summary.json").read_text())
+    return Result(s, pd.read_csv(stored / "per_image.csv"), pd.read_csv(pc) if pc.exists() else None)
+
+
+@pytest.mark.parametrize("figures", [True, False])
+def test_write_outputs_says_what_it_writes(capsys, tmp_path, figures):
+    from neurogrow.rt.pipeline import write_outputs
+
+    write_outputs(_stored_result("counts"), tmp_path / "o", figures=figures)
+    extra = " and the figures" if figures else ""
+    assert capsys.readouterr().err == f"neurogrow: compare-rt: writing summary.json, per_image.csv, report.md{extra} (o/)\n"
+    assert (tmp_path / "o" / "scatter.png").exists() == figures
+
+
+def test_baseline_sentence_every_branch_exactly():
+    from neurogrow.rt.summary import _baseline_sentence
+
+    def b(ci, pci, dr=0.1, pr=0.2):
+        return {"difference": {"r": dr, "ci95": ci}, "partial": {"r": pr, "ci95": pci}}
+
+    part = "the partial Spearman correlation of E[t] with the human measure given conf is 0.200 (95% CI [0.100, 0.300])"
+    diff = "rho(E[t]) - rho(conf) = 0.100 (95% bootstrap over images CI [{:.3f}, {:.3f}])"
+    assert _baseline_sentence("conf", b([0.05, 0.2], [0.1, 0.3]), "ci95") == f"E[t] adds to conf: {diff.format(0.05, 0.2)}, excluding 0; {part}."
+    assert _baseline_sentence("conf", b([-0.2, -0.01], [0.1, 0.3]), "ci95") == (
+        f"E[t] does not add to conf, which predicts the human measure better: {diff.format(-0.2, -0.01)}; {part}."
+    )
+    for ci in ([-0.2, 0.0], [0.0, 0.2], [-0.1, 0.1]):  # an end at exactly 0 does not exclude 0
+        assert _baseline_sentence("conf", b(ci, [0.1, 0.3]), "ci95") == (
+            f"E[t] is not shown to add to conf: {diff.format(*ci)} includes 0; {part}."
+        )
+    two = _baseline_sentence("conf", {"difference": {"r": 0.1, "ci95_two_level": [0.05, 0.2]}, "partial": {"r": 0.2, "ci95_two_level": [0.1, 0.3]}}, "ci95_two_level")
+    assert "(95% two-level (subjects x images) bootstrap CI [0.050, 0.200])" in two
+    undetermined = "Whether E[t] adds to conf is undetermined: no finite bootstrap resamples."
+    for case in (b(None, [0.1, 0.3]), b([None, None], [0.1, 0.3]), b([0.1, 0.2], None), b([0.1, 0.2], [None, None]),
+                 b([0.1, 0.2], [0.1, 0.3], dr=None), b([0.1, 0.2], [0.1, 0.3], pr=None)):
+        assert _baseline_sentence("conf", case, "ci95") == undetermined
