@@ -69,10 +69,18 @@ GOAL_RULE = (
 )
 
 
+def _env() -> dict[str, str]:
+    """The environment of mutmut: the venv's bin first on PATH (mypy, for type_check_command), and
+    bytecode written (else every worker compiles the multi-MB mutated modules again)."""
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def _mutmut(*args: str) -> subprocess.CompletedProcess:
     bindir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # mypy, for type_check_command
-    return subprocess.run([str(bindir / "mutmut"), *args], cwd=ROOT, capture_output=True, text=True, env=env)
+    return subprocess.run([str(bindir / "mutmut"), *args], cwd=ROOT, capture_output=True, text=True, env=_env())
 
 
 def _run_unchecked(modules: list[str], max_children: str, order: list[str] | None = None) -> None:
@@ -96,16 +104,13 @@ def _run_unchecked(modules: list[str], max_children: str, order: list[str] | Non
 
 
 def _run_unchecked_in_child(modules: list[str], max_children: str, order: list[str] | None = None) -> None:
-    bindir = Path(sys.executable).parent
-    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # else every worker compiles the multi-MB mutated modules again
     cmd = [sys.executable, __file__, "--_unchecked", "--max-children", max_children, "--modules", *modules]
     if order is not None:
         order_file = ROOT / "mutants" / "sample_order.txt"
         order_file.parent.mkdir(exist_ok=True)
         order_file.write_text("\n".join(order) + "\n")
         cmd += ["--_order", str(order_file)]
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True)
+    subprocess.run(cmd, cwd=ROOT, env=_env(), check=True)
 
 
 def draw_sample(population, size: int, seed: int) -> list[str]:
