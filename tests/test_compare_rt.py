@@ -436,7 +436,7 @@ def _describe_figure(fig) -> dict:
     for ax in fig.axes:
         leg = ax.get_legend()
         axes.append({
-            "title": [ax.get_title(), ax.title.get_fontsize()], "xlabel": ax.get_xlabel(), "ylabel": ax.get_ylabel(),
+            "title": [ax.get_title(), ax.title.get_fontsize()], "xlabel": [ax.get_xlabel(), ax.xaxis.label.get_fontsize()], "ylabel": [ax.get_ylabel(), ax.yaxis.label.get_fontsize()],
             "on": bool(ax.axison), "yinverted": bool(ax.yaxis_inverted()), "xtick": tick(ax.xaxis), "ytick": tick(ax.yaxis),
             "spines": {k: bool(v.get_visible()) for k, v in ax.spines.items()},
             "yticks": [[t.get_text(), t.get_fontsize()] for t in ax.get_yticklabels()] if ax.patches else None,
