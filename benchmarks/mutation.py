@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="the sample's seed")
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--summarise-only", action="store_true", help="write the JSON from mutmut's stored results")
-    what.add_argument("--rerun-survivors", action="store_true", help="run the surviving mutants again (after new tests)")
+    what.add_argument("--rerun-survivors", action="store_true", help="run the surviving mutants, and those no test covered, again (after new tests)")
     what.add_argument("--rerun-all", action="store_true", help="run every mutant of the modules again, not only the unchecked")
     what.add_argument("--_unchecked", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--_order", help=argparse.SUPPRESS)
@@ -304,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     sample = _sample(args, previous) if args.sample else None
     t0 = time.perf_counter()
     if args.rerun_survivors:
-        names = [k for k, v in statuses().items() if v == "survived" and _module_of(k, args.modules)]
+        names = [k for k, v in statuses().items() if v in ("survived", "no tests") and _module_of(k, args.modules)]
         if sample is not None:
             names = [k for k in names if k in set(sample["drawn"])]
         if names:
