@@ -171,6 +171,12 @@ def _module_of(name: str, modules) -> str | None:
     return next((m for m in modules if name.startswith(m + ".")), None)
 
 
+def _package_commit() -> str:
+    """The last commit that changed the package (mutant names follow its source)."""
+    out = subprocess.run(["git", "log", "-1", "--format=%H", "--", "neurogrow"], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or "unknown"
+
+
 def record(mine: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
     """The record of a set of mutants (name -> status): counts by status, score, the equivalent and
     the other survivors with their changes."""
@@ -184,6 +190,7 @@ def record(mine: dict[str, str], equivalent: dict[str, str], command: str) -> di
         "command": command,
         "date": time.strftime("%Y-%m-%d"),
         "test_selection": _selection(),
+        "package_commit": _package_commit(),
         "mutants": len(mine),
         "checked": checked,
         "detected": detected,

@@ -728,3 +728,35 @@ def test_baseline_sentence_every_branch_exactly():
     for case in (b(None, [0.1, 0.3]), b([None, None], [0.1, 0.3]), b([0.1, 0.2], None), b([0.1, 0.2], [None, None]),
                  b([0.1, 0.2], [0.1, 0.3], dr=None), b([0.1, 0.2], [0.1, 0.3], pr=None)):
         assert _baseline_sentence("conf", case, "ci95") == undetermined
+
+
+def _edge_result(variant: str):
+    """The stored CIFAR-10H result changed into the cases the shipped runs do not reach."""
+    r = _stored_result("counts")
+    s, pi = dict(r.summary), r.per_image.copy()
+    s.update(neurogrow_version="VERSION", created="DATE")
+    if variant == "no_categories":  # no category column, identity proven, a human format without a long name
+        pi["category"] = np.nan
+        s["inputs"] = dict(s["inputs"], human_format="my_format")
+        s["stimulus_identity"] = "sha256"
+        s["stimulus_identity_detail"] = {"method": "sha256", "human_stimuli": "TMP/stimuli", "n_verified": len(pi), "note": "verified"}
+        return type(r)(s, pi, None)
+    # one category; model times with no pile-up (no jitter) and a histogram of a single value
+    pi["category"] = "cat"
+    pi["model_time"] = 2.0
+    pi["model_time_resid"] = np.linspace(-1.0, 1.0, len(pi)) + 0.001 * np.arange(len(pi)) ** 2
+    pc = r.per_category.iloc[:1].assign(category="cat", n=len(pi))
+    return type(r)(s, pi, pc)
+
+
+@pytest.mark.parametrize("variant", ["no_categories", "one_category"])
+def test_golden_outputs_of_edge_cases(variant, tmp_path, monkeypatch):
+    import neurogrow.rt.figures as figures
+    from neurogrow.rt.report import render_report
+
+    result = _edge_result(variant)
+    seen = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, folder, stem: seen.setdefault(stem, _describe_figure(fig)) and [f"{stem}.png", f"{stem}.pdf"])
+    figures.write_figures(result, tmp_path)
+    _golden(f"edge_{variant}_report.md", render_report(result))
+    _golden(f"edge_{variant}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
