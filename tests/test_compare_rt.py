@@ -760,3 +760,17 @@ def test_golden_outputs_of_edge_cases(variant, tmp_path, monkeypatch):
     figures.write_figures(result, tmp_path)
     _golden(f"edge_{variant}_report.md", render_report(result))
     _golden(f"edge_{variant}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
+
+
+def test_jitter_width_every_branch_exactly():
+    """0 for fewer than two values or no pile; 0.1 when all are equal; 0.2 of the smallest gap on a
+    coarse grid (a span of exactly 1 included); 2 % of the span for near-ties of continuous values."""
+    from neurogrow.rt.figures import jitter_width
+
+    assert jitter_width(np.array([3.0])) == 0.0 and jitter_width(np.array([np.nan, 2.0])) == 0.0
+    assert jitter_width(np.full(10, 2.5)) == 0.1
+    assert jitter_width(np.repeat([0.0, 1.0], 6)) == pytest.approx(0.2)
+    assert jitter_width(np.repeat([1.0, 1.5, 3.0], [3, 8, 5])) == pytest.approx(0.1)
+    assert jitter_width(np.linspace(1, 4, 160)) == 0.0
+    near = np.concatenate([np.full(20, 1.0) + np.arange(20) * 1e-6, np.linspace(2.0, 5.0, 5)])
+    assert jitter_width(near) == pytest.approx(0.02 * (5.0 - 1.0))
