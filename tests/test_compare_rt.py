@@ -774,3 +774,24 @@ def test_jitter_width_every_branch_exactly():
     assert jitter_width(np.linspace(1, 4, 160)) == 0.0
     near = np.concatenate([np.full(20, 1.0) + np.arange(20) * 1e-6, np.linspace(2.0, 5.0, 5)])
     assert jitter_width(near) == pytest.approx(0.02 * (5.0 - 1.0))
+
+
+def test_outputs_are_utf8_whatever_the_locale(monkeypatch, tmp_path):
+    """report.md holds ρ and √: written without an explicit encoding it would fail (or be
+    mis-encoded) where the locale's encoding is not UTF-8 (C locale, Windows). Simulated by making
+    ASCII the default encoding of Path.write_text."""
+    import pathlib
+
+    from neurogrow.rt.pipeline import write_outputs
+
+    write_text = pathlib.Path.write_text
+
+    def ascii_default(self, data, encoding=None, errors=None, newline=None):
+        return write_text(self, data, encoding=encoding or "ascii", errors=errors, newline=newline)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", ascii_default)
+    result = _stored_result("counts")
+    write_outputs(result, tmp_path / "o", figures=False)
+    report = (tmp_path / "o" / "report.md").read_bytes().decode("utf-8")
+    assert "ρ" in report and "√" in report
+    assert json.loads((tmp_path / "o" / "summary.json").read_bytes().decode("utf-8"))["n_stimuli"] == result.summary["n_stimuli"]
