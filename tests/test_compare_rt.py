@@ -437,7 +437,7 @@ def _describe_figure(fig) -> dict:
         leg = ax.get_legend()
         axes.append({
             "title": [ax.get_title(), ax.title.get_fontsize()], "xlabel": [ax.get_xlabel(), ax.xaxis.label.get_fontsize()], "ylabel": [ax.get_ylabel(), ax.yaxis.label.get_fontsize()],
-            "on": bool(ax.axison), "yinverted": bool(ax.yaxis_inverted()), "xtick": tick(ax.xaxis), "ytick": tick(ax.yaxis),
+            "on": bool(ax.axison), "position": r(ax.get_position().bounds), "yinverted": bool(ax.yaxis_inverted()), "xtick": tick(ax.xaxis), "ytick": tick(ax.yaxis),
             "spines": {k: bool(v.get_visible()) for k, v in ax.spines.items()},
             "yticks": [[t.get_text(), t.get_fontsize()] for t in ax.get_yticklabels()] if ax.patches else None,
             "texts": [[t.get_text(), r(t.get_position()), t.get_ha(), t.get_va()] for t in ax.texts],
@@ -772,6 +772,8 @@ def test_jitter_width_every_branch_exactly():
     assert jitter_width(np.repeat([0.0, 1.0], 6)) == pytest.approx(0.2)
     assert jitter_width(np.repeat([1.0, 1.5, 3.0], [3, 8, 5])) == pytest.approx(0.1)
     assert jitter_width(np.linspace(1, 4, 160)) == 0.0
+    assert jitter_width(np.array([0.0, 0.0, 0.0, 1, 2, 3, 4, 5, 6, 7])) == pytest.approx(0.2)  # 8 values in 10: a pile
+    assert jitter_width(np.array([0.0, 0.0, 1, 2, 3, 4, 5, 6, 7, 8])) == 0.0  # 9 in 10: none
     near = np.concatenate([np.full(20, 1.0) + np.arange(20) * 1e-6, np.linspace(2.0, 5.0, 5)])
     assert jitter_width(near) == pytest.approx(0.02 * (5.0 - 1.0))
 
@@ -795,3 +797,17 @@ def test_outputs_are_utf8_whatever_the_locale(monkeypatch, tmp_path):
     report = (tmp_path / "o" / "report.md").read_bytes().decode("utf-8")
     assert "ρ" in report and "√" in report
     assert json.loads((tmp_path / "o" / "summary.json").read_bytes().decode("utf-8"))["n_stimuli"] == result.summary["n_stimuli"]
+
+
+@pytest.mark.parametrize("n,size", [(1000, 16), (1001, 8)])
+def test_scatter_points_are_smaller_above_1000_images(n, size):
+    import matplotlib.pyplot as plt
+
+    from neurogrow.rt.figures import _scatter
+
+    r = _stored_result("counts")
+    df = r.per_image.iloc[np.arange(n) % len(r.per_image)].reset_index(drop=True)
+    fig = _scatter(plt, df, r.summary, "model time", "y")
+    sizes = np.concatenate([c.get_sizes() for c in fig.axes[0].collections])
+    plt.close(fig)
+    assert np.all(sizes == size * 1.4)  # one colour and marker per category, 1.4 times the plain size
