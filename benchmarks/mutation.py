@@ -22,12 +22,13 @@ cannot alter any result or message; the judgement and its reason, one per mutant
 ``--sample N`` checks a uniform random sample of N of the named modules' mutants instead of all
 of them (mutant sampling: the score of a random sample estimates the score of all, with a binomial
 interval). The draw is seeded and stored in the JSON, and the drawn mutants run in the drawn
-order, so the part of a sample checked before an interruption is itself a uniform sample.
+order (a resumed run checks the rest). The score and its interval are given only for a complete
+sample: the mutants checked before an interruption need not be a uniform part of it.
 
 The goal (:data:`GOAL_RULE`, fixed before the numbers): the pooled score of the modules checked
 exhaustively is at least :data:`GOAL`, and the lower end of the 95 % Clopper-Pearson interval of
 the sampled modules' score is at least :data:`GOAL`. It is not decided (null) while a module is
-neither checked exhaustively nor in the sample, or while no sampled mutant has been checked.
+neither checked exhaustively nor in the sample, or while the sample is not completely checked.
 
 mutmut keeps its results in ``mutants/`` and checks a changed function's mutants again; a test
 added later is run against a survivor only when that survivor is run again (``--rerun-survivors``).
@@ -65,7 +66,7 @@ GOAL = 0.9
 GOAL_RULE = (
     f"met when the pooled score of the exhaustively checked modules is >= {GOAL} and the lower end of the two-sided "
     f"95 % Clopper-Pearson interval of the sampled modules' score is >= {GOAL}; null while a module is neither fully "
-    "checked nor sampled, or no sampled mutant is checked"
+    "checked nor sampled, or the sample is not completely checked"
 )
 
 
@@ -100,6 +101,8 @@ def _run_unchecked(modules: list[str], max_children: str, order: list[str] | Non
         return sorted(todo, key=lambda t: rank.get(t[1], 0)), by_path
 
     mm.collect_source_file_mutation_data = unchecked_of_modules
+    if order is not None:  # mutmut runs the cheapest mutants first (its estimated worst-case time): run the draw's order
+        mm.estimated_worst_case_time = lambda mutant_name: float(rank.get(mutant_name, len(rank)))
     mm.cli(["run", "--max-children", max_children], standalone_mode=False)
 
 
@@ -214,11 +217,15 @@ def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], 
     mine = {k: st.get(k, "not in mutmut's store") for k in sample["drawn"]}
     rec = record(mine, equivalent, command)
     n = rec["checked"] - rec["equivalent"]
+    complete = rec["checked"] == len(mine)
+    if not complete:  # the mutants checked first are not a uniform part of the sample: no estimate
+        rec["score"] = None
     by_module = {m: [k for k in mine if k.startswith(m + ".")] for m in sample["modules"]}
     return {
         **{k: sample[k] for k in ("modules", "population", "seed", "size")},
         **rec,
-        "ci95": clopper_pearson(rec["detected"], n) if n else None,
+        "complete": complete,
+        "ci95": clopper_pearson(rec["detected"], n) if n and complete else None,
         "per_module": {m: {"drawn": len(ks), "checked": sum(mine[k] not in ("not checked", "skipped") for k in ks),
                            "detected": sum(mine[k] in DETECTED for k in ks)} for m, ks in by_module.items()},
         "drawn": sample["drawn"],
@@ -231,7 +238,7 @@ def goal_met(exhaustive: dict, sample: dict | None) -> bool | None:
         return None
     if sample is None:
         return exhaustive["score"] >= GOAL
-    if sample["ci95"] is None:
+    if not sample["complete"] or sample["ci95"] is None:
         return None
     return exhaustive["score"] >= GOAL and sample["ci95"][0] >= GOAL
 

@@ -58,11 +58,13 @@ def test_goal_rule():
     assert mb.goal_met(_exh(0.89), None) is False
     assert mb.goal_met(_exh(0.99, ["neurogrow.rt.report"]), None) is None
     assert mb.goal_met(_exh(None), None) is None
-    assert mb.goal_met(_exh(0.99), {"score": 0.95, "ci95": [0.91, 0.99]}) is True
-    assert mb.goal_met(_exh(0.99), {"score": 0.95, "ci95": [0.9, 0.99]}) is True
-    assert mb.goal_met(_exh(0.99), {"score": 0.95, "ci95": [0.89, 0.99]}) is False  # the lower end decides, not the estimate
-    assert mb.goal_met(_exh(0.89), {"score": 0.97, "ci95": [0.95, 0.99]}) is False
-    assert mb.goal_met(_exh(0.99), {"score": None, "ci95": None}) is None
+    done = {"complete": True}
+    assert mb.goal_met(_exh(0.99), {**done, "score": 0.95, "ci95": [0.91, 0.99]}) is True
+    assert mb.goal_met(_exh(0.99), {**done, "score": 0.95, "ci95": [0.9, 0.99]}) is True
+    assert mb.goal_met(_exh(0.99), {**done, "score": 0.95, "ci95": [0.89, 0.99]}) is False  # the lower end decides, not the estimate
+    assert mb.goal_met(_exh(0.89), {**done, "score": 0.97, "ci95": [0.95, 0.99]}) is False
+    assert mb.goal_met(_exh(0.99), {**done, "score": None, "ci95": None}) is None
+    assert mb.goal_met(_exh(0.99), {"complete": False, "score": 0.95, "ci95": [0.91, 0.99]}) is None
 
 
 def test_summarise_sampled_and_exhaustive_modules(monkeypatch):
@@ -95,16 +97,22 @@ def test_summarise_sampled_and_exhaustive_modules(monkeypatch):
     rec2 = mb.summarise(sample["modules"], "cmd", eq, rec, sample)
     s = rec2["sample"]
     assert (s["mutants"], s["checked"], s["detected"], s["equivalent"]) == (3, 2, 1, 0)
-    assert s["score"] == 0.5 and s["ci95"] == pytest.approx(mb.clopper_pearson(1, 2))
+    assert s["complete"] is False and s["score"] is None and s["ci95"] is None  # 2 of 3 checked: no estimate
+    assert rec2["goal_met"] is None
+    st["neurogrow.rt.report.x_g__mutmut_3"] = "killed"
+    rec3 = mb.summarise(sample["modules"], "cmd", eq, rec, sample)
+    s3 = rec3["sample"]
+    assert s3["complete"] is True and s3["score"] == pytest.approx(2 / 3, abs=1e-4)
+    assert s3["ci95"] == pytest.approx(mb.clopper_pearson(2, 3))
+    assert rec3["goal_met"] is False  # lower end of the interval of 2/3 is below 0.9
     assert s["surviving_not_equivalent"] == {"neurogrow.rt.report.x_g__mutmut_2": ["-neurogrow.rt.report.x_g__mutmut_2", "+x"]}
     assert s["per_module"]["neurogrow.rt.report"] == {"drawn": 2, "checked": 1, "detected": 0}
     assert rec2["per_module"].keys() == {"neurogrow.stats.ranks"}  # kept from the earlier run
     assert rec2["exhaustive"]["modules_not_fully_checked"] == []
-    assert rec2["goal_met"] is False  # lower end of the interval of 1/2 is below 0.9
 
     # an exhaustive run of other modules keeps the sample; one of a sampled module replaces it
-    assert mb.summarise(["neurogrow.stats.ranks"], "cmd", eq, rec2)["sample"] == s
-    assert mb.summarise(["neurogrow.rt.report"], "cmd", eq, rec2)["sample"] is None
+    assert mb.summarise(["neurogrow.stats.ranks"], "cmd", eq, rec3)["sample"] == s3
+    assert mb.summarise(["neurogrow.rt.report"], "cmd", eq, rec3)["sample"] is None
 
 
 def test_run_unchecked_runs_only_unchecked_mutants_of_the_modules_in_the_drawn_order(monkeypatch):
@@ -131,5 +139,8 @@ def test_run_unchecked_runs_only_unchecked_mutants_of_the_modules_in_the_drawn_o
     assert seen["todo"] == ["neurogrow.rt.report.x_g__mutmut_1", "neurogrow.rt.report.x_g__mutmut_3", "neurogrow.rt.figures.x_h__mutmut_1"]
     monkeypatch.setattr(mm, "collect_source_file_mutation_data", lambda *, mutant_names: (listed, {}))
     order = ["neurogrow.rt.figures.x_h__mutmut_1", "neurogrow.rt.report.x_g__mutmut_2", "neurogrow.rt.report.x_g__mutmut_1"]
+    monkeypatch.setattr(mm, "estimated_worst_case_time", lambda name: 0.0)
     mb._run_unchecked(mods, "2", order)
     assert seen["todo"] == ["neurogrow.rt.figures.x_h__mutmut_1", "neurogrow.rt.report.x_g__mutmut_1"]
+    # mutmut sorts what it runs by its estimated worst-case time: that key must give the drawn order
+    assert [mm.estimated_worst_case_time(name) for name in seen["todo"]] == [0, 2]
