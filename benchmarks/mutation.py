@@ -229,6 +229,7 @@ def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], 
         "per_module": {m: {"drawn": len(ks), "checked": sum(mine[k] not in ("not checked", "skipped") for k in ks),
                            "detected": sum(mine[k] in DETECTED for k in ks)} for m, ks in by_module.items()},
         "drawn": sample["drawn"],
+        "status_of_drawn": mine,
     }
 
 
