@@ -174,13 +174,14 @@ def _module_of(name: str, modules) -> str | None:
     return next((m for m in modules if name.startswith(m + ".")), None)
 
 
-def _package_commit() -> str:
-    """The last commit that changed the package (mutant names follow its source)."""
-    out = subprocess.run(["git", "log", "-1", "--format=%H", "--", "neurogrow"], cwd=ROOT, capture_output=True, text=True)
+def _source_commit(modules) -> str:
+    """The last commit that changed the source of ``modules`` (mutant names follow that source)."""
+    paths = [m.replace(".", "/") + ".py" for m in modules]
+    out = subprocess.run(["git", "log", "-1", "--format=%H", "--", *paths], cwd=ROOT, capture_output=True, text=True)
     return out.stdout.strip() or "unknown"
 
 
-def record(mine: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
+def record(mine: dict[str, str], equivalent: dict[str, str], command: str, modules=()) -> dict:
     """The record of a set of mutants (name -> status): counts by status, score, the equivalent and
     the other survivors with their changes."""
     counts = {v: list(mine.values()).count(v) for v in sorted(set(mine.values()))}
@@ -193,7 +194,7 @@ def record(mine: dict[str, str], equivalent: dict[str, str], command: str) -> di
         "command": command,
         "date": time.strftime("%Y-%m-%d"),
         "test_selection": _selection(),
-        "package_commit": _package_commit(),
+        "source_commit": _source_commit(modules),
         "mutants": len(mine),
         "checked": checked,
         "detected": detected,
@@ -208,14 +209,14 @@ def record(mine: dict[str, str], equivalent: dict[str, str], command: str) -> di
 
 def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
     """One module's record (:func:`record` of all its mutants)."""
-    return record({k: v for k, v in st.items() if k.startswith(mod + ".")}, equivalent, command)
+    return record({k: v for k, v in st.items() if k.startswith(mod + ".")}, equivalent, command, [mod])
 
 
 def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
     """The record of a sample (:func:`draw_sample`): :func:`record` of the drawn mutants, with the
     draw, the score's 95 % Clopper-Pearson interval and the counts per module."""
     mine = {k: st.get(k, "not in mutmut's store") for k in sample["drawn"]}
-    rec = record(mine, equivalent, command)
+    rec = record(mine, equivalent, command, sample["modules"])
     n = rec["checked"] - rec["equivalent"]
     complete = rec["checked"] == len(mine)
     if not complete:  # the mutants checked first are not a uniform part of the sample: no estimate
@@ -239,7 +240,7 @@ def goal_met(exhaustive: dict, sample: dict | None) -> bool | None:
         return None
     if sample is None:
         return exhaustive["score"] >= GOAL
-    if not sample["complete"] or sample["ci95"] is None:
+    if not sample.get("complete") or sample["ci95"] is None:
         return None
     return exhaustive["score"] >= GOAL and sample["ci95"][0] >= GOAL
 
