@@ -60,6 +60,8 @@ MODULES = tuple(
 #: Statuses that count as a detection: a failing test, a run past its timeout or a crash, or a
 #: mutant that mypy rejects (``make test`` runs mypy over the package).
 DETECTED = ("killed", "timeout", "segfault", "caught by type check")
+#: Statuses of mutants that were not run.
+UNCHECKED = ("not checked", "skipped")
 #: The score the issue asks for.
 GOAL = 0.9
 #: The decision rule, stored beside the verdict in the JSON.
@@ -187,7 +189,7 @@ def record(mine: dict[str, str], equivalent: dict[str, str], command: str, modul
     counts = {v: list(mine.values()).count(v) for v in sorted(set(mine.values()))}
     survivors = sorted(k for k, v in mine.items() if v == "survived")
     eq = [k for k in survivors if k in equivalent]
-    checked = sum(v not in ("not checked", "skipped") for v in mine.values())
+    checked = sum(v not in UNCHECKED for v in mine.values())
     detected = sum(counts.get(s, 0) for s in DETECTED)
     denom = checked - len(eq)
     return {
@@ -227,7 +229,7 @@ def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], 
         **rec,
         "complete": complete,
         "ci95": clopper_pearson(rec["detected"], n) if n and complete else None,
-        "per_module": {m: {"drawn": len(ks), "checked": sum(mine[k] not in ("not checked", "skipped") for k in ks),
+        "per_module": {m: {"drawn": len(ks), "checked": sum(mine[k] not in UNCHECKED for k in ks),
                            "detected": sum(mine[k] in DETECTED for k in ks)} for m, ks in by_module.items()},
         "drawn": sample["drawn"],
         "status_of_drawn": mine,
@@ -322,7 +324,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.rerun_survivors:
         names = [k for k, v in statuses().items() if v in ("survived", "no tests") and _module_of(k, args.modules)]
         if sample is not None:
-            names = [k for k in names if k in set(sample["drawn"])]
+            drawn = set(sample["drawn"])
+            names = [k for k in names if k in drawn]
         if names:
             _mutmut("run", "--max-children", args.max_children, *names)
     elif args.rerun_all:
