@@ -811,3 +811,54 @@ def test_scatter_points_are_smaller_above_1000_images(n, size):
     sizes = np.concatenate([c.get_sizes() for c in fig.axes[0].collections])
     plt.close(fig)
     assert np.all(sizes == size * 1.4)  # one colour and marker per category, 1.4 times the plain size
+
+
+def test_scatter_legend_markers_are_larger_than_the_points():
+    """The legend's markers are 1.2 times the points' diameter (markerscale: area x 1.44), so a
+    category's colour and shape read at the legend's small font."""
+    import matplotlib.pyplot as plt
+
+    from neurogrow.rt.figures import _scatter
+
+    r = _stored_result("counts")
+    fig = _scatter(plt, r.per_image, r.summary, "model time", "y")
+    handles = fig.axes[0].get_legend().legend_handles
+    plt.close(fig)
+    assert len(handles) == r.per_image["category"].nunique()
+    for h in handles:
+        assert h.get_sizes() == pytest.approx([16 * 1.4 * 1.2**2])
+
+
+def test_scatter_histogram_of_equal_model_times_is_one_bar():
+    """Model times equal but for rounding (spread 1e-12): the marginal histogram is one bar one
+    unit wide centred on them, as numpy makes it for exactly equal values, not bins 1e-13 wide."""
+    import matplotlib.pyplot as plt
+
+    from neurogrow.rt.figures import _scatter
+
+    r = _stored_result("counts")
+    df = r.per_image.assign(model_time=3.0 + 1e-12 * (np.arange(len(r.per_image)) % 2))
+    fig = _scatter(plt, df, r.summary, "model time", "y")
+    bars = [p.get_bbox().bounds for p in fig.axes[1].patches]
+    plt.close(fig)
+    assert bars == [pytest.approx((2.5, 0.0, 1.0, len(df)))]
+
+
+def test_figures_are_saved_cropped_to_their_content(tmp_path):
+    """bbox_inches="tight": nothing drawn outside the canvas is cut (the legend below the axes)
+    and no wide blank margin is left. Measured: 14-21 px of blank at each edge (the 0.1 inch pad,
+    15 px at 150 dpi, plus the blank inside text boxes); uncropped, 40-89 px at three edges."""
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    from neurogrow.rt.figures import _save, _scatter
+
+    r = _stored_result("counts")
+    fig = _scatter(plt, r.per_image, r.summary, "model time", "y")
+    _save(fig, tmp_path, "scatter")
+    plt.close(fig)
+    ink = np.asarray(Image.open(tmp_path / "scatter.png").convert("L")) < 250
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    h, w = ink.shape
+    margins = [rows[0], h - 1 - rows[-1], cols[0], w - 1 - cols[-1]]
+    assert max(margins) <= 24 and min(margins) >= 1, margins
