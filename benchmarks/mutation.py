@@ -14,7 +14,7 @@ cannot alter any result or message; the judgement and its reason, one per mutant
 
     python benchmarks/mutation.py                      # the mutants of stats/ and rt/ not yet checked (resumes)
     python benchmarks/mutation.py --modules neurogrow.stats.verdict
-    python benchmarks/mutation.py --rerun-survivors     # after adding tests: only the survivors again
+    python benchmarks/mutation.py --rerun-survivors     # after adding tests: the survivors not judged equivalent again
     python benchmarks/mutation.py --rerun-all          # every mutant of the modules again
     python benchmarks/mutation.py --summarise-only     # the JSON from mutmut's stored results
     python benchmarks/mutation.py --modules neurogrow.rt.analysis ... --sample 300 --seed 0
@@ -108,14 +108,41 @@ def _run_unchecked(modules: list[str], max_children: str, order: list[str] | Non
     mm.cli(["run", "--max-children", max_children], standalone_mode=False)
 
 
-def _run_unchecked_in_child(modules: list[str], max_children: str, order: list[str] | None = None) -> None:
-    cmd = [sys.executable, __file__, "--_unchecked", "--max-children", max_children, "--modules", *modules]
-    if order is not None:
-        order_file = ROOT / "mutants" / "sample_order.txt"
-        order_file.parent.mkdir(exist_ok=True)
-        order_file.write_text("\n".join(order) + "\n")
-        cmd += ["--_order", str(order_file)]
+def _rerun(names: list[str], max_children: str) -> None:
+    """``mutmut run`` over the named mutants again, without mypy's pre-filter (7-11 minutes on two
+    cores): a mutant with a stored result other than "caught by type check" has passed it, and
+    mutmut resets the result of every mutant of a changed function to unchecked (run in a child
+    process: :func:`main` with ``--_rerun``)."""
+    import mutmut.__main__ as mm
+
+    mm.filter_mutants_with_type_checker = lambda: {}
+    mm.cli(["run", "--max-children", max_children, *names], standalone_mode=False)
+
+
+def _in_child(flag: str, max_children: str, modules: list[str], names: list[str] | None = None) -> None:
+    """This script in a child process (which must not import neurogrow), running mutmut with ``flag``
+    (``--_unchecked`` or ``--_rerun``) over ``names`` (a file in ``mutants/``), in their order."""
+    cmd = [sys.executable, __file__, flag, "--max-children", max_children, "--modules", *modules]
+    if names is not None:
+        names_file = ROOT / "mutants" / "names_to_run.txt"
+        names_file.parent.mkdir(exist_ok=True)
+        names_file.write_text("\n".join(names) + "\n")
+        cmd += ["--_order", str(names_file)]
     subprocess.run(cmd, cwd=ROOT, env=_env(), check=True)
+
+
+def rerun_names(st: dict[str, str], modules, equivalent: dict[str, str], drawn: list[str] | None = None) -> list[str]:
+    """The mutants of ``modules`` (of ``drawn``, for a sample) to run again after new tests: the
+    survivors not judged equivalent (no test can detect an equivalent mutant; ``--rerun-all``
+    checks those too) and those no test covered."""
+    keep = set(drawn) if drawn is not None else None
+    return [k for k, v in st.items() if (v == "no tests" or (v == "survived" and k not in equivalent))
+            and _module_of(k, modules) and (keep is None or k in keep)]
+
+
+def _equivalent() -> dict[str, str]:
+    """mutant name -> why it is judged equivalent (``benchmarks/mutation_equivalent.json``)."""
+    return json.loads(EQUIVALENT_FILE.read_text()) if EQUIVALENT_FILE.exists() else {}
 
 
 def draw_sample(population, size: int, seed: int) -> list[str]:
@@ -308,34 +335,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="the sample's seed")
     what = ap.add_mutually_exclusive_group()
     what.add_argument("--summarise-only", action="store_true", help="write the JSON from mutmut's stored results")
-    what.add_argument("--rerun-survivors", action="store_true", help="run the surviving mutants, and those no test covered, again (after new tests)")
+    what.add_argument("--rerun-survivors", action="store_true",
+                      help="run the surviving mutants not judged equivalent, and those no test covered, again (after new tests)")
     what.add_argument("--rerun-all", action="store_true", help="run every mutant of the modules again, not only the unchecked")
     what.add_argument("--_unchecked", action="store_true", help=argparse.SUPPRESS)
+    what.add_argument("--_rerun", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--_order", help=argparse.SUPPRESS)
     ap.add_argument("--out", default=str(OUT))
     args = ap.parse_args(argv)
     if args._unchecked:
         _run_unchecked(args.modules, args.max_children, Path(args._order).read_text().split() if args._order else None)
         return 0
+    if args._rerun:
+        _rerun(Path(args._order).read_text().split(), args.max_children)
+        return 0
     out = Path(args.out)
     previous = json.loads(out.read_text()) if out.exists() else None
     sample = _sample(args, previous) if args.sample else None
     t0 = time.perf_counter()
     if args.rerun_survivors:
-        names = [k for k, v in statuses().items() if v in ("survived", "no tests") and _module_of(k, args.modules)]
-        if sample is not None:
-            drawn = set(sample["drawn"])
-            names = [k for k in names if k in drawn]
+        names = rerun_names(statuses(), args.modules, _equivalent(), sample["drawn"] if sample else None)
         if names:
-            _mutmut("run", "--max-children", args.max_children, *names)
+            _in_child("--_rerun", args.max_children, args.modules, names)
     elif args.rerun_all:
         _mutmut("run", "--max-children", args.max_children, *(sample["drawn"] if sample else [f"{m}.*" for m in args.modules]))
     elif not args.summarise_only:
-        _run_unchecked_in_child(args.modules, args.max_children, sample["drawn"] if sample else None)
+        _in_child("--_unchecked", args.max_children, args.modules, sample["drawn"] if sample else None)
     seconds = None if args.summarise_only else round(time.perf_counter() - t0, 1)
     command = "python benchmarks/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    equivalent = json.loads(EQUIVALENT_FILE.read_text()) if EQUIVALENT_FILE.exists() else {}
-    rec = summarise(args.modules, command + (f" ({seconds} s)" if seconds else ""), equivalent, previous, sample)
+    rec = summarise(args.modules, command + (f" ({seconds} s)" if seconds else ""), _equivalent(), previous, sample)
     from neurogrow.outputs import write_text  # not at the top: the child that runs mutmut must not import neurogrow
 
     write_text(out, json.dumps(rec, indent=1, ensure_ascii=False) + "\n")

@@ -145,3 +145,34 @@ def test_run_unchecked_runs_only_unchecked_mutants_of_the_modules_in_the_drawn_o
     assert seen["todo"] == ["neurogrow.rt.figures.x_h__mutmut_1", "neurogrow.rt.report.x_g__mutmut_1"]
     # mutmut sorts what it runs by its estimated worst-case time: that key must give the drawn order
     assert [mm.estimated_worst_case_time(name) for name in seen["todo"]] == [0, 2]
+
+
+def test_rerun_names_are_the_survivors_not_judged_equivalent_and_the_uncovered():
+    st = {
+        "neurogrow.rt.report.x_g__mutmut_1": "survived",
+        "neurogrow.rt.report.x_g__mutmut_2": "survived",  # judged equivalent
+        "neurogrow.rt.report.x_g__mutmut_3": "no tests",
+        "neurogrow.rt.report.x_g__mutmut_4": "killed",
+        "neurogrow.rt.report.x_g__mutmut_5": "not checked",
+        "neurogrow.stats.ranks.x_f__mutmut_1": "survived",  # another module
+    }
+    eq = {"neurogrow.rt.report.x_g__mutmut_2": "why"}
+    assert mb.rerun_names(st, ["neurogrow.rt.report"], eq) == ["neurogrow.rt.report.x_g__mutmut_1", "neurogrow.rt.report.x_g__mutmut_3"]
+    assert mb.rerun_names(st, ["neurogrow.rt.report"], eq, drawn=["neurogrow.rt.report.x_g__mutmut_3"]) == ["neurogrow.rt.report.x_g__mutmut_3"]
+
+
+def test_rerun_skips_mypy_and_runs_the_named_mutants(monkeypatch):
+    """A rerun runs only the named mutants, and does not run mypy's pre-filter again (a survivor
+    has passed it): the pre-filter is replaced by one that catches nothing."""
+    import mutmut.__main__ as mm
+
+    seen = {}
+
+    def fake_cli(args, standalone_mode):
+        seen["args"] = args
+        seen["caught"] = mm.filter_mutants_with_type_checker()
+
+    monkeypatch.setattr(mm, "cli", fake_cli)
+    monkeypatch.setattr(mm, "filter_mutants_with_type_checker", lambda: pytest.fail("mypy ran"))
+    mb._rerun(["a.x_f__mutmut_1", "a.x_f__mutmut_2"], "2")
+    assert seen == {"args": ["run", "--max-children", "2", "a.x_f__mutmut_1", "a.x_f__mutmut_2"], "caught": {}}
