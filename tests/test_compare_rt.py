@@ -862,3 +862,59 @@ def test_figures_are_saved_cropped_to_their_content(tmp_path):
     h, w = ink.shape
     margins = [rows[0], h - 1 - rows[-1], cols[0], w - 1 - cols[-1]]
     assert max(margins) <= 24 and min(margins) >= 1, margins
+
+
+def test_compare_rt_names_a_frame_of_model_times_as_such(tmp_path):
+    """Model times passed as a DataFrame (the Python API) have no file: the summary's inputs say so."""
+    from neurogrow.rt.pipeline import compare_rt
+
+    times = pd.read_csv(_model_csv(tmp_path / "times.csv", _stimuli("edges")))
+    r = compare_rt(times, EDGES, None, Options(n_boot=20, n_perm=20, n_splits=5, mixed_model=False))
+    assert r.summary["inputs"]["model_times"] == "a table passed from Python"
+    assert compare_rt(tmp_path / "times.csv", EDGES, None, Options(n_boot=20, n_perm=20, n_splits=5, mixed_model=False)).summary["inputs"]["model_times"] == str(tmp_path / "times.csv")
+
+
+def test_rt_inputs_names_every_input_and_a_baseline_file_with_colons(tmp_path):
+    """The inputs compare-rt must not overwrite, named for the error: a --baseline FILE:COLUMN is the
+    file before the last colon (the file name may hold colons); an existing file is taken whole."""
+    from neurogrow.rt.pipeline import rt_inputs
+
+    whole = tmp_path / "b:c.csv"
+    whole.write_text("stimulus,confidence\n")
+    opts = Options(baselines=["x/a:b.csv:confidence", str(whole)], stimuli="S")
+    assert rt_inputs("m.h5", "H", opts, "L.csv") == [
+        ("model times file", "m.h5"), ("human data", "H"), ("labels file", "L.csv"), ("stimuli", "S"),
+        ("baseline file", "x/a:b.csv"), ("baseline file", str(whole)),
+    ]
+
+
+def test_console_table_of_unavailable_baselines_and_an_undefined_subject_only_interval():
+    """A baseline with no correlation (a constant confidence) gets 'n/a' and its note; a subject-only
+    fit whose interval is not finite (a singular Hessian) prints it as Python formats NaN."""
+    from neurogrow.rt import format_table
+
+    s = _stored_result("trials").summary
+    name = next(iter(s["baselines"]))
+    s["baselines"][name] = {"spearman": {"r": None}, "note": "constant over the images"}
+    lines = format_table(s).splitlines()
+    assert f"{name:30s}{'n/a':>8s}  constant over the images" in lines
+    s["mixed_model"]["subject_only"] = {"coef": 0.01234, "p": 0.5, "ci95": [float("nan"), float("nan")]}
+    row = next(ln for ln in format_table(s).splitlines() if ln.startswith("  subject-only model"))
+    assert row.split()[2:] == ["0.0123", "[nan,", "nan]", "0.5000"], row
+
+
+def test_per_category_correlation_needs_three_images_that_vary():
+    """A category's Spearman (and its CI) is given from 3 images on, when both variables vary; NaN
+    for 2 images or a constant variable."""
+    from neurogrow.rt.analysis import per_category_table
+
+    df = pd.DataFrame({
+        "category": ["three"] * 3 + ["two"] * 2 + ["flat"] * 4,
+        "model_time": [1.0, 2.0, 3.0, 1.0, 2.0, 1.0, 2.0, 3.0, 4.0],
+        "human_measure": [0.1, 0.3, 0.2, 0.1, 0.2, 0.5, 0.5, 0.5, 0.5],
+    })
+    pc = per_category_table(df, n_boot=50, seed=0).set_index("category")
+    assert pc.loc["three", "spearman"] == pytest.approx(0.5)
+    assert np.isfinite(pc.loc["three", ["spearman_ci95_low", "spearman_ci95_high"]].to_numpy(float)).all()
+    assert pc.loc[["two", "flat"], ["spearman", "spearman_ci95_low", "spearman_ci95_high"]].isna().all().all()
+    assert pc["n"].to_dict() == {"flat": 4, "three": 3, "two": 2}
