@@ -918,3 +918,26 @@ def test_per_category_correlation_needs_three_images_that_vary():
     assert np.isfinite(pc.loc["three", ["spearman_ci95_low", "spearman_ci95_high"]].to_numpy(float)).all()
     assert pc.loc[["two", "flat"], ["spearman", "spearman_ci95_low", "spearman_ci95_high"]].isna().all().all()
     assert pc["n"].to_dict() == {"flat": 4, "three": 3, "two": 2}
+
+
+def test_per_image_residuals_are_float_nan_without_categories(tmp_path):
+    """With one category there is nothing to residualise: both residual columns are float NaN (not
+    None in an object column), so per_image stays a numeric table."""
+    times = load_model_times(_model_csv(tmp_path / "t.csv", _stimuli("edges")))
+    human = load_human(EDGES)
+    human.trials["category"] = "all"
+    r = analyse(times, human, Options(n_boot=20, n_perm=20, n_splits=5, mixed_model=False))
+    resid = r.per_image[["model_time_resid", "human_measure_resid"]]
+    assert r.per_category is None
+    assert resid.dtypes.tolist() == [np.dtype(float)] * 2 and resid.isna().all().all()
+
+
+def test_model_times_csv_keeps_its_categories_when_every_row_has_one(tmp_path):
+    """A CSV's category column is kept (compare-rt uses it where the human data have none); a column
+    with an empty cell is dropped, not half-used."""
+    path = tmp_path / "t.csv"
+    path.write_text("stimulus,model_time,category\na.png,1.5,cat\nb.png,2.5,dog\n")
+    t = load_model_times(path)
+    assert t.columns.tolist() == ["stimulus", "model_time", "category"] and t["category"].tolist() == ["cat", "dog"]
+    path.write_text("stimulus,model_time,category\na.png,1.5,cat\nb.png,2.5,\n")
+    assert load_model_times(path).columns.tolist() == ["stimulus", "model_time"]

@@ -22,16 +22,18 @@ def _crossed(n_img: int, n_sub: int, seed: int, slope: float = 0.05, sd_img: flo
     return y, t, img, sub
 
 
-def test_satterthwaite_equals_the_exact_test_on_image_means_in_a_balanced_design():
+@pytest.mark.parametrize("n_img,n_sub,seed", [(12, 6, 0), (5, 12, 0), (3, 6, 4)])
+def test_satterthwaite_equals_the_exact_test_on_image_means_in_a_balanced_design(n_img, n_sub, seed):
     # balanced crossed design, image-level predictor: the exact test is OLS on the image means with
-    # n_images - 2 df, which Satterthwaite's df reproduce (planted: df = infinity (Wald) -> fails)
-    y, t, img, sub = _crossed(12, 6, 0)
+    # n_images - 2 df, which Satterthwaite's df reproduce (planted: df = infinity (Wald) -> fails).
+    # More subjects than images (the REML's factors swap roles), and 3 images (1 df, the floor).
+    y, t, img, sub = _crossed(n_img, n_sub, seed)
     r = fit_crossed(y, t[img], sub, img)
-    means = np.array([y[img == i].mean() for i in range(12)])
+    means = np.array([y[img == i].mean() for i in range(n_img)])
     ols = sm.OLS(means, sm.add_constant(t)).fit()
     assert r["coef"] == pytest.approx(ols.params[1], rel=1e-8)
     assert r["se"] == pytest.approx(ols.bse[1], rel=1e-5)
-    assert r["df"] == pytest.approx(10.0, abs=1e-3)
+    assert r["df"] == pytest.approx(n_img - 2.0, abs=1e-3)
     assert r["ci95"] == pytest.approx(list(ols.conf_int()[1]), rel=1e-5)
     assert r["p"] == pytest.approx(ols.pvalues[1], rel=1e-4)
     assert r["p_wald"] < r["p"] and r["converged"] and r["boundary"] == []
@@ -94,13 +96,14 @@ def test_fit_mixed_reports_convergence_checked_by_gradient():
     assert m["converged"] and m["boundary"] == [] and not any("gradient" in w for w in m["warnings"])
 
 
-def test_variance_components_equal_the_anova_estimates_on_a_balanced_design():
+@pytest.mark.parametrize("ni,ns", [(60, 12), (12, 60)])
+def test_variance_components_equal_the_anova_estimates_on_a_balanced_design(ni, ns):
     """One trial per subject x image cell: REML equals the two-way ANOVA (moment) estimates when
-    they are positive, a closed form independent of the likelihood code."""
+    they are positive, a closed form independent of the likelihood code. With more subjects than
+    images the likelihood eliminates the subjects' factor instead: the same estimates."""
     from neurogrow.stats.mixed import variance_components
 
     rng = np.random.default_rng(4)
-    ni, ns = 60, 12
     y = 0.3 + rng.normal(0, 0.5, ni)[:, None] + rng.normal(0, 0.3, ns)[None, :] + rng.normal(0, 0.4, (ni, ns))
     img, subj = np.repeat(np.arange(ni), ns), np.tile(np.arange(ns), ni)
     got = variance_components(y.ravel(), subj, img)
