@@ -658,6 +658,7 @@ def test_trial_table_shapes_codes_and_quiet_nans():
         assert got.shape == (4,) and both.shape == (4, 2)
         f = TrialTable(np.array([0.0, 0.0, 1.0, 2.0]), np.array([0.0, 1.0, 0.0, 1.0]), np.array([1, 2, 3, 4]), aggregate=agg, **kw)
         np.testing.assert_array_equal(f.image_measure(), got)
+        assert f.image.dtype == f.subject.dtype == np.intp  # codes index per-image arrays (compare-rt's mixed model)
         b = TrialTable([0, 0, 1, 2], [0, 1, 0, 1], np.array([True, False, True, True]), aggregate=agg, **kw)
         np.testing.assert_array_equal(b.image_measure(np.array([1.0, 1.0, 0.0]))[:, 0], [0.5, 1.0, 1.0, np.nan])
     with pytest.raises(ValueError, match=r"^aggregate must be 'mean' or 'median'$"):
