@@ -202,6 +202,8 @@ def test_cifar10h_counts_accuracy_ceiling_without_labels_is_unbiased(tmp_path):
     nc = s["noise_ceiling"]["spearman_brown"]
     assert abs(nc) < 0.3, nc
     assert any("own plurality" in n for n in s["notes"])
+    # counts have no trials: no mixed model, and the summary says why
+    assert s["mixed_model"] == {"coef": None, "ci95": [None, None], "p": None, "note": "needs per-trial data from at least 2 subjects"}
 
 
 def test_cifar10h_trials(capsys, tmp_path):
@@ -941,3 +943,29 @@ def test_model_times_csv_keeps_its_categories_when_every_row_has_one(tmp_path):
     assert t.columns.tolist() == ["stimulus", "model_time", "category"] and t["category"].tolist() == ["cat", "dog"]
     path.write_text("stimulus,model_time,category\na.png,1.5,cat\nb.png,2.5,\n")
     assert load_model_times(path).columns.tolist() == ["stimulus", "model_time"]
+
+
+def test_bad_model_times_are_named_by_stimulus(tmp_path):
+    """A negative model time, in a CSV or in a table passed from Python: the message names the
+    stimulus (and the CSV's line)."""
+    from neurogrow.errors import DataError
+    from neurogrow.rt.model_times import model_times_frame
+
+    path = tmp_path / "t.csv"
+    path.write_text("stimulus,model_time\na.png,1.5\nb.png,-2\n")
+    with pytest.raises(DataError, match=r"t\.csv: line 3: stimulus 'b\.png' has model_time -2; expected a time >= 0"):
+        load_model_times(path)
+    table = pd.DataFrame({"stimulus": ["a.png", "b.png"], "model_time": [1.5, -2.0]})
+    with pytest.raises(DataError, match=r"^a table: stimulus 'b\.png' has model_time -2; expected a time >= 0"):
+        model_times_frame(table, source="a table")
+
+
+def test_no_overlap_message_ends_with_the_hint_given_or_nothing():
+    from neurogrow.errors import DataError
+    from neurogrow.rt.model_times import match_stimuli
+
+    model = pd.DataFrame({"stimulus": ["x.png"], "model_time": [1.0]})
+    with pytest.raises(DataError, match=r"stimuli are matched by file name without folders$"):
+        match_stimuli(model, ["y.png"])
+    with pytest.raises(DataError, match=r"without folders; see --stimuli$"):
+        match_stimuli(model, ["y.png"], hint="; see --stimuli")
