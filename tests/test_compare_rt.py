@@ -930,8 +930,10 @@ def test_per_image_residuals_are_float_nan_without_categories(tmp_path):
     human.trials["category"] = "all"
     r = analyse(times, human, Options(n_boot=20, n_perm=20, n_splits=5, mixed_model=False))
     resid = r.per_image[["model_time_resid", "human_measure_resid"]]
-    assert r.per_category is None
+    assert r.per_category is None and r.summary["n_categories"] == 0
     assert resid.dtypes.tolist() == [np.dtype(float)] * 2 and resid.isna().all().all()
+    # the summary in Python is the summary file: lists, not tuples (JSON writes both as lists)
+    assert json.loads(json.dumps(r.summary["options"])) == r.summary["options"]
 
 
 def test_model_times_csv_keeps_its_categories_when_every_row_has_one(tmp_path):
@@ -958,6 +960,10 @@ def test_bad_model_times_are_named_by_stimulus(tmp_path):
     table = pd.DataFrame({"stimulus": ["a.png", "b.png"], "model_time": [1.5, -2.0]})
     with pytest.raises(DataError, match=r"^a table: stimulus 'b\.png' has model_time -2; expected a time >= 0"):
         model_times_frame(table, source="a table")
+    with pytest.raises(DataError, match=r"^a table: stimulus 'b\.png' has model time 'slow'; expected a finite number$"):
+        model_times_frame(table.assign(model_time=["1.5", "slow"]), source="a table")
+    with pytest.raises(DataError, match=r"^a table: no column model_time or exit_step; expected columns stimulus,model_time$"):
+        model_times_frame(table.drop(columns="model_time"), "exit_step", source="a table")
 
 
 def test_no_overlap_message_ends_with_the_hint_given_or_nothing():
