@@ -975,3 +975,23 @@ def test_no_overlap_message_ends_with_the_hint_given_or_nothing():
         match_stimuli(model, ["y.png"])
     with pytest.raises(DataError, match=r"without folders; see --stimuli$"):
         match_stimuli(model, ["y.png"], hint="; see --stimuli")
+
+
+def test_a_mixed_model_that_cannot_be_fitted_is_reported_not_raised(tmp_path, monkeypatch):
+    """A singular design (LinAlgError, ValueError) in either mixed model: its entry has no estimate
+    and the first line of the error; the rest of the analysis stands."""
+    import neurogrow.stats as ng_stats
+    import neurogrow.stats.mixed as mixed
+
+    def fail(kind):
+        def fit(*args):
+            raise kind("singular matrix\ndetails")
+        return fit
+
+    monkeypatch.setattr(mixed, "fit_crossed", fail(ValueError))
+    monkeypatch.setattr(ng_stats, "fit_mixed", fail(np.linalg.LinAlgError))
+    times = load_model_times(_model_csv(tmp_path / "t.csv", _stimuli("edges")))
+    s = analyse(times, load_human(EDGES), Options(n_boot=20, n_perm=20, n_splits=5)).summary
+    empty = {"coef": None, "ci95": [None, None], "p": None, "error": "singular matrix"}
+    assert s["mixed_model"] == {**empty, "random_effects": "crossed: subject and image", "subject_only": {**empty, "random_effects": "subject"}}
+    assert s["spearman"]["r"] is not None

@@ -37,6 +37,10 @@ def test_satterthwaite_equals_the_exact_test_on_image_means_in_a_balanced_design
     assert r["ci95"] == pytest.approx(list(ols.conf_int()[1]), rel=1e-5)
     assert r["p"] == pytest.approx(ols.pvalues[1], rel=1e-4)
     assert r["p_wald"] < r["p"] and r["converged"] and r["boundary"] == []
+    assert r["method"] == (
+        "REML, crossed random intercepts from sufficient statistics (neurogrow.stats.mixed.fit_crossed; "
+        "equals statsmodels MixedLM with variance components for subject and image); t CI and p with Satterthwaite df"
+    )
 
 
 def test_satterthwaite_interval_covers_with_few_images():
