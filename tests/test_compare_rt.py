@@ -995,3 +995,16 @@ def test_a_mixed_model_that_cannot_be_fitted_is_reported_not_raised(tmp_path, mo
     empty = {"coef": None, "ci95": [None, None], "p": None, "error": "singular matrix"}
     assert s["mixed_model"] == {**empty, "random_effects": "crossed: subject and image", "subject_only": {**empty, "random_effects": "subject"}}
     assert s["spearman"]["r"] is not None
+
+
+@pytest.mark.parametrize("value, ok", [(5, True), (2.5, True), (None, True), ("5", False), (True, False)])
+def test_rt_limits_are_numbers_of_seconds(value, ok):
+    from neurogrow.errors import NeurogrowError
+
+    for name in ("rt_max", "rt_min"):
+        opts = Options(**{name: value})
+        if ok:
+            opts.validate()
+        else:
+            with pytest.raises(NeurogrowError, match=rf"^--{name.replace('_', '-')} {value!r}: expected a number of seconds, got {type(value).__name__}$"):
+                opts.validate()
