@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         _in_child("--_unchecked", args.max_children, args.modules, sample["drawn"] if sample else None)
     seconds = None if args.summarise_only else round(time.perf_counter() - t0, 1)
     command = "python benchmarks/mutation.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    # read again: another run (the other group, from another clone) may have written it meanwhile
+    previous = json.loads(out.read_text()) if out.exists() else None
     rec = summarise(args.modules, command + (f" ({seconds} s)" if seconds else ""), _equivalent(), previous, sample)
     from neurogrow.outputs import write_text  # not at the top: the child that runs mutmut must not import neurogrow
 

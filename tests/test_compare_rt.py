@@ -1008,3 +1008,25 @@ def test_rt_limits_are_numbers_of_seconds(value, ok):
         else:
             with pytest.raises(NeurogrowError, match=rf"^--{name.replace('_', '-')} {value!r}: expected a number of seconds, got {type(value).__name__}$"):
                 opts.validate()
+
+
+def test_an_image_with_no_used_response_has_n_used_zero():
+    from neurogrow.rt.human_measures import image_measures
+
+    human = load_human(EDGES)
+    first = human.trials["stimulus"].iloc[0]
+    human.trials.loc[human.trials["stimulus"] == first, "correct"] = False
+    m = image_measures(human, list(human.stimuli), correct_only=True).set_index("stimulus")
+    assert m.loc[first, "n_used"] == 0 and np.isnan(m.loc[first, "mean_log_rt"]) and m.loc[first, "n_responses"] > 0
+    resp = human.trials[human.trials["responded"] & human.trials["correct"].fillna(False).astype(bool)]
+    assert m["n_used"].to_dict() == resp.groupby("stimulus").size().reindex(m.index).fillna(0).astype(int).to_dict()
+
+
+def test_no_overlap_with_cifar10h_counts_says_how_their_stimuli_are_named(tmp_path):
+    from neurogrow.errors import DataError
+    from neurogrow.rt.human_measures import match_to_human
+
+    np.save(tmp_path / "counts.npy", np.ones((20, 10), dtype=int))
+    times = pd.DataFrame({"stimulus": ["a.png", "b.png"], "model_time": [1.0, 2.0]})
+    with pytest.raises(DataError, match=r"without folders \(.*counts\.npy is read as CIFAR-10H counts of shape \(20, 10\).*by test-set index"):
+        match_to_human(times, load_human(tmp_path / "counts.npy"), Options())

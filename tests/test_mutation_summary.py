@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 
@@ -176,3 +177,28 @@ def test_rerun_skips_mypy_and_runs_the_named_mutants(monkeypatch):
     monkeypatch.setattr(mm, "filter_mutants_with_type_checker", lambda: pytest.fail("mypy ran"))
     mb._rerun(["a.x_f__mutmut_1", "a.x_f__mutmut_2"], "2")
     assert seen == {"args": ["run", "--max-children", "2", "a.x_f__mutmut_1", "a.x_f__mutmut_2"], "caught": {}}
+
+
+def test_a_run_keeps_the_records_another_run_wrote_while_it_ran(monkeypatch, tmp_path):
+    """The two groups run side by side (from two clones) into one JSON: a run merges its records
+    with the file as it is when the run ends, not as it was when it started (planted: the file read
+    at the start -> the other group's newer record is overwritten with its older one)."""
+    st = {"neurogrow.stats.ranks.x_f__mutmut_1": "killed", "neurogrow.rt.report.x_g__mutmut_1": "killed"}
+    monkeypatch.setattr(mb, "statuses", lambda: st)
+    monkeypatch.setattr(mb, "change", lambda name: [])
+    monkeypatch.setattr(mb, "_source_commit", lambda modules: "c")
+    monkeypatch.setattr(mb, "_selection", lambda: ["t.py"])
+    monkeypatch.setattr(mb, "_equivalent", lambda: {})
+    monkeypatch.setattr(mb, "MODULES", ("neurogrow.stats.ranks", "neurogrow.rt.report"))
+    out = tmp_path / "mutation.json"
+    out.write_text(json.dumps(mb.summarise(["neurogrow.stats.ranks"], "old", {})))
+    newer = mb.summarise(["neurogrow.stats.ranks"], "newer", {})
+
+    def other_run_meanwhile(*args, **kwargs):
+        out.write_text(json.dumps(newer))
+
+    monkeypatch.setattr(mb, "_in_child", other_run_meanwhile)
+    assert mb.main(["--modules", "neurogrow.rt.report", "--out", str(out)]) == 0
+    rec = json.loads(out.read_text())
+    assert rec["per_module"]["neurogrow.stats.ranks"]["command"] == "newer"
+    assert rec["per_module"]["neurogrow.rt.report"]["checked"] == 1
