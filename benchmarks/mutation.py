@@ -67,8 +67,10 @@ GOAL = 0.9
 #: The decision rule, stored beside the verdict in the JSON.
 GOAL_RULE = (
     f"met when the pooled score of the exhaustively checked modules is >= {GOAL} and the lower end of the two-sided "
-    f"95 % Clopper-Pearson interval of the sampled modules' score is >= {GOAL}; null while a module is neither fully "
-    "checked nor sampled, or the sample is not completely checked"
+    f"95 % Clopper-Pearson interval of the sampled modules' score is >= {GOAL}; the sample's score is estimated from "
+    "the status of its mutants when its first pass ended (tests written after a drawn survivor was seen, and the "
+    "reruns that follow, do not count for that draw: they would make it an estimate of nothing); null while a module "
+    "is neither fully checked nor sampled, or the sample's first pass has not ended"
 )
 
 
@@ -241,9 +243,21 @@ def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], comm
     return record({k: v for k, v in st.items() if k.startswith(mod + ".")}, equivalent, command, [mod])
 
 
-def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], command: str) -> dict:
+def estimate(first_pass: dict[str, str], equivalent: dict[str, str]) -> dict:
+    """The sample's score and its 95 % Clopper-Pearson interval from the status of each drawn mutant
+    when the first pass ended (survivors judged equivalent since are left out of the denominator)."""
+    eq = sum(v == "survived" and k in equivalent for k, v in first_pass.items())
+    detected = sum(v in DETECTED for v in first_pass.values())
+    n = len(first_pass) - eq
+    return {"checked": len(first_pass), "detected": detected, "equivalent": eq,
+            "score": round(detected / n, 4) if n else None, "ci95": clopper_pearson(detected, n) if n else None}
+
+
+def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], command: str, old: dict | None = None) -> dict:
     """The record of a sample (:func:`draw_sample`): :func:`record` of the drawn mutants, with the
-    draw, the score's 95 % Clopper-Pearson interval and the counts per module."""
+    draw, the counts per module and the :func:`estimate` of the score from the first pass: the
+    status of each drawn mutant when every one had been checked once, kept from ``old`` (the earlier
+    record of the same draw) once set."""
     mine = {k: st.get(k, "not in mutmut's store") for k in sample["drawn"]}
     rec = record(mine, equivalent, command, sample["modules"])
     n = rec["checked"] - rec["equivalent"]
@@ -251,11 +265,19 @@ def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], 
     if not complete:  # the mutants checked first are not a uniform part of the sample: no estimate
         rec["score"] = None
     by_module = {m: [k for k in mine if k.startswith(m + ".")] for m in sample["modules"]}
+    same = old is not None and all(old.get(k) == sample[k] for k in ("modules", "size", "seed", "drawn"))
+    first = (old or {}).get("status_at_first_pass") if same else None
+    first_command = (old or {}).get("first_pass_command") if same else None
+    if first is None and complete:
+        first, first_command = dict(mine), command
     return {
         **{k: sample[k] for k in ("modules", "population", "seed", "size")},
         **rec,
         "complete": complete,
         "ci95": clopper_pearson(rec["detected"], n) if n and complete else None,
+        "estimate": estimate(first, equivalent) if first else None,
+        "first_pass_command": first_command,
+        "status_at_first_pass": first,
         "per_module": {m: {"drawn": len(ks), "checked": sum(mine[k] not in UNCHECKED for k in ks),
                            "detected": sum(mine[k] in DETECTED for k in ks)} for m, ks in by_module.items()},
         "drawn": sample["drawn"],
@@ -269,9 +291,10 @@ def goal_met(exhaustive: dict, sample: dict | None) -> bool | None:
         return None
     if sample is None:
         return exhaustive["score"] >= GOAL
-    if not sample.get("complete") or sample["ci95"] is None:
+    est = sample.get("estimate")
+    if not est or est["ci95"] is None:
         return None
-    return exhaustive["score"] >= GOAL and sample["ci95"][0] >= GOAL
+    return exhaustive["score"] >= GOAL and est["ci95"][0] >= GOAL
 
 
 def summarise(modules, command: str, equivalent: dict[str, str], previous: dict | None = None, sample: dict | None = None) -> dict:
@@ -282,8 +305,11 @@ def summarise(modules, command: str, equivalent: dict[str, str], previous: dict 
     previous = previous or {}
     per_module = {m: r for m, r in previous.get("per_module", {}).items() if "mutants" in r}
     old_sample = previous.get("sample")
+    earlier = previous.get("earlier_samples", [])
     if sample is not None:
-        sample = sample_record(sample, st, equivalent, command)
+        sample = sample_record(sample, st, equivalent, command, old_sample)
+        if old_sample and any(old_sample.get(k) != sample[k] for k in ("modules", "size", "seed")):
+            earlier = [*earlier, old_sample]  # a new draw: the old one's record is kept beside it
         for m in sample["modules"]:
             per_module.pop(m, None)
     else:
@@ -312,6 +338,7 @@ def summarise(modules, command: str, equivalent: dict[str, str], previous: dict 
         "goal_met": goal_met(exhaustive, sample),
         "exhaustive": exhaustive,
         "sample": sample,
+        "earlier_samples": earlier,
         "per_module": per_module,
     }
 
@@ -371,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     write_text(out, json.dumps(rec, indent=1, ensure_ascii=False) + "\n")
     brief = {"exhaustive": {k: rec["exhaustive"][k] for k in ("mutants", "checked", "detected", "survived_not_equivalent", "score")}}
     if rec["sample"]:
-        brief["sample"] = {k: rec["sample"][k] for k in ("size", "checked", "detected", "equivalent", "score", "ci95")}
+        brief["sample"] = {k: rec["sample"][k] for k in ("size", "seed", "checked", "detected", "equivalent", "score", "estimate")}
     print(json.dumps({**brief, "goal_met": rec["goal_met"]}))
     return 0
 
