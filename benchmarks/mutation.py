@@ -243,6 +243,11 @@ def module_record(mod: str, st: dict[str, str], equivalent: dict[str, str], comm
     return record({k: v for k, v in st.items() if k.startswith(mod + ".")}, equivalent, command, [mod])
 
 
+def same_draw(old: dict | None, new: dict, keys=("modules", "size", "seed")) -> bool:
+    """Whether the stored sample ``old`` is the draw ``new`` (the same modules, size and seed)."""
+    return old is not None and all(old.get(k) == new[k] for k in keys)
+
+
 def estimate(first_pass: dict[str, str], equivalent: dict[str, str]) -> dict:
     """The sample's score and its 95 % Clopper-Pearson interval from the status of each drawn mutant
     when the first pass ended (survivors judged equivalent since are left out of the denominator)."""
@@ -265,7 +270,7 @@ def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], 
     if not complete:  # the mutants checked first are not a uniform part of the sample: no estimate
         rec["score"] = None
     by_module = {m: [k for k in mine if k.startswith(m + ".")] for m in sample["modules"]}
-    same = old is not None and all(old.get(k) == sample[k] for k in ("modules", "size", "seed", "drawn"))
+    same = same_draw(old, sample, ("modules", "size", "seed", "drawn"))
     first = (old or {}).get("status_at_first_pass") if same else None
     first_command = (old or {}).get("first_pass_command") if same else None
     if first is None and complete:
@@ -308,7 +313,7 @@ def summarise(modules, command: str, equivalent: dict[str, str], previous: dict 
     earlier = previous.get("earlier_samples", [])
     if sample is not None:
         sample = sample_record(sample, st, equivalent, command, old_sample)
-        if old_sample and any(old_sample.get(k) != sample[k] for k in ("modules", "size", "seed")):
+        if old_sample and not same_draw(old_sample, sample):
             earlier = [*earlier, old_sample]  # a new draw: the old one's record is kept beside it
         for m in sample["modules"]:
             per_module.pop(m, None)
@@ -348,7 +353,7 @@ def _sample(args, previous: dict | None) -> dict:
     size and seed (a resumed run), else a new draw from the modules' mutants in mutmut's store."""
     old = (previous or {}).get("sample")
     key = {"modules": list(args.modules), "size": args.sample, "seed": args.seed}
-    if old and all(old[k] == v for k, v in key.items()):
+    if same_draw(old, key):
         return {**key, "population": old["population"], "drawn": old["drawn"]}
     population = [k for k in statuses() if _module_of(k, args.modules)]
     return {**key, "population": len(population), "drawn": draw_sample(population, args.sample, args.seed)}
