@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import io
 import json
 import os
 import sys
@@ -493,17 +494,60 @@ def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
     for stem in ("scatter", "per_category"):
         assert Image.open(out / f"{stem}.png").info["dpi"] == pytest.approx((150, 150), abs=0.1)
         assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
+    (result,) = results
+    stored = GOLDEN / f"{name}_result"
+    timings = result.summary["timings_s"]
+    assert list(timings) == STAGES and all(0 <= v <= 300 for v in timings.values()), timings
+    assert s["timings_s"] == timings
+    files = s.pop("files")
+    assert sorted(files) == sorted(p.name for p in out.iterdir()) and files[:3] == ["summary.json", "per_image.csv", "report.md"], files
+    assert s == json.loads(json.dumps(result.summary)), "summary.json is not the result's summary"
+    summary = json.dumps(dict(result.summary, timings_s=dict.fromkeys(STAGES, 0.0)), indent=0)
+    summary = summary.replace(str(tmp_path), "TMP").replace(str(REPO), "REPO") + "\n"
     if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":  # the inputs of the fast test below
-        (result,) = results
-        stored = GOLDEN / f"{name}_result"
         stored.mkdir(exist_ok=True)
-        (stored / "summary.json").write_text(json.dumps(result.summary, indent=0).replace(str(tmp_path), "TMP") + "\n")
+        (stored / "summary.json").write_text(summary)
         result.per_image.to_csv(stored / "per_image.csv", index=False)
         if result.per_category is not None:
             result.per_category.to_csv(stored / "per_category.csv", index=False)
+    # the whole summary and every table, exactly (numbers to 9 significant digits)
+    want = json.loads((stored / "summary.json").read_text())
+    _same_numbers(json.loads(summary), dict(want, neurogrow_version=s["neurogrow_version"], created=s["created"]))
+    pd.testing.assert_frame_equal(_csv_again(result.per_image), pd.read_csv(stored / "per_image.csv"), check_dtype=False, rtol=1e-9, atol=1e-12)
+    csv = pd.read_csv(out / "per_image.csv")
+    pd.testing.assert_frame_equal(csv, pd.read_csv(stored / "per_image.csv"), check_dtype=False, rtol=1e-9, atol=1e-12)
+    if result.per_category is None:
+        assert not (stored / "per_category.csv").exists()
+    else:
+        pd.testing.assert_frame_equal(_csv_again(result.per_category), pd.read_csv(stored / "per_category.csv"), check_dtype=False, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("name", ["trials", "counts"])
+REPO = Path(__file__).resolve().parents[1]
+STAGES = ["correlations", "bootstrap", "permutation", "two-level bootstrap", "noise ceiling", "within category", "mixed model"]
+
+
+def _csv_again(df: pd.DataFrame) -> pd.DataFrame:
+    """DF as pd.read_csv reads it back from the CSV it writes (so that types compare as stored)."""
+    return pd.read_csv(io.StringIO(df.to_csv(index=False)))
+
+
+def _same_numbers(got, want, where: str = "summary") -> None:
+    """GOT equals WANT key by key, in the same order, floats to 9 significant digits."""
+    if isinstance(want, dict):
+        assert isinstance(got, dict) and list(got) == list(want), f"{where}: keys {list(got) if isinstance(got, dict) else got} != {list(want)}"
+        for k in want:
+            _same_numbers(got[k], want[k], f"{where}/{k}")
+    elif isinstance(want, list):
+        assert isinstance(got, list) and len(got) == len(want), f"{where}: {got!r} != {want!r}"
+        for i, (g, w) in enumerate(zip(got, want)):
+            _same_numbers(g, w, f"{where}[{i}]")
+    elif isinstance(want, float) and not isinstance(got, bool):
+        assert isinstance(got, (int, float)) and got == pytest.approx(want, rel=1e-9, abs=1e-12), f"{where}: {got!r} != {want!r}"
+    else:
+        assert type(got) is type(want) and got == want, f"{where}: {got!r} != {want!r}"
+
+
+@pytest.mark.parametrize("name", ["trials", "counts", "long", "counts_proven"])
 def test_golden_outputs_from_stored_results(name, tmp_path, monkeypatch):
     """The same golden report, table and figure content from the stored results of the runs above,
     without the analysis: fast enough to run against every mutant of report.py and figures.py."""
@@ -550,6 +594,41 @@ def test_golden_outputs_counts_without_subjects(tmp_path, monkeypatch):
     rng = np.random.default_rng(1)
     mt = _model_csv(tmp_path / "t.csv", [str(i) for i in range(120)], times=rng.integers(1, 5, 120).astype(float))
     _golden_run(tmp_path, monkeypatch, "counts", [mt, tmp_path / "counts.npy", "--n-splits", "20"])
+
+
+def test_golden_outputs_long_csv_without_categories(tmp_path, monkeypatch):
+    """A bare long CSV (10 subjects, RT in ms, some wrong answers, no categories), model times with
+    sha256 proven against a manifest, --correct-only and a --baseline FILE:COLUMN of another model."""
+    rng = np.random.default_rng(2)
+    frames = []
+    for f in sorted(EDGES.glob("*subject-*")):
+        t = pd.read_csv(f)
+        frames.append(pd.DataFrame({"subject": t["subj"], "stimulus": t["imagename"].str.split("_", n=6).str[6], "rt": 1000 * t["rt"].fillna(0.8),
+                                    "correct": (t["object_response"] == t["category"]).astype(int)}))
+    long = pd.concat(frames)
+    long.to_csv(tmp_path / "trials.csv", index=False)
+    stims = sorted(set(long["stimulus"]))
+    sha = [f"{i:064x}" for i in range(len(stims))]
+    pd.DataFrame({"stimulus": stims, "sha256": sha}).to_csv(tmp_path / "manifest.csv", index=False)
+    pd.DataFrame({"stimulus": stims, "model_time": rng.gamma(3.0, 1.0, len(stims)), "sha256": sha}).to_csv(tmp_path / "t.csv", index=False)
+    pd.DataFrame({"stimulus": stims, "t_other": rng.gamma(2.0, 1.0, len(stims))}).to_csv(tmp_path / "other.csv", index=False)
+    _golden_run(tmp_path, monkeypatch, "long", [tmp_path / "t.csv", tmp_path / "trials.csv", "--stimuli", tmp_path / "manifest.csv",
+                                                "--baseline", f"{tmp_path / 'other.csv'}:t_other", "--rt-unit", "ms", "--correct-only", "--seed", "3"])
+
+
+def test_golden_outputs_counts_proven_with_a_baseline(tmp_path, monkeypatch):
+    """CIFAR-10H label counts with the images proven by a manifest (--stimuli), a baseline file and
+    the median-free measure (entropy): identity without trials; one-level intervals of baselines."""
+    counts = np.load(COUNTS)[:80]
+    np.save(tmp_path / "counts.npy", counts)
+    rng = np.random.default_rng(4)
+    stims = [str(i) for i in range(80)]
+    sha = [f"{i + 7:064x}" for i in range(80)]
+    pd.DataFrame({"stimulus": stims, "sha256": sha}).to_csv(tmp_path / "manifest.csv", index=False)
+    pd.DataFrame({"stimulus": stims, "model_time": rng.gamma(2.0, 1.0, 80), "sha256": sha}).to_csv(tmp_path / "t.csv", index=False)
+    pd.DataFrame({"stimulus": stims, "model_time": rng.integers(1, 6, 80).astype(float)}).to_csv(tmp_path / "flat.csv", index=False)
+    _golden_run(tmp_path, monkeypatch, "counts_proven", [tmp_path / "t.csv", tmp_path / "counts.npy", "--stimuli", tmp_path / "manifest.csv",
+                                                         "--baseline", tmp_path / "flat.csv", "--n-splits", "10", "--seed", "5"])
 
 
 # --- --baseline FILE[:COLUMN] and the model-times helpers, exactly (mutation testing) -----------

@@ -74,7 +74,7 @@ def _methods(s: dict) -> list[str]:
     m = f"The human measure per image was {MEASURE_TEXT.get(s['human_measure'], s['human_measure'])}"
     m += ", using correct trials only." if o.get("correct_only") else "."
     if s.get("n_excluded"):
-        m += f" {s['n_excluded']} images without a usable trial were excluded."
+        m += " 1 image without a usable trial was excluded." if s["n_excluded"] == 1 else f" {s['n_excluded']} images without a usable trial were excluded."
     out.append(m)
     boot = f"We report Spearman and Pearson correlations with 95% percentile bootstrap confidence intervals ({o['n_boot']} resamples of images"
     if trial:
@@ -99,7 +99,7 @@ def _methods(s: dict) -> list[str]:
         )
     if s.get("baselines"):
         out.append(
-            "As alternatives to E[t] we used the same network's confidence (" + ", ".join(s["baselines"]) + "). For each we report its "
+            "As alternatives to E[t] we used " + "; ".join(f"{name}, {b['definition']}" for name, b in s["baselines"].items()) + ". For each we report its "
             "Spearman correlation with the human measure, the paired difference ρ(E[t]) − ρ(baseline) computed on the same bootstrap "
             "resamples, and the partial Spearman correlation of E[t] with the human measure given the baseline."
         )
@@ -109,7 +109,8 @@ def _methods(s: dict) -> list[str]:
             "and image; the model-time slope is reported with its 95% CI and p from a t distribution with Satterthwaite degrees of "
             f"freedom ({_n(mm.get('df'), 1)}). The model with a random intercept per subject only is reported beside it (Wald CI)."
         )
-    out.append(f"p-values of the {len(s['multiple_comparisons']['tests'])} tests of this run ({s['multiple_comparisons']['family']}) were Holm-adjusted.")
+    tested = sum(t["p"] is not None for t in s["multiple_comparisons"]["tests"])
+    out.append(f"p-values of the {tested} tests of this run with a p-value ({s['multiple_comparisons']['family']}) were Holm-adjusted.")
     return out
 
 
