@@ -455,7 +455,8 @@ def _describe_figure(fig) -> dict:
             "patches": [{"box": r(p.get_bbox().bounds), "face": to_hex(p.get_facecolor())} for p in ax.patches],
             "legend": None if leg is None else {
                 "texts": [t.get_text() for t in leg.get_texts()], "size": leg.get_texts()[0].get_fontsize(), "ncols": leg._ncols,
-                "frame": bool(leg.get_frame_on()), "markers": [h.get_paths()[0].vertices.round(3).tolist() for h in leg.legend_handles]},
+                "frame": bool(leg.get_frame_on()), "markers": [h.get_paths()[0].vertices.round(3).tolist() for h in leg.legend_handles],
+                "spacing": [leg.markerscale, leg.handletextpad, leg.columnspacing, leg._loc, r(leg.get_bbox_to_anchor().bounds)]},
         })
     return {"size": r(fig.get_size_inches()), "axes": axes}
 
@@ -857,6 +858,41 @@ def test_jitter_width_every_branch_exactly():
     assert jitter_width(np.array([0.0, 0.0, 1, 2, 3, 4, 5, 6, 7, 8])) == 0.0  # 9 in 10: none
     near = np.concatenate([np.full(20, 1.0) + np.arange(20) * 1e-6, np.linspace(2.0, 5.0, 5)])
     assert jitter_width(near) == pytest.approx(0.02 * (5.0 - 1.0))
+    for x in (np.repeat([1.0, 1.5, 3.0], [3, 8, 5]), near, np.array([0.0, 0.0, 0.0, 1, 2, 3, 4, 5, 6, 7])):
+        assert jitter_width(x + 100.0) == pytest.approx(jitter_width(x))  # only the spacing of the values counts
+
+
+def test_experiment_name_and_p_value_formats():
+    from neurogrow.rt.figures import experiment_name
+    from neurogrow.rt.report import _p
+    from neurogrow.rt.summary import excludes_zero
+
+    assert experiment_name({}) == experiment_name({"inputs": {"human": None}}) == "human data"
+    assert experiment_name({"inputs": {"human": "a/b/edge-experiment/"}}) == "edge-experiment"
+    assert experiment_name({"inputs": {"human": "a/trials.CSV"}}) == "trials" and experiment_name({"inputs": {"human": "c.npy"}}) == "c"
+    assert [_p(None), _p(0.0), _p(0.5), _p(1e-4), _p(2.5e-5)] == ["n/a", "< 1e-300", "0.5000", "0.0001", "2.5e-05"]
+    assert [excludes_zero(c) for c in (None, [], [None, 1.0], [1.0, None], [0.1, 0.2], [-0.2, -0.1], [-0.1, 0.1], [0.0, 0.2])] == [
+        None, None, None, None, True, True, False, False]
+
+
+def test_baselines_from_an_extract_file_use_the_chosen_model_time(tmp_path):
+    """--model-time exit_step reads the exit step from the model's file and from a baseline file."""
+    from neurogrow.io import write_times
+    from neurogrow.rt.pipeline import compare_rt
+
+    stims = _stimuli("edges")
+    rng = np.random.default_rng(3)
+    files = []
+    for k in range(2):
+        halting = rng.dirichlet(np.full(4, 0.7), size=len(stims))
+        probs = rng.dirichlet(np.ones(3), size=(len(stims), 4))
+        table = pd.DataFrame({"stimulus": stims, "label": [s.split("/")[0] for s in stims]})
+        files.append(write_times(tmp_path / f"m{k}.h5", table, probs, halting, ["a", "b", "c"]))
+    exit_step = pd.read_csv(io.StringIO(load_model_times(files[1], "exit_step").to_csv(index=False)))["model_time"]
+    opts = Options(model_time="exit_step", baselines=[str(files[1])], n_boot=20, n_perm=20, n_splits=5, mixed_model=False)
+    r = compare_rt(files[0], EDGES, None, opts)
+    got = r.per_image.set_index("model_stimulus")["baseline:m1"].reindex(stims).to_numpy()
+    assert got == pytest.approx(exit_step.to_numpy()) and set(np.unique(got)) <= {1.0, 2.0, 3.0, 4.0}
 
 
 def test_outputs_are_utf8_whatever_the_locale(monkeypatch, tmp_path):

@@ -1,0 +1,179 @@
+"""compare-rt's model-times and human-measure helpers, exactly: every refusal's whole message (golden),
+the CSV and table forms of model times, the confidence step at its threshold, and the mixed models'
+inputs.  Each test here was written against a mutant that survived the rest of the suite."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from neurogrow.errors import NeurogrowError
+from neurogrow.human.base import HumanData
+from neurogrow.rt import Options
+from neurogrow.rt.human_measures import image_measures, per_image_table, resolve_measure
+from neurogrow.rt.model_times import add_baseline_file, load_model_times, match_stimuli, model_times_frame, step_baselines
+
+GOLDEN = Path(__file__).parent / "data" / "golden" / "rt_messages.json"
+
+
+def _csv(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _model(stims, **cols) -> pd.DataFrame:
+    return pd.DataFrame({"stimulus": stims, "model_time": np.arange(1.0, len(stims) + 1), **cols})
+
+
+def _trials(correct=None) -> HumanData:
+    """3 subjects x 12 images (a, b, c categories), RT in seconds; ``correct`` per trial or unknown."""
+    rng = np.random.default_rng(0)
+    n = 36
+    df = pd.DataFrame({
+        "subject": np.repeat(["s1", "s2", "s3"], 12), "stimulus": np.tile([f"i{k:02d}.png" for k in range(12)], 3),
+        "rt": rng.uniform(0.4, 1.2, n), "responded": True,
+        "correct": (np.arange(n) % 4 != 0).astype(float) if correct is None else correct,
+        "category": np.tile(list("abc") * 4, 3),
+    })
+    return HumanData(format="long_csv", source="trials.csv", trials=df)
+
+
+def _cases(tmp: Path) -> dict:
+    """name -> a call that must raise, on inputs written under ``tmp``."""
+    h5_like = tmp / "fake.h5"
+    h5_like.write_bytes(b"not hdf5 at all")
+    ok = _csv(tmp / "ok.csv", "stimulus,model_time\na.png,1\nb.png,2\n")
+    sha = _model(["a.png", "b.png"], sha256=["0" * 64, "1" * 64])
+    counts = HumanData(format="cifar10h_counts", source="counts.npy", counts=np.ones((3, 10)))
+    return {
+        "load/not found": lambda: load_model_times(tmp / "absent.csv"),
+        "load/folder": lambda: load_model_times(tmp),
+        "load/no columns": lambda: load_model_times(_csv(tmp / "e.csv", "\n")),
+        "load/missing model_time": lambda: load_model_times(_csv(tmp / "m.csv", "stimulus,t\na.png,1\n")),
+        "load/missing both": lambda: load_model_times(_csv(tmp / "m2.csv", "x,t\na.png,1\n")),
+        "load/no rows": lambda: load_model_times(_csv(tmp / "r.csv", "stimulus,model_time\n")),
+        "load/not finite": lambda: load_model_times(_csv(tmp / "f.csv", "stimulus,model_time\na.png,1\nb.png,inf\n")),
+        "load/negative": lambda: load_model_times(_csv(tmp / "n.csv", "stimulus,model_time\na.png,1\nb.png,-2\n")),
+        "load/empty stimulus": lambda: load_model_times(_csv(tmp / "s.csv", 'stimulus,model_time\na.png,1\n"",2\n')),
+        "load/twice": lambda: load_model_times(_csv(tmp / "d.csv", "stimulus,model_time\na.png,1\nb.png,2\na.png,3\n")),
+        "load/fake h5": lambda: load_model_times(h5_like),
+        "frame/no stimulus": lambda: model_times_frame(pd.DataFrame({"model_time": [1.0]}), source="T"),
+        "frame/no time": lambda: model_times_frame(pd.DataFrame({"stimulus": ["a"], "t": [1.0]}), "exit_step", "T"),
+        "frame/not finite": lambda: model_times_frame(pd.DataFrame({"stimulus": ["a", "b"], "model_time": [1.0, "x"]}), source="T"),
+        "frame/twice": lambda: model_times_frame(pd.DataFrame({"stimulus": ["a", "b", "a"], "model_time": [1.0, 2.0, 3.0]}), source="T"),
+        "frame/no stimuli": lambda: model_times_frame(pd.DataFrame({"stimulus": [], "model_time": []}), source="T"),
+        "baseline/not found": lambda: add_baseline_file(_model(["a.png"]), str(tmp / "absent.csv")),
+        "baseline/no column": lambda: add_baseline_file(_model(["a.png"]), f"{ok}:t2"),
+        "baseline/empty": lambda: add_baseline_file(_model(["a.png"]), str(_csv(tmp / "be.csv", "\n"))),
+        "baseline/twice": lambda: add_baseline_file(_model(["a.png"]), str(_csv(tmp / "bt.csv", "stimulus,model_time\nx/a.png,1\ny/a.png,2\n"))),
+        "baseline/absent": lambda: add_baseline_file(_model(["a.png", "b.png", "c.png"]), str(ok)),
+        "baseline/other images": lambda: add_baseline_file(sha, str(_csv(tmp / "bs.csv", f"stimulus,model_time,sha256\na.png,1,{'0' * 64}\nb.png,2,{'2' * 64}\n"))),
+        "baseline/negative": lambda: add_baseline_file(_model(["a.png"]), str(_csv(tmp / "bn.csv", "stimulus,model_time\na.png,-1\n"))),
+        "match/no overlap": lambda: match_stimuli(_model(["x/p.png", "x/q.png", "x/r.png", "x/s.png"]), ["a.png", "b.png", "c.png", "d.png"]),
+        "match/ambiguous": lambda: match_stimuli(_model(["x/a.png", "y/a.png", "x/b.png", "y/b.png"]), ["a.png", "b.png"]),
+        "match/unmatched": lambda: match_stimuli(_model(["a.png"]), ["a.png", "b.png", "c.png", "d.png", "e.png"]),
+        "match/unknown": lambda: match_stimuli(_model(["a.png", "b.png", "c.png", "d.png", "e.png"]), ["a.png"]),
+        "measure/trials": lambda: resolve_measure(_trials(), Options(measure="entropy")),
+        "measure/accuracy correct-only": lambda: resolve_measure(_trials(), Options(measure="accuracy", correct_only=True)),
+        "measure/correct-only unknown": lambda: resolve_measure(_trials(np.nan), Options(correct_only=True)),
+        "measure/accuracy unknown": lambda: resolve_measure(_trials(np.nan), Options(measure="accuracy")),
+        "measure/counts": lambda: resolve_measure(counts, Options(measure="median_rt")),
+        "measure/counts correct-only": lambda: resolve_measure(counts, Options(correct_only=True)),
+        "options/measure": lambda: Options(measure="mode").validate(),
+        "options/model time": lambda: Options(model_time="halting").validate(),
+        "options/rt max": lambda: Options(rt_max="2").validate(),
+        "options/stimuli": lambda: Options(stimuli=3).validate(),
+    }
+
+
+def test_every_refusal_says_exactly_what_was_expected(tmp_path):
+    """The whole message of each refusal, with its class, as in tests/data/golden/rt_messages.json
+    (rerun with NEUROGROW_UPDATE_GOLDEN=1 after an intended change and review the diff)."""
+    seen = {}
+    for name, call in _cases(tmp_path).items():
+        with pytest.raises(NeurogrowError) as e:
+            call()
+        seen[name] = f"{type(e.value).__name__}: {str(e.value).replace(str(tmp_path), 'TMP')}"
+    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
+        GOLDEN.write_text(json.dumps(seen, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    assert sorted(seen) == sorted(want)
+    for name in want:
+        assert seen[name] == want[name], name
+
+
+def test_a_csv_of_extract_times_reads_its_column(tmp_path):
+    """A CSV without model_time but with the chosen column (read_times(...).to_csv()) is read
+    from that column; with both, model_time wins; categories are kept when every row has one."""
+    p = _csv(tmp_path / "t.csv", "stimulus,expected_steps,exit_step,category\na.png,1.5,2,x\nb.png,2.5,3,y\n")
+    t = load_model_times(p)
+    assert t["model_time"].tolist() == [1.5, 2.5] and t["category"].tolist() == ["x", "y"]
+    assert load_model_times(p, "exit_step")["model_time"].tolist() == [2.0, 3.0]
+    q = _csv(tmp_path / "q.csv", "stimulus,model_time,exit_step\na.png,7,2\nb.png,8,3\n")
+    assert load_model_times(q, "exit_step")["model_time"].tolist() == [7.0, 8.0]
+    both = model_times_frame(pd.DataFrame({"stimulus": ["a", "b"], "exit_step": [2, 3], "label": ["u", "v"]}), "exit_step")
+    assert both["model_time"].tolist() == [2.0, 3.0] and both["category"].tolist() == ["u", "v"]
+
+
+def test_confidence_step_counts_a_probability_exactly_at_the_threshold():
+    got = step_baselines(np.array([[[0.5, 0.5], [0.7, 0.3]]]), np.array([2]), threshold=0.5)
+    assert got["confidence_step"].tolist() == [1.0]
+    got = step_baselines(np.array([[[0.4, 0.3, 0.3], [0.5, 0.3, 0.2]]]), np.array([2]), threshold=0.5)
+    assert got["confidence_step"].tolist() == [2.0]
+
+
+def test_image_measures_use_every_response_unless_told():
+    human = _trials()
+    stims = [f"i{k:02d}.png" for k in range(12)]
+    every = image_measures(human, stims)
+    assert every["n_used"].tolist() == every["n_responses"].tolist() == [3] * 12
+    correct = image_measures(human, stims, correct_only=True)
+    assert correct["n_used"].sum() == 27 and correct["accuracy"].tolist() == every["accuracy"].tolist()
+    t = human.trials
+    want = t.groupby("stimulus")["rt"].median().reindex(stims).to_numpy()
+    assert every["median_rt"].to_numpy() == pytest.approx(want)
+    assert list(every.index) == stims or every["stimulus"].tolist() == stims
+
+
+def test_per_image_table_keeps_the_model_columns_beside_the_human_ones():
+    """A model column that the human summaries also have (category) keeps its name, and the human
+    one is the category when the model has none."""
+    human = _trials()
+    stims = [f"i{k:02d}.png" for k in range(12)]
+    matched = pd.DataFrame({"stimulus": stims, "model_stimulus": stims, "model_time": np.arange(12.0), "category": "model"})
+    per_image, excluded = per_image_table(matched, human, "mean_log_rt", Options())
+    assert excluded == [] and per_image["category"].tolist() == ["model"] * 12
+    assert "category_human" in per_image.columns and per_image["category_human"].tolist() == list("abc") * 4
+    matched = matched.drop(columns="category").assign(model_category="m")
+    per_image, _ = per_image_table(matched, human, "mean_log_rt", Options())
+    assert per_image["category"].tolist() == list("abc") * 4 and "model_category" not in per_image.columns
+
+
+def test_mixed_models_take_object_columns():
+    """Per-trial columns of dtype object (a DataFrame column after a merge) fit as floats."""
+    from neurogrow.stats.mixed import fit_crossed, fit_mixed
+
+    rng = np.random.default_rng(0)
+    s, i = np.repeat(np.arange(6), 20), np.tile(np.arange(20), 6)
+    t = rng.normal(size=20)[i]
+    y = 0.1 * t + rng.normal(size=120) * 0.3 + rng.normal(size=6)[s] * 0.2
+    for fit, args in ((fit_crossed, (s, i)), (fit_mixed, (s,))):
+        a = fit(y, t, *args)
+        b = fit(pd.Series(y, dtype=object), pd.Series(t, dtype=object), *args)
+        assert b["coef"] == pytest.approx(a["coef"], rel=1e-9) and b["se"] == pytest.approx(a["se"], rel=1e-9)
+
+
+def test_fit_ratios_reports_the_objective_at_its_optimum():
+    from neurogrow.stats.mixed import _CrossedREML, _fit_ratios
+
+    rng = np.random.default_rng(1)
+    s, i = np.repeat(np.arange(5), 16), np.tile(np.arange(16), 5)
+    y = rng.normal(size=80) + rng.normal(size=16)[i]
+    reml = _CrossedREML(y, np.ones((80, 1)), s, i)
+    res = _fit_ratios(reml)
+    assert res.fun == pytest.approx(reml.objective(res.x), rel=1e-12)
+    assert res.fun > 10  # -2 REML log-likelihood of 80 trials, not its change from the start
