@@ -443,10 +443,12 @@ def _describe_figure(fig) -> dict:
             "on": bool(ax.axison), "position": r(ax.get_position().bounds), "yinverted": bool(ax.yaxis_inverted()), "xtick": tick(ax.xaxis), "ytick": tick(ax.yaxis),
             "spines": {k: bool(v.get_visible()) for k, v in ax.spines.items()},
             "yticks": [[t.get_text(), t.get_fontsize()] for t in ax.get_yticklabels()] if ax.patches else None,
-            "texts": [[t.get_text(), r(t.get_position()), t.get_ha(), t.get_va()] for t in ax.texts],
+            "texts": [[t.get_text(), r(t.get_position()), t.get_ha(), t.get_va(), t.get_fontsize()] for t in ax.texts],
             "lines": [{"x": r(ln.get_xdata()), "y": r(ln.get_ydata()), "colour": to_hex(ln.get_color()),
-                       "style": ln.get_linestyle(), "width": ln.get_linewidth()} for ln in ax.lines],
+                       "style": ln.get_linestyle(), "width": ln.get_linewidth(), "marker": [str(ln.get_marker()), ln.get_markersize()]} for ln in ax.lines],
+            "limits": [r(ax.get_xlim()), r(ax.get_ylim())],
             "collections": [{"kind": type(c).__name__, "offsets": r(c.get_offsets()), "alpha": c.get_alpha(),
+                             "marker": [r(c.get_paths()[0].vertices)] if type(c).__name__ == "PathCollection" and c.get_paths() else None,
                              "sizes": r(c.get_sizes()) if hasattr(c, "get_sizes") else None,
                              "segments": [r(g) for g in c.get_segments()] if hasattr(c, "get_segments") else None,
                              "face": [to_hex(f, keep_alpha=True) for f in c.get_facecolors()], "edge": r(c.get_linewidths()),
@@ -860,6 +862,9 @@ def test_jitter_width_every_branch_exactly():
     assert jitter_width(near) == pytest.approx(0.02 * (5.0 - 1.0))
     for x in (np.repeat([1.0, 1.5, 3.0], [3, 8, 5]), near, np.array([0.0, 0.0, 0.0, 1, 2, 3, 4, 5, 6, 7])):
         assert jitter_width(x + 100.0) == pytest.approx(jitter_width(x))  # only the spacing of the values counts
+    # ten distinct values 0.5 % of the span apart in pairs: no pile, whatever their offset from 0
+    spread = 0.00125 + 0.005 * np.array([0, 200, 10.2, 10.7, 20.2, 20.7, 30.2, 30.7, 40.2, 40.7])
+    assert jitter_width(spread) == 0.0 == jitter_width(spread - 0.00125)
 
 
 def test_experiment_name_and_p_value_formats():
@@ -1145,3 +1150,19 @@ def test_no_overlap_with_cifar10h_counts_says_how_their_stimuli_are_named(tmp_pa
     times = pd.DataFrame({"stimulus": ["a.png", "b.png"], "model_time": [1.0, 2.0]})
     with pytest.raises(DataError, match=r"without folders \(.*counts\.npy is read as CIFAR-10H counts of shape \(20, 10\).*by test-set index"):
         match_to_human(times, load_human(tmp_path / "counts.npy"), Options())
+
+
+def test_per_category_interval_drawn_from_its_ends_even_when_it_misses_the_estimate(tmp_path, monkeypatch):
+    """With few images a percentile CI can lie wholly on one side of its estimate; the figure draws
+    [low, high] as it is (matplotlib refused the negative error lengths: compare-rt crashed)."""
+    import neurogrow.rt.figures as figures
+
+    r = _stored_result("counts")
+    pc = r.per_category.copy()
+    pc.loc[0, ["spearman", "spearman_ci95_low", "spearman_ci95_high"]] = [0.5, 0.6, 0.9]
+    seen = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, folder, stem: seen.setdefault(stem, _describe_figure(fig)) and [f"{stem}.png", f"{stem}.pdf"])
+    figures.write_figures(type(r)(r.summary, r.per_image, pc), tmp_path)
+    (bars,) = [c for c in seen["per_category"]["axes"][0]["collections"] if c["kind"] == "LineCollection"]
+    first = pc.sort_values("category").index.get_loc(0)
+    assert bars["segments"][first] == [[0.6, first], [0.9, first]]

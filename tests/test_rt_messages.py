@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -177,3 +178,42 @@ def test_fit_ratios_reports_the_objective_at_its_optimum():
     res = _fit_ratios(reml)
     assert res.fun == pytest.approx(reml.objective(res.x), rel=1e-12)
     assert res.fun > 10  # -2 REML log-likelihood of 80 trials, not its change from the start
+
+
+def test_convergence_messages_exactly():
+    """A failed stop, a gradient left, a ratio at its upper bound and one at 0, each named."""
+    from types import SimpleNamespace
+
+    from neurogrow.stats.mixed import LOG_RATIO_BOUNDS, _convergence, _CrossedREML, _fit_ratios
+
+    rng = np.random.default_rng(2)
+    s, i = np.repeat(np.arange(5), 16), np.tile(np.arange(16), 5)
+    y = rng.normal(size=80) + rng.normal(size=16)[i] + rng.normal(size=5)[s]
+    reml = _CrossedREML(y, np.ones((80, 1)), s, i)
+    res = _fit_ratios(reml)
+    assert _convergence(reml, res)[0] is True and _convergence(reml, res)[3] == []
+    bad = SimpleNamespace(x=res.x + np.array([0.5, -0.4]), success=False, message="ABNORMAL_TERMINATION_IN_LNSRCH")
+    ok, boundary, free, msgs = _convergence(reml, bad)
+    assert (ok, boundary, free.tolist(), len(msgs)) == (False, [], [True, True], 2)
+    assert msgs[0] == "ABNORMAL_TERMINATION_IN_LNSRCH" and re.fullmatch(r"REML gradient norm [0-9.e+-]+ > 0\.001 at the optimiser's stop", msgs[1])
+    edge = SimpleNamespace(x=np.array([LOG_RATIO_BOUNDS[0], LOG_RATIO_BOUNDS[1]]), success=True, message="")
+    ok, boundary, free, msgs = _convergence(reml, edge)
+    assert (ok, boundary, free.tolist()) == (False, ["subject"], [False, True])
+    assert msgs[-2:] == ["variance ratio at its upper bound exp(8) for image", "boundary (singular) fit: subject variance estimated as 0"]
+
+
+def test_compare_rt_reports_its_stages(capsys, tmp_path):
+    """Progress on stderr: the 7 stages counted from 0 to 7, the last stage named; none with --quiet."""
+    from neurogrow.cli import main
+
+    from conftest import CIFAR10H_COUNTS
+
+    np.save(tmp_path / "c.npy", np.load(CIFAR10H_COUNTS)[:40])
+    pd.DataFrame({"stimulus": [str(k) for k in range(40)], "model_time": np.random.default_rng(0).gamma(2, 1, 40)}).to_csv(tmp_path / "t.csv", index=False)
+    args = ["compare-rt", str(tmp_path / "t.csv"), str(tmp_path / "c.npy"), "--n-boot", "20", "--n-perm", "20", "--n-splits", "4", "--out"]
+    assert main([*args, str(tmp_path / "a")]) == 0
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("compare-rt:")]
+    assert re.fullmatch(r"compare-rt: 0/7 stage \(0%\), [0-9.]+ s, started", lines[0]), lines
+    assert re.fullmatch(r"compare-rt: 7/7 stage \(100%\), [0-9.]+ s, mixed model, done", lines[-1]), lines
+    assert main(["--quiet", *args, str(tmp_path / "b")]) == 0
+    assert "stage" not in capsys.readouterr().err

@@ -168,7 +168,8 @@ def write_figures(result, folder: str | Path) -> list[str]:
         if "spearman_ci95_low" in pc:  # 95% CI over each category's images
             lo, hi = pc["spearman_ci95_low"].to_numpy(float), pc["spearman_ci95_high"].to_numpy(float)
             ok = np.isfinite(lo) & np.isfinite(hi) & np.isfinite(vals)
-            axes[0].errorbar(vals[ok], y[ok], xerr=np.vstack([vals[ok] - lo[ok], hi[ok] - vals[ok]]), fmt="none", ecolor="k", elinewidth=0.8, capsize=2)
+            # drawn from its ends: a percentile interval need not contain the estimate (few images)
+            axes[0].errorbar((lo[ok] + hi[ok]) / 2, y[ok], xerr=(hi[ok] - lo[ok]) / 2, fmt="none", ecolor="k", elinewidth=0.8, capsize=2)
         axes[0].set_yticks(y, [f"{c} (n={n})" for c, n in zip(pc["category"], pc["n"])], fontsize=7)
         axes[0].axvline(0, color="k", lw=0.8)
         w = s["within_category"].get("spearman_partial") or {}
