@@ -43,6 +43,16 @@ def _trials(correct=None) -> HumanData:
     return HumanData(format="long_csv", source="trials.csv", trials=df)
 
 
+def _matched(n: int) -> pd.DataFrame:
+    stims = [f"i{k:02d}.png" for k in range(n)]
+    return pd.DataFrame({"stimulus": stims, "model_stimulus": stims, "model_time": np.arange(float(n))})
+
+
+def _same_rt() -> HumanData:
+    h = _trials()
+    return HumanData(format=h.format, source="same.csv", trials=h.trials.assign(rt=0.7))
+
+
 def _cases(tmp: Path) -> dict:
     """name -> a call that must raise, on inputs written under ``tmp``."""
     h5_like = tmp / "fake.h5"
@@ -84,6 +94,10 @@ def _cases(tmp: Path) -> dict:
         "measure/accuracy unknown": lambda: resolve_measure(_trials(np.nan), Options(measure="accuracy")),
         "measure/counts": lambda: resolve_measure(counts, Options(measure="median_rt")),
         "measure/counts correct-only": lambda: resolve_measure(counts, Options(correct_only=True)),
+        "variable/few images": lambda: per_image_table(_matched(2), _trials(), "mean_log_rt", Options(correct_only=True)),
+        "variable/few images all": lambda: per_image_table(_matched(2), _trials(), "median_rt", Options()),
+        "variable/same model time": lambda: per_image_table(_matched(12).assign(model_time=2.5), _trials(), "mean_log_rt", Options()),
+        "variable/same human measure": lambda: per_image_table(_matched(12), _same_rt(), "median_rt", Options()),
         "options/measure": lambda: Options(measure="mode").validate(),
         "options/model time": lambda: Options(model_time="halting").validate(),
         "options/rt max": lambda: Options(rt_max="2").validate(),
@@ -134,10 +148,14 @@ def test_image_measures_use_every_response_unless_told():
     assert every["n_used"].tolist() == every["n_responses"].tolist() == [3] * 12
     correct = image_measures(human, stims, correct_only=True)
     assert correct["n_used"].sum() == 27 and correct["accuracy"].tolist() == every["accuracy"].tolist()
+    order = ["zz.png", *stims[::-1]]  # in the order asked for, with an image no one saw
+    some = image_measures(human, order)
     t = human.trials
-    want = t.groupby("stimulus")["rt"].median().reindex(stims).to_numpy()
-    assert every["median_rt"].to_numpy() == pytest.approx(want)
-    assert list(every.index) == stims or every["stimulus"].tolist() == stims
+    for col, want in (("median_rt", t.groupby("stimulus")["rt"].median()), ("mean_log_rt", np.log(t["rt"]).groupby(t["stimulus"]).mean()),
+                      ("accuracy", t.groupby("stimulus")["correct"].mean()), ("n_used", t.groupby("stimulus").size())):
+        got = some[col].to_numpy(float)
+        assert np.isnan(got[0]) or got[0] == 0, col
+        assert got[1:] == pytest.approx(want.reindex(order[1:]).to_numpy(float)), col
 
 
 def test_per_image_table_keeps_the_model_columns_beside_the_human_ones():
@@ -217,3 +235,31 @@ def test_compare_rt_reports_its_stages(capsys, tmp_path):
     assert re.fullmatch(r"compare-rt: 7/7 stage \(100%\), [0-9.]+ s, mixed model, done", lines[-1]), lines
     assert main(["--quiet", *args, str(tmp_path / "b")]) == 0
     assert "stage" not in capsys.readouterr().err
+
+
+def test_holm_family_over_several_experiments():
+    """One family over the runs: names prefixed by the run, the same record in every summary."""
+    from neurogrow.rt.summary import holm_family
+
+    def summary(p_sp, p_mixed, p_base):
+        return {"spearman": {"p_permutation": p_sp}, "within_category": {"default": "mean_removed"}, "mixed_model": {"p": p_mixed},
+                "baselines": {"conf": {"difference": {"p_bootstrap": p_base}}}}
+
+    one, two = summary(0.01, 0.2, 0.04), summary(0.03, None, 0.5)
+    holm_family({"edges": one, "silhouettes": two})
+    rec = one["multiple_comparisons"]
+    assert two["multiple_comparisons"] is rec
+    assert (rec["method"], rec["alpha"], rec["family"]) == ("holm", 0.05, "every test of the 2 experiments of this run (edges, silhouettes)")
+    assert [t["name"] for t in rec["tests"]] == [
+        "edges: Spearman (permutation)", "edges: within category, mean_removed (permutation)", "edges: mixed model slope (crossed)",
+        "edges: E[t] minus conf (bootstrap)", "silhouettes: Spearman (permutation)", "silhouettes: within category, mean_removed (permutation)",
+        "silhouettes: mixed model slope (crossed)", "silhouettes: E[t] minus conf (bootstrap)"]
+    # 5 p-values: 0.01 x 5, 0.03 x 4, 0.04 x 3, 0.2 x 2, 0.5 x 1 (monotone)
+    got = [t["p_holm"] for t in rec["tests"]]
+    want = [0.05, None, 0.4, 0.12, 0.12, None, None, 0.5]
+    assert [g is None for g in got] == [w is None for w in want]
+    assert [g for g in got if g is not None] == pytest.approx([w for w in want if w is not None], rel=1e-12)
+    solo = summary(0.01, None, None)
+    holm_family({"only": solo})
+    assert solo["multiple_comparisons"]["family"] == "every test of this run"
+    assert solo["multiple_comparisons"]["tests"][0] == {"name": "Spearman (permutation)", "p": 0.01, "p_holm": 0.01}
