@@ -616,7 +616,7 @@ def test_golden_outputs_long_csv_without_categories(tmp_path, monkeypatch):
     pd.DataFrame({"stimulus": stims, "model_time": rng.gamma(3.0, 1.0, len(stims)), "sha256": sha}).to_csv(tmp_path / "t.csv", index=False)
     pd.DataFrame({"stimulus": stims, "t_other": rng.gamma(2.0, 1.0, len(stims))}).to_csv(tmp_path / "other.csv", index=False)
     _golden_run(tmp_path, monkeypatch, "long", [tmp_path / "t.csv", tmp_path / "trials.csv", "--stimuli", tmp_path / "manifest.csv",
-                                                "--baseline", f"{tmp_path / 'other.csv'}:t_other", "--rt-unit", "ms", "--correct-only", "--seed", "3"])
+                                                "--baseline", f"{tmp_path / 'other.csv'}:t_other", "--rt-unit", "ms", "--rt-max", "1.5", "--rt-min", "0.45", "--correct-only", "--seed", "3"])
 
 
 def test_golden_outputs_counts_proven_with_a_baseline(tmp_path, monkeypatch):

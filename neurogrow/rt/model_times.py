@@ -105,7 +105,7 @@ def add_baseline_file(model: pd.DataFrame, spec: str, column: str = "expected_st
         df = read_csv_text(path)
         use = col or ("model_time" if "model_time" in df.columns else column)
         if use not in df.columns or "stimulus" not in df.columns:
-            raise DataError(f"{source}: expected columns stimulus and {use} (found: {', '.join(df.columns) or 'none'})")
+            raise DataError(f"{source}: expected columns stimulus and {use} (found: {', '.join(df.columns)})")
         values = parse_numbers(df[use], path, use)
         from neurogrow.io.checks import check_model_time_values
 
@@ -212,7 +212,7 @@ def load_model_times(path: str | os.PathLike, column: str = "expected_steps") ->
     if missing:
         raise DataError(
             f"{path}: missing column(s) {', '.join(missing)}; model times need columns stimulus,model_time "
-            f"(found: {', '.join(df.columns) or 'none'})"
+            f"(found: {', '.join(df.columns)})"
         )
     if len(df) == 0:
         raise DataError(f"{path}: no data rows; expected one row per stimulus")
