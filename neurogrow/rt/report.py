@@ -58,6 +58,22 @@ def render_report(result) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _rt_sentence(checks: dict | None) -> str:
+    """The RT unit and the trials excluded by --rt-max / --rt-min, for the methods ('' without RTs)."""
+    if not checks:
+        return ""
+    rules = checks.get("rules") or {}
+    out = f" RTs were read in {checks['unit']} ({checks['unit_source']}; median {checks['median_rt_s']:.3g} s)."
+    parts = []
+    if rules.get("rt_max_s") is not None:
+        parts.append(f"{checks['n_excluded_slow']} slower than {rules['rt_max_s']:g} s (--rt-max)")
+    if rules.get("rt_min_s") is not None:
+        parts.append(f"{checks['n_excluded_fast']} faster than {rules['rt_min_s']:g} s (--rt-min)")
+    if parts:
+        out += f" Of {checks['n_responses_checked']} trials with a response, {' and '.join(parts)} were excluded."
+    return out
+
+
 def _methods(s: dict) -> list[str]:
     o, nc, w, mm = s["options"], s["noise_ceiling"], s["within_category"], s["mixed_model"]
     trial = s.get("n_subjects", 0) > 0
@@ -75,7 +91,7 @@ def _methods(s: dict) -> list[str]:
     m += ", using correct trials only." if o.get("correct_only") else "."
     if s.get("n_excluded"):
         m += " 1 image without a usable trial was excluded." if s["n_excluded"] == 1 else f" {s['n_excluded']} images without a usable trial were excluded."
-    out.append(m)
+    out.append(m + _rt_sentence(s.get("rt_checks")))
     boot = f"We report Spearman and Pearson correlations with 95% percentile bootstrap confidence intervals ({o['n_boot']} resamples of images"
     if trial:
         boot += (f"; and, as the primary interval, a two-level bootstrap resampling subjects and, independently, images, {o['n_boot']} resamples, "
