@@ -263,3 +263,16 @@ def test_holm_family_over_several_experiments():
     holm_family({"only": solo})
     assert solo["multiple_comparisons"]["family"] == "every test of this run"
     assert solo["multiple_comparisons"]["tests"][0] == {"name": "Spearman (permutation)", "p": 0.01, "p_holm": 0.01}
+
+
+def test_options_defaults_are_the_documented_ones():
+    """compare-rt's defaults (docs/compare_rt.md): 1,000 bootstrap resamples, 100 splits, 10,000
+    permutations, seed 0, E[t], the format's RT unit, no exclusions; the RT rules carry the three."""
+    import dataclasses
+
+    assert dataclasses.asdict(Options()) == {
+        "measure": None, "correct_only": False, "n_boot": 1000, "n_splits": 100, "n_perm": 10000, "seed": 0, "model_time": "expected_steps",
+        "allow_unmatched": False, "mixed_model": True, "stimuli": None, "baselines": (), "progress": None, "rt_unit": None, "rt_max": None, "rt_min": None}
+    rules = Options(rt_unit="ms", rt_max=2.0, rt_min=0.1).rt_rules()
+    assert (rules.unit, rules.rt_max, rules.rt_min) == ("ms", 2.0, 0.1)
+    Options(rt_max=2, rt_min=0.5, stimuli="x", measure="accuracy", model_time="exit_step", rt_unit="s").validate()  # numbers of seconds may be ints
