@@ -66,16 +66,16 @@ def image_measures(human: HumanData, stimuli: list[str], correct_only: bool = Fa
     resp = t[t["responded"]]
     used = resp[resp["correct"].fillna(False).astype(bool)] if correct_only else resp
     g_all = t.groupby("stimulus")
-    out = pd.DataFrame(index=idx)
-    out["category"] = g_all["category"].first().reindex(idx)
+    out = pd.DataFrame(index=idx)  # a Series assigned to a column is aligned on this index (NaN where absent)
+    out["category"] = g_all["category"].first()
     out["n_trials"] = g_all.size().reindex(idx).fillna(0).astype(int)
     out["n_responses"] = resp.groupby("stimulus").size().reindex(idx).fillna(0).astype(int)
     out["n_used"] = used.groupby("stimulus").size().reindex(idx).fillna(0).astype(int)
     logrt = np.log(used["rt"].to_numpy(float))
-    out["mean_log_rt"] = pd.Series(logrt, index=used.index).groupby(used["stimulus"]).mean().reindex(idx)
-    out["median_rt"] = used.groupby("stimulus")["rt"].median().reindex(idx)
+    out["mean_log_rt"] = pd.Series(logrt, index=used.index).groupby(used["stimulus"]).mean()
+    out["median_rt"] = used.groupby("stimulus")["rt"].median()
     known = resp.dropna(subset=["correct"])
-    out["accuracy"] = known["correct"].astype(float).groupby(known["stimulus"]).mean().reindex(idx)
+    out["accuracy"] = known["correct"].astype(float).groupby(known["stimulus"]).mean()
     return out.reset_index()
 
 
