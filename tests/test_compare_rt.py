@@ -1166,3 +1166,24 @@ def test_per_category_interval_drawn_from_its_ends_even_when_it_misses_the_estim
     (bars,) = [c for c in seen["per_category"]["axes"][0]["collections"] if c["kind"] == "LineCollection"]
     first = pc.sort_values("category").index.get_loc(0)
     assert bars["segments"][first] == [[0.6, first], [0.9, first]]
+
+
+def test_unjittered_points_sit_at_their_model_time_and_a_missing_ci_is_not_drawn(tmp_path, monkeypatch):
+    """No pile, no jitter: each point at its exact model time.  A category without a CI (None, as a
+    hand-built table may hold) gets no error bar; the undetermined primary CI is said in report.md."""
+    import neurogrow.rt.figures as figures
+    from neurogrow.rt.report import render_report
+
+    r = _stored_result("counts")
+    pi = r.per_image.assign(model_time=np.linspace(1.0, 4.0, len(r.per_image)))
+    pc = r.per_category.astype({"spearman_ci95_low": object, "spearman_ci95_high": object})
+    pc.loc[0, ["spearman_ci95_low", "spearman_ci95_high"]] = [None, None]
+    seen = {}
+    monkeypatch.setattr(figures, "_save", lambda fig, folder, stem: seen.setdefault(stem, _describe_figure(fig)) and [f"{stem}.png", f"{stem}.pdf"])
+    figures.write_figures(type(r)(r.summary, pi, pc), tmp_path)
+    xs = np.concatenate([np.asarray(c["offsets"])[:, 0] for c in seen["scatter"]["axes"][0]["collections"]])
+    assert sorted(xs) == pytest.approx(np.round(np.linspace(1.0, 4.0, len(pi)), 4))
+    (bars,) = [c for c in seen["per_category"]["axes"][0]["collections"] if c["kind"] == "LineCollection"]
+    assert len(bars["segments"]) == len(pc) - 1
+    s = dict(r.summary, spearman=dict(r.summary["spearman"], ci95=[None, None], significant=None))
+    assert "undetermined by the primary CI" in render_report(type(r)(s, r.per_image, r.per_category))

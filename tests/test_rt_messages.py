@@ -276,3 +276,36 @@ def test_options_defaults_are_the_documented_ones():
     rules = Options(rt_unit="ms", rt_max=2.0, rt_min=0.1).rt_rules()
     assert (rules.unit, rules.rt_max, rules.rt_min) == ("ms", 2.0, 0.1)
     Options(rt_max=2, rt_min=0.5, stimuli="x", measure="accuracy", model_time="exit_step", rt_unit="s").validate()  # numbers of seconds may be ints
+
+
+# --- written after the seed-2 draw's first pass, for its survivors (they do not count for that draw)
+
+
+def test_trial_table_aggregates_each_image_as_its_measure_does():
+    """The two-level bootstrap re-aggregates each image's trials: mean of log RT, median RT, mean
+    correctness; all subjects' weights 1 give back the per-image measure."""
+    from neurogrow.rt.human_measures import trial_table
+
+    human = _trials()
+    stims = [f"i{k:02d}.png" for k in range(12)]
+    per_image = image_measures(human, stims)
+    for measure, agg in (("mean_log_rt", "mean"), ("median_rt", "median"), ("accuracy", "mean")):
+        trials = trial_table(human, per_image, measure, Options())
+        assert (trials.table.aggregate, trials.n_subjects) == (agg, 3), measure
+        assert trials.table.image_measure(np.ones((3, 1)))[:, 0] == pytest.approx(per_image[measure].to_numpy(float)), measure
+
+
+def test_model_categories_stand_in_when_the_humans_have_none():
+    human = _trials()
+    bare = HumanData(format=human.format, source=human.source, trials=human.trials.assign(category=None))
+    matched = _matched(12).assign(model_category=list("xyz") * 4)
+    per_image, _ = per_image_table(matched, bare, "mean_log_rt", Options())
+    assert per_image["category"].tolist() == list("xyz") * 4 and "model_category" not in per_image.columns
+
+
+def test_holm_names_the_summarys_own_within_category_default():
+    from neurogrow.rt.summary import family_pvalues
+
+    s = {"spearman": {"p_permutation": 0.1}, "within_category": {"default": "rank_residual", "spearman_partial": {"p_permutation": 0.2}},
+         "mixed_model": {"p": None}, "baselines": {}}
+    assert family_pvalues(s) == [("Spearman (permutation)", 0.1), ("within category, rank_residual (permutation)", 0.2), ("mixed model slope (crossed)", None)]
