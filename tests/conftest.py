@@ -6,6 +6,8 @@ found by pytest.
 """
 from __future__ import annotations
 
+import difflib
+import os
 from pathlib import Path
 
 import pytest
@@ -23,6 +25,21 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 SHARED_CIFAR = SHARED_DATA / "cifar10-jpeg"
 #: Recorded benchmark results.
 RESULTS = ROOT / "benchmarks" / "results"
+#: Golden copies of outputs (rewritten by ``NEUROGROW_UPDATE_GOLDEN=1``; review the diff, then commit).
+GOLDEN = ROOT / "tests" / "data" / "golden"
+
+
+def golden(name: str, text: str) -> None:
+    """TEXT equals tests/data/golden/NAME (written there instead with NEUROGROW_UPDATE_GOLDEN=1)."""
+    path = GOLDEN / name
+    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"{path} is missing: run with NEUROGROW_UPDATE_GOLDEN=1 and review it"
+    want = path.read_text(encoding="utf-8")
+    if text != want:
+        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "now", n=1))
+        pytest.fail(f"{name} differs from its golden copy:\n{diff[:4000]}")
 
 
 @pytest.fixture

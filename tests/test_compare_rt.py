@@ -1,7 +1,6 @@
 """neurogrow compare-rt: the analysis end to end through the CLI, outputs, and bad input."""
 from __future__ import annotations
 
-import difflib
 import io
 import json
 import os
@@ -20,7 +19,7 @@ from neurogrow.human import load_human
 from neurogrow.rt import Options, analyse, load_model_times
 
 from conftest import CIFAR10H_COUNTS as COUNTS
-from conftest import EDGES, GEIRHOS, SILHOUETTES
+from conftest import EDGES, GEIRHOS, GOLDEN, ROOT, SILHOUETTES, golden
 
 FAST = ["--n-boot", "200", "--n-perm", "500"]
 
@@ -378,7 +377,7 @@ def test_bad_input_exit_code_2_one_line_no_output(capsys, tmp_path, name):
 
 
 def _golden_message(file: str, name: str, message: str) -> None:
-    """The whole one-line message, exactly as in tests/data/golden/FILE (see _golden)."""
+    """The whole one-line message, exactly as in tests/data/golden/FILE (see conftest.golden)."""
     path = GOLDEN / file
     known = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
@@ -409,19 +408,7 @@ def test_bad_options(capsys, tmp_path):
 # --- golden outputs: report.md, the console table and the figures' content, exactly -------------
 # A change to any sentence, number format or figure element fails here.  After an intended change,
 # rerun with NEUROGROW_UPDATE_GOLDEN=1, read the diff of tests/data/golden/ and commit it.
-GOLDEN = Path(__file__).parent / "data" / "golden"
-
-
-def _golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"{path} is missing: run with NEUROGROW_UPDATE_GOLDEN=1 and review it"
-    want = path.read_text(encoding="utf-8")
-    if text != want:
-        diff = "".join(difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "now", n=1))
-        pytest.fail(f"{name} differs from its golden copy:\n{diff[:4000]}")
+# (conftest.golden; GOLDEN is tests/data/golden)
 
 
 def _describe_figure(fig) -> dict:
@@ -489,11 +476,11 @@ def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
     s = json.loads((out / "summary.json").read_text())
     report = (out / "report.md").read_text(encoding="utf-8")
     report = report.replace(f"neurogrow {s['neurogrow_version']} on {s['created']}", "neurogrow VERSION on DATE")
-    _golden(f"{name}_report.md", report.replace(str(tmp_path), "TMP"))
+    golden(f"{name}_report.md", report.replace(str(tmp_path), "TMP"))
     from neurogrow.rt import format_table
 
-    _golden(f"{name}_table.txt", format_table(s) + "\n")
-    _golden(f"{name}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
+    golden(f"{name}_table.txt", format_table(s) + "\n")
+    golden(f"{name}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
     for stem in ("scatter", "per_category"):
         assert Image.open(out / f"{stem}.png").info["dpi"] == pytest.approx((150, 150), abs=0.1)
         assert (out / f"{stem}.pdf").read_bytes()[:5] == b"%PDF-"
@@ -506,7 +493,7 @@ def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
     assert sorted(files) == sorted(p.name for p in out.iterdir()) and files[:3] == ["summary.json", "per_image.csv", "report.md"], files
     assert s == json.loads(json.dumps(result.summary)), "summary.json is not the result's summary"
     summary = json.dumps(dict(result.summary, timings_s=dict.fromkeys(STAGES, 0.0)), indent=0)
-    summary = summary.replace(str(tmp_path), "TMP").replace(str(REPO), "REPO") + "\n"
+    summary = summary.replace(str(tmp_path), "TMP").replace(str(ROOT), "REPO") + "\n"
     if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":  # the inputs of the fast test below
         stored.mkdir(exist_ok=True)
         (stored / "summary.json").write_text(summary)
@@ -516,22 +503,25 @@ def _golden_run(tmp_path, monkeypatch, name: str, args: list) -> None:
     # the whole summary and every table, exactly (numbers to 9 significant digits)
     want = json.loads((stored / "summary.json").read_text())
     _same_numbers(json.loads(summary), dict(want, neurogrow_version=s["neurogrow_version"], created=s["created"]))
-    pd.testing.assert_frame_equal(_csv_again(result.per_image), pd.read_csv(stored / "per_image.csv"), check_dtype=False, rtol=1e-9, atol=1e-12)
-    csv = pd.read_csv(out / "per_image.csv")
-    pd.testing.assert_frame_equal(csv, pd.read_csv(stored / "per_image.csv"), check_dtype=False, rtol=1e-9, atol=1e-12)
+    _same_table(_csv_again(result.per_image), stored / "per_image.csv")
+    _same_table(pd.read_csv(out / "per_image.csv"), stored / "per_image.csv")
     if result.per_category is None:
         assert not (stored / "per_category.csv").exists()
     else:
-        pd.testing.assert_frame_equal(_csv_again(result.per_category), pd.read_csv(stored / "per_category.csv"), check_dtype=False, rtol=1e-9, atol=1e-12)
+        _same_table(_csv_again(result.per_category), stored / "per_category.csv")
 
 
-REPO = Path(__file__).resolve().parents[1]
 STAGES = ["correlations", "bootstrap", "permutation", "two-level bootstrap", "noise ceiling", "within category", "mixed model"]
 
 
 def _csv_again(df: pd.DataFrame) -> pd.DataFrame:
     """DF as pd.read_csv reads it back from the CSV it writes (so that types compare as stored)."""
     return pd.read_csv(io.StringIO(df.to_csv(index=False)))
+
+
+def _same_table(got: pd.DataFrame, stored: Path) -> None:
+    """GOT equals the stored CSV: the same columns and rows, numbers to 9 significant digits."""
+    pd.testing.assert_frame_equal(got, pd.read_csv(stored), check_dtype=False, rtol=1e-9, atol=1e-12)
 
 
 def _same_numbers(got, want, where: str = "summary") -> None:
@@ -842,8 +832,8 @@ def test_golden_outputs_of_edge_cases(variant, tmp_path, monkeypatch):
     seen = {}
     monkeypatch.setattr(figures, "_save", lambda fig, folder, stem: seen.setdefault(stem, _describe_figure(fig)) and [f"{stem}.png", f"{stem}.pdf"])
     figures.write_figures(result, tmp_path)
-    _golden(f"edge_{variant}_report.md", render_report(result))
-    _golden(f"edge_{variant}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
+    golden(f"edge_{variant}_report.md", render_report(result))
+    golden(f"edge_{variant}_figures.json", json.dumps(seen, indent=0, sort_keys=True) + "\n")
 
 
 def test_jitter_width_every_branch_exactly():
@@ -893,7 +883,7 @@ def test_baselines_from_an_extract_file_use_the_chosen_model_time(tmp_path):
         probs = rng.dirichlet(np.ones(3), size=(len(stims), 4))
         table = pd.DataFrame({"stimulus": stims, "label": [s.split("/")[0] for s in stims]})
         files.append(write_times(tmp_path / f"m{k}.h5", table, probs, halting, ["a", "b", "c"]))
-    exit_step = pd.read_csv(io.StringIO(load_model_times(files[1], "exit_step").to_csv(index=False)))["model_time"]
+    exit_step = load_model_times(files[1], "exit_step")["model_time"]
     opts = Options(model_time="exit_step", baselines=[str(files[1])], n_boot=20, n_perm=20, n_splits=5, mixed_model=False)
     r = compare_rt(files[0], EDGES, None, opts)
     got = r.per_image.set_index("model_stimulus")["baseline:m1"].reindex(stims).to_numpy()

@@ -4,7 +4,6 @@ inputs.  Each test here was written against a mutant that survived the rest of t
 from __future__ import annotations
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from neurogrow.rt import Options
 from neurogrow.rt.human_measures import image_measures, per_image_table, resolve_measure
 from neurogrow.rt.model_times import add_baseline_file, load_model_times, match_stimuli, model_times_frame, step_baselines
 
-GOLDEN = Path(__file__).parent / "data" / "golden" / "rt_messages.json"
+from conftest import golden
 
 
 def _csv(path: Path, text: str) -> Path:
@@ -113,12 +112,7 @@ def test_every_refusal_says_exactly_what_was_expected(tmp_path):
         with pytest.raises(NeurogrowError) as e:
             call()
         seen[name] = f"{type(e.value).__name__}: {str(e.value).replace(str(tmp_path), 'TMP')}"
-    if os.environ.get("NEUROGROW_UPDATE_GOLDEN") == "1":
-        GOLDEN.write_text(json.dumps(seen, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    want = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    assert sorted(seen) == sorted(want)
-    for name in want:
-        assert seen[name] == want[name], name
+    golden("rt_messages.json", json.dumps(seen, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def test_a_csv_of_extract_times_reads_its_column(tmp_path):
