@@ -212,26 +212,34 @@ def _source_commit(modules) -> str:
     return out.stdout.strip() or "unknown"
 
 
+def tally(mine: dict[str, str], equivalent: dict[str, str]) -> dict:
+    """Mutants checked and detected, survivors judged equivalent, and the score detected / (checked -
+    equivalent) of a set of mutants (name -> status)."""
+    checked = sum(v not in UNCHECKED for v in mine.values())
+    detected = sum(v in DETECTED for v in mine.values())
+    eq = sum(v == "survived" and k in equivalent for k, v in mine.items())
+    n = checked - eq
+    return {"checked": checked, "detected": detected, "equivalent": eq, "score": round(detected / n, 4) if n else None}
+
+
 def record(mine: dict[str, str], equivalent: dict[str, str], command: str, modules=()) -> dict:
     """The record of a set of mutants (name -> status): counts by status, score, the equivalent and
     the other survivors with their changes."""
     counts = {v: list(mine.values()).count(v) for v in sorted(set(mine.values()))}
     survivors = sorted(k for k, v in mine.items() if v == "survived")
     eq = [k for k in survivors if k in equivalent]
-    checked = sum(v not in UNCHECKED for v in mine.values())
-    detected = sum(counts.get(s, 0) for s in DETECTED)
-    denom = checked - len(eq)
+    n = tally(mine, equivalent)
     return {
         "command": command,
         "date": time.strftime("%Y-%m-%d"),
         "test_selection": _selection(),
         "source_commit": _source_commit(modules),
         "mutants": len(mine),
-        "checked": checked,
-        "detected": detected,
+        "checked": n["checked"],
+        "detected": n["detected"],
         "counts": counts,
-        "equivalent": len(eq),
-        "score": round(detected / denom, 4) if denom else None,
+        "equivalent": n["equivalent"],
+        "score": n["score"],
         "equivalent_mutants": {k: {"reason": equivalent[k], "change": change(k)} for k in eq},
         "surviving_not_equivalent": {k: change(k) for k in survivors if k not in equivalent},
         "not_detected_other": {k: v for k, v in mine.items() if v not in DETECTED and v not in ("survived", "not checked")},
@@ -251,11 +259,9 @@ def same_draw(old: dict | None, new: dict, keys=("modules", "size", "seed")) -> 
 def estimate(first_pass: dict[str, str], equivalent: dict[str, str]) -> dict:
     """The sample's score and its 95 % Clopper-Pearson interval from the status of each drawn mutant
     when the first pass ended (survivors judged equivalent since are left out of the denominator)."""
-    eq = sum(v == "survived" and k in equivalent for k, v in first_pass.items())
-    detected = sum(v in DETECTED for v in first_pass.values())
-    n = len(first_pass) - eq
-    return {"checked": len(first_pass), "detected": detected, "equivalent": eq,
-            "score": round(detected / n, 4) if n else None, "ci95": clopper_pearson(detected, n) if n else None}
+    est = tally(first_pass, equivalent)
+    n = est["checked"] - est["equivalent"]
+    return {**est, "ci95": clopper_pearson(est["detected"], n) if n else None}
 
 
 def sample_record(sample: dict, st: dict[str, str], equivalent: dict[str, str], command: str, old: dict | None = None) -> dict:
